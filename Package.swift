@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "skucast",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "skucast", targets: ["skucast"]),
+        .library(name: "SkucastKafka", targets: ["SkucastKafka"]),
+        .library(name: "SkucastKafkaTesting", targets: ["SkucastKafkaTesting"]),
+        .library(name: "SkucastTopics", targets: ["SkucastTopics"]),
+        .library(name: "SkucastEvents", targets: ["SkucastEvents"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // librdkafka, found through pkg-config `rdkafka` (Deploy/librdkafka.sh builds 2.8.0;
+        // a system librdkafka-dev works as well against Apache Kafka).
+        .systemLibrary(
+            name: "CRDKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
+        ),
+        // The only module that touches librdkafka.
+        .target(
+            name: "SkucastKafka",
+            dependencies: [
+                "CRDKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Starts a throw-away dev broker (Tansu) for tests, in this package and in others.
+        .target(
+            name: "SkucastKafkaTesting",
+            dependencies: ["SkucastKafka"]
+        ),
+        // The topic contract (Topics/): definitions, apply and check against a cluster.
+        .target(
+            name: "SkucastTopics",
+            dependencies: [
+                "SkucastKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Event value types and their wire encodings; no I/O.
+        .target(name: "SkucastEvents"),
+        .executableTarget(
+            name: "skucast",
+            dependencies: [
+                "SkucastKafka",
+                "SkucastTopics",
+                "SkucastEvents",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Throughput benchmarks that print figures (not tests).
+        .executableTarget(
+            name: "skucast-bench",
+            dependencies: [
+                "SkucastKafka",
+                "SkucastKafkaTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SkucastKafkaTests",
+            dependencies: ["SkucastKafka", "SkucastKafkaTesting"]
+        ),
+        .testTarget(
+            name: "SkucastTopicsTests",
+            dependencies: ["SkucastTopics", "SkucastKafka", "SkucastKafkaTesting"]
+        ),
+        .testTarget(
+            name: "SkucastEventsTests",
+            dependencies: ["SkucastEvents"]
+        ),
+    ]
+)
