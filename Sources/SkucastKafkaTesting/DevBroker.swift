@@ -3,9 +3,9 @@ import SkucastKafka
 
 /// A throw-away Tansu broker on a free loopback port, for tests.
 ///
-/// The broker runs under a small shell guard that holds a pipe from this process: when
-/// this process ends in any way (even `kill -9`), the pipe closes and the guard stops the
-/// broker, so no test leaves a broker behind.
+/// The broker runs under a small shell guard that watches this process: when this process
+/// ends in any way (even `kill -9`), the guard kills the broker within a fifth of a second, so
+/// no test leaves a broker behind.
 ///
 /// The Tansu binary comes from `SKUCAST_TANSU`, else from `Deploy/.local/tansu/tansu`
 /// (what `Deploy/dev-broker.sh install` puts there). Set `SKUCAST_TEST_BROKERS` to use an
@@ -14,36 +14,39 @@ public final class DevBroker: Sendable {
     /// `host:port` of the broker.
     public let bootstrapServers: String
     private let process: Process?
-    private let guardPipe: Pipe?
 
     /// Starts a broker, or attaches to `SKUCAST_TEST_BROKERS` when set.
-    /// - Parameter timeout: How long to wait until it accepts connections.
+    /// - Parameters:
+    ///   - timeout: How long to wait until it accepts connections.
+    ///   - useRunningBroker: Attach to `SKUCAST_TEST_BROKERS` when it is set; tests that
+    ///     stop their broker pass `false` to always get one of their own.
     /// - Throws: ``DevBrokerError`` when the binary is missing or the broker does not come up.
-    public init(timeout: Duration = .seconds(10)) throws {
+    public init(timeout: Duration = .seconds(10), useRunningBroker: Bool = true) throws {
         let env = ProcessInfo.processInfo.environment
-        if let servers = env["SKUCAST_TEST_BROKERS"], !servers.isEmpty {
+        if useRunningBroker, let servers = env["SKUCAST_TEST_BROKERS"], !servers.isEmpty {
             bootstrapServers = servers
             process = nil
-            guardPipe = nil
             return
         }
         let binary = try Self.locateTansu(environment: env)
         let port = try Self.freeLoopbackPort()
         let url = "tcp://127.0.0.1:\(port)"
         let process = Process()
-        let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // A pipe's EOF would be simpler, but Foundation lets pipe ends leak into sibling
+        // children, so the guard polls for its owner instead.
         process.arguments = [
             "-c",
-            #""$0" broker --listener-url "$1" --advertised-listener-url "$1" --storage-engine memory://tansu/ --silent >/dev/null 2>&1 & b=$!; cat >/dev/null; kill $b; wait $b"#,
-            binary, url,
+            #""$0" broker --listener-url "$1" --advertised-listener-url "$1" --storage-engine memory://tansu/ --silent >/dev/null 2>&1 & b=$!; "#
+                + #"trap 'kill -9 $b 2>/dev/null; wait $b; exit 0' TERM INT; "#
+                + #"while kill -0 "$2" 2>/dev/null && kill -0 $b 2>/dev/null; do sleep 0.2; done; kill -9 $b 2>/dev/null; wait $b"#,
+            binary, url, String(getpid()),
         ]
-        process.standardInput = pipe
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        self.guardPipe = pipe
         self.bootstrapServers = "127.0.0.1:\(port)"
         try Self.waitForListener(port: port, timeout: timeout)
     }
@@ -52,10 +55,11 @@ public final class DevBroker: Sendable {
         stop()
     }
 
-    /// Stops the broker (the guard kills it once the pipe closes).
+    /// Kills the broker (it keeps everything in memory: nothing to save; a graceful
+    /// stop would wait for connected clients) and waits until it is gone.
     public func stop() {
         guard let process, process.isRunning else { return }
-        try? guardPipe?.fileHandleForWriting.close()
+        process.terminate()
         process.waitUntilExit()
     }
 
