@@ -25,6 +25,6 @@ if [ ! -x "$prefix/bin/kcat" ]; then
   curl -fsSL "$orig" -o "$work/kcat.tar.gz"
   mkdir -p "$work/src" && tar -xzf "$work/kcat.tar.gz" -C "$work/src" --strip-components=1
   log "building against librdkafka $(pkg-config --modversion rdkafka)"
-  (cd "$work/src" && ./configure --prefix="$prefix" --enable-static=no >&2 && make -j"$(nproc)" >&2 && make install >&2)
+  (cd "$work/src" && ./configure --prefix="$prefix" >&2 && make -j"$(nproc)" >&2 && make install >&2)
 fi
 echo "$prefix/bin/kcat"

@@ -55,6 +55,15 @@ public final class DevBroker: Sendable {
         stop()
     }
 
+    private static let processWide = Result { try DevBroker() }
+
+    /// One broker for the whole test process, started on first use: tests share it and
+    /// keep apart by using their own topic names and groups.
+    /// - Throws: ``DevBrokerError`` when it could not be started.
+    public static func shared() throws -> DevBroker {
+        try processWide.get()
+    }
+
     /// Kills the broker (it keeps everything in memory: nothing to save; a graceful
     /// stop would wait for connected clients) and waits until it is gone.
     public func stop() {

@@ -103,7 +103,7 @@ struct ConnectionTests {
         #expect(text.contains("sasl.password=[redacted]"))
     }
 
-    @Test("Pass-through librdkafka properties take effect: lz4-compressed batches round-trip")
+    @Test("lz4-compressed batches set through pass-through properties round-trip through the broker")
     func propertiesPassThrough() async throws {
         let broker = try testBroker()
         let topic = try broker.topic("lz4", partitions: 1)

@@ -4,12 +4,7 @@ import SkucastKafka
 import SkucastKafkaTesting
 import Testing
 
-/// One dev broker for the whole test process; every test uses its own topics and groups.
-enum Shared {
-    static let broker = Result { try DevBroker() }
-}
-
-func testBroker() throws -> DevBroker { try Shared.broker.get() }
+func testBroker() throws -> DevBroker { try DevBroker.shared() }
 
 func testLogger(_ label: String = "test") -> Logger {
     var logger = Logger(label: "skucast.\(label)")
