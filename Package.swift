@@ -72,7 +72,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SkucastTopicsTests",
-            dependencies: ["SkucastTopics", "SkucastKafka", "SkucastKafkaTesting"]
+            dependencies: ["SkucastTopics", "SkucastKafka", "SkucastKafkaTesting", "SkucastEvents"]
         ),
         .testTarget(
             name: "SkucastEventsTests",

@@ -1,0 +1,120 @@
+/// Appends JSON to a byte buffer: just enough for skucast's flat messages, fast.
+struct JSONWriter {
+    var buffer: [UInt8]
+    private var needsComma = false
+
+    init(buffer: [UInt8]) {
+        self.buffer = buffer
+        self.buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func beginObject() {
+        buffer.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    mutating func endObject() {
+        buffer.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    mutating func key(_ name: StaticString) {
+        if needsComma { buffer.append(UInt8(ascii: ",")) }
+        buffer.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma = false
+    }
+
+    mutating func string(_ value: String) {
+        buffer.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            var start = 0
+            for i in utf8.indices {
+                let b = utf8[i]
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                switch b {
+                case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                }
+                start = i + 1
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+        }
+        buffer.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    mutating func integer(_ value: Int64) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            buffer.append(contentsOf: d[(20 - count)...])
+        }
+        needsComma = true
+    }
+
+    /// A finite number: integral values without a fraction, others in Swift's shortest
+    /// round-tripping form. Non-finite values have no JSON form and are written as null.
+    mutating func number(_ value: Double) {
+        if !value.isFinite {
+            buffer.append(contentsOf: Array("null".utf8))
+        } else if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
+            integer(Int64(value))
+        } else {
+            buffer.append(contentsOf: value.description.utf8)
+        }
+        needsComma = true
+    }
+
+    mutating func bool(_ value: Bool) {
+        buffer.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        needsComma = true
+    }
+
+    /// RFC 3339 in UTC, e.g. "2010-12-01T08:26:00Z", with ".sss" only when needed.
+    mutating func timestamp(_ time: EventTime) {
+        let t = time.utc
+        buffer.append(UInt8(ascii: "\""))
+        pad(t.year, 4); buffer.append(UInt8(ascii: "-"))
+        pad(t.month, 2); buffer.append(UInt8(ascii: "-"))
+        pad(t.day, 2); buffer.append(UInt8(ascii: "T"))
+        pad(t.hour, 2); buffer.append(UInt8(ascii: ":"))
+        pad(t.minute, 2); buffer.append(UInt8(ascii: ":"))
+        pad(t.second, 2)
+        if t.millisecond != 0 {
+            buffer.append(UInt8(ascii: "."))
+            pad(t.millisecond, 3)
+        }
+        buffer.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+        needsComma = true
+    }
+
+    private mutating func pad(_ value: Int, _ width: Int) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var v = value
+        while divisor > 0 {
+            buffer.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
+            v %= divisor
+            divisor /= 10
+        }
+    }
+}
