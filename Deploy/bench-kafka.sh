@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Kafka throughput on this machine: skucast's producer, then skucast's consumer beside
+# kcat -C -e (built against the same librdkafka) reading the same topic.
+#
+#   Deploy/bench-kafka.sh [MESSAGES] [RUNS]     default 1000000 messages of ~150 bytes, 3 runs
+#
+# Starts its own dev broker on SKUCAST_BENCH_PORT (default 19300) and stops it after.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+messages="${1:-1000000}"
+runs="${2:-3}"
+port="${SKUCAST_BENCH_PORT:-19300}"
+eval "$("$here/librdkafka.sh")"
+kcat="$("$here/kcat.sh")"
+(cd "$root" && swift build -c release --product skucast-bench >&2)
+bench="$(cd "$root" && swift build -c release --show-bin-path)/skucast-bench"
+tansu="$("$here/dev-broker.sh" install)"
+export SKUCAST_BROKER_PORT="$port" SKUCAST_SKIP_TOPICS=1
+"$here/dev-broker.sh" stop >/dev/null 2>&1 || true
+"$here/dev-broker.sh" start >/dev/null
+trap '"$here/dev-broker.sh" stop >/dev/null 2>&1' EXIT
+"$tansu" topic create bench --broker "tcp://127.0.0.1:$port" --partitions 6 >/dev/null
+
+echo "librdkafka $(pkg-config --modversion rdkafka), $(nproc) cores, broker: Tansu (in memory) on the same machine"
+"$bench" produce --brokers "127.0.0.1:$port" --messages "$messages"
+echo "kcat sees $("$kcat" -C -b "127.0.0.1:$port" -t bench -o beginning -e -q -f '\n' | wc -l) messages"
+
+now() { date +%s.%N; }
+for i in $(seq 1 "$runs"); do
+  t0=$(now); out="$("$bench" consume --brokers "127.0.0.1:$port")"; t1=$(now)
+  "$kcat" -C -b "127.0.0.1:$port" -t bench -o beginning -e -q >/dev/null; t2=$(now)
+  python3 - "$messages" "$t0" "$t1" "$t2" "$out" <<'PY'
+import sys
+n, t0, t1, t2, out = int(sys.argv[1]), *map(float, sys.argv[2:5]), sys.argv[5]
+swift, kcat = n / (t1 - t0), n / (t2 - t1)
+print(f"run: skucast consumer {swift:,.0f} msg/s ({t1-t0:.2f} s wall, process start to exit) | kcat -C -e {kcat:,.0f} msg/s ({t2-t1:.2f} s) | ratio {swift/kcat:.2f}   [{out}]")
+PY
+done

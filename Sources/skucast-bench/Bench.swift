@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SkucastKafka
+import Synchronization
+
+/// Throughput benchmarks of the Kafka binding. They print figures; they assert nothing.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skucast-bench",
+        abstract: "Kafka throughput benchmarks (see Deploy/bench-kafka.sh).",
+        subcommands: [Produce.self, Consume.self]
+    )
+}
+
+struct Common: ParsableArguments {
+    @Option var brokers: String = "127.0.0.1:19092"
+    @Option var topic: String = "bench"
+
+    func client() -> KafkaClientConfiguration {
+        KafkaClientConfiguration(bootstrapServers: brokers.split(separator: ",").map(String.init))
+    }
+
+    func logger() -> Logger {
+        var l = Logger(label: "skucast.bench")
+        l.logLevel = .warning
+        return l
+    }
+}
+
+struct Produce: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Produce N order-like JSON messages of about --size bytes, keyed by one of --keys SKUs.")
+    @OptionGroup var common: Common
+    @Option var messages: Int = 1_000_000
+    @Option var size: Int = 150
+    @Option var keys: Int = 4000
+
+    func run() throws {
+        let failures = Atomic<Int>(0)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: common.client()), logger: common.logger()) { r in
+            if r.error != nil { failures.add(1, ordering: .relaxed) }
+        }
+        // SKU-like keys: five digits, some with a letter, as in the Online Retail data.
+        let skus: [String] = (0..<keys).map { (i: Int) -> String in
+            let digits = String(10_000 + i * 7 % 89_999)
+            return i % 3 == 0 ? digits + "A" : digits
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var value = [UInt8]()
+        var bytes = 0
+        for i in 0..<messages {
+            let sku = skus[i % skus.count]
+            let body = #"{"order_id":"\#(536365 + i / 20)","line":\#(i % 20 + 1)","sku":"\#(sku)","quantity":\#(i % 12 + 1),"kind":"sale","unit_price":2.55,"currency":"GBP","event_time":"2011-01-01T00:00:00Z""#
+            value.removeAll(keepingCapacity: true)
+            value.append(contentsOf: body.utf8)
+            while value.count < size - 1 { value.append(UInt8(ascii: " ")) }
+            value.append(UInt8(ascii: "}"))
+            bytes += value.count
+            try value.withUnsafeBytes { v in
+                var k = sku
+                try k.withUTF8 { key in
+                    _ = try producer.send(topic: common.topic, key: UnsafeRawBufferPointer(key), value: v, timestamp: 1_293_840_000_000 + Int64(i))
+                }
+            }
+        }
+        try producer.flush(timeout: .seconds(120))
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(String(format: "produce: %d messages (%.1f MB) in %.2f s: %.0f msg/s, %.1f MB/s, %d failed",
+                     messages, Double(bytes) / 1e6, seconds, Double(messages) / seconds, Double(bytes) / 1e6 / seconds, failures.load(ordering: .relaxed)))
+    }
+}
+
+struct Consume: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Read the whole topic from the beginning to its end, touching every value, like kcat -C -e.")
+    @OptionGroup var common: Common
+    @Option var batch: Int = 4096
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var config = KafkaConsumerConfiguration(client: common.client(), groupID: "skucast-bench-\(getpid())")
+        config.reportEndOfPartition = true
+        let consumer = try KafkaConsumer(configuration: config, logger: common.logger())
+        guard let topic = try consumer.metadata(topics: [common.topic], timeout: .seconds(10)).topic(common.topic) else {
+            throw ValidationError("no topic \(common.topic)")
+        }
+        let partitions = topic.partitions.map { KafkaTopicPartition(topic: common.topic, partition: $0.id) }
+        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, .beginning) }))
+        var remaining = Set(partitions)
+        var count = 0
+        var bytes = 0
+        var checksum: UInt64 = 0
+        while !remaining.isEmpty {
+            let messages = try consumer.poll(maxMessages: batch, timeout: .seconds(1))
+            for m in messages {
+                count += 1
+                m.withUnsafeValue { v in
+                    guard let v else { return }
+                    bytes += v.count
+                    checksum &+= UInt64(v[v.count - 1])
+                }
+            }
+            remaining.subtract(messages.reachedEnd)
+        }
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(String(format: "consume: %d messages (%.1f MB) in %.2f s: %.0f msg/s, %.1f MB/s (checksum %llu)",
+                     count, Double(bytes) / 1e6, seconds, Double(count) / seconds, Double(bytes) / 1e6 / seconds, checksum))
+        try consumer.close()
+    }
+}
