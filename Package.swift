@@ -74,6 +74,11 @@ let package = Package(
             name: "SkucastTopicsTests",
             dependencies: ["SkucastTopics", "SkucastKafka", "SkucastKafkaTesting", "SkucastEvents"]
         ),
+        // Runs the built `skucast` binary as a user would.
+        .testTarget(
+            name: "SkucastCLITests",
+            dependencies: ["SkucastKafka", "SkucastKafkaTesting", "skucast"]
+        ),
         .testTarget(
             name: "SkucastEventsTests",
             dependencies: ["SkucastEvents"]

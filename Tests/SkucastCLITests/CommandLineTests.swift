@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import SkucastKafka
+import SkucastKafkaTesting
+import Synchronization
+import Testing
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let onlineRetailCSV = ProcessInfo.processInfo.environment["SKUCAST_DATA"]
+    ?? repository.deletingLastPathComponent().appendingPathComponent("shared/data/online-retail/online_retail_2010_2011.csv").path
+
+/// Runs the `skucast` binary built beside the test bundle.
+func skucast(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("skucast")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = repository
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes while the process runs, so neither can fill up and block it.
+    let errData = Mutex<Data>(Data())
+    let reader = Thread { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+    reader.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData.withLock { $0 }, as: UTF8.self))
+}
+
+@Suite("skucast command line")
+struct CommandLineTests {
+    let broker: DevBroker
+    let prefix = "cli\(UUID().uuidString.prefix(6).lowercased())."
+
+    init() throws {
+        broker = try DevBroker.shared()
+    }
+
+    @Test("topics apply creates Topics/, is idempotent, and topics check agrees; a mismatch exits 1")
+    func topicsApplyAndCheck() throws {
+        let first = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("created  \(prefix)orders  partitions=6 cleanup.policy=delete retention.ms=-1"), "\(first.stdout)")
+        #expect(first.stdout.split(separator: "\n").count == 5)
+        let second = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
+        #expect(second.status == 0)
+        #expect(second.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("exists  ") }, "\(second.stdout)")
+        let check = try skucast(["topics", "check", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("ok  5 topics match"))
+
+        let other = "x" + prefix
+        let missing = try skucast(["topics", "check", "--brokers", broker.bootstrapServers, "--topic-prefix", other])
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("mismatch  \(other)orders: missing"), "\(missing.stdout)")
+    }
+
+    @Test("load replays real Online Retail rows keyed by SKU with event-time timestamps; consume reads them all back")
+    func loadAndConsume() throws {
+        let apply = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let load = try skucast(["load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV, "--limit", "3000"])
+        #expect(load.status == 0, "\(load.stderr)")
+        #expect(load.stdout.contains("loaded 3000 order events into \(prefix)orders"), "\(load.stdout)")
+        #expect(load.stdout.contains("0 deliveries failed"))
+
+        // Read back with the library, independently of the CLI.
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        var config = KafkaConsumerConfiguration(client: broker.clientConfiguration(), groupID: "cli-check-\(UUID())")
+        config.reportEndOfPartition = true
+        let consumer = try KafkaConsumer(configuration: config, logger: logger)
+        let topic = prefix + "orders"
+        let partitions = (0..<6).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
+        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
+        var remaining = Set(partitions)
+        var messages: [KafkaMessage] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !remaining.isEmpty && ContinuousClock.now < deadline {
+            let batch = try consumer.poll(timeout: .milliseconds(200))
+            messages += batch
+            remaining.subtract(batch.reachedEnd)
+        }
+        #expect(messages.count == 3000)
+        var partitionOfKey: [String: Int32] = [:]
+        var previous: [Int32: (time: String, order: String, line: Int)] = [:]
+        for m in messages {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(m.value ?? [])) as? [String: Any])
+            let sku = try #require(object["sku"] as? String)
+            #expect(m.keyString == sku)
+            #expect(partitionOfKey[sku, default: m.partition] == m.partition, "one SKU, one partition")
+            partitionOfKey[sku] = m.partition
+            // The Kafka timestamp is the event time: 2010-12-01 is day 14944 since 1970.
+            let day = (m.timestamp?.milliseconds ?? 0) / 86_400_000
+            #expect(day >= 14944 && day <= 14946, "\(m.timestamp as Any)")
+            // Within a partition, events keep the order of the file, which is in time order.
+            let time = try #require(object["event_time"] as? String)
+            let order = try #require(object["order_id"] as? String), line = try #require(object["line"] as? Int)
+            if let last = previous[m.partition] {
+                #expect(time >= last.time, "\(last.time) before \(time)")
+                #expect(order != last.order || line > last.line, "\(last.order)/\(last.line) before \(order)/\(line)")
+            }
+            previous[m.partition] = (time, order, line)
+        }
+
+        let consume = try skucast(["consume", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", "--print", "2"])
+        #expect(consume.status == 0, "\(consume.stderr)")
+        #expect(consume.stdout.contains("read 3000 messages from \(topic)"), "\(consume.stdout)")
+        #expect(consume.stdout.split(separator: "\n").filter { $0.hasPrefix("\(topic)[") }.count == 2)
+    }
+
+    @Test("A wrong broker address fails within the connect timeout with a clear message")
+    func unreachable() throws {
+        let start = ContinuousClock.now
+        let result = try skucast(["topics", "check", "--brokers", "127.0.0.1:1", "--connect-timeout", "1"])
+        #expect(result.status != 0)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(result.stderr.contains("connect failed: no broker of 127.0.0.1:1 answered within 1.0 seconds"), "\(result.stderr)")
+    }
+}
