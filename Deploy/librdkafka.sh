@@ -28,7 +28,7 @@ build() {
   local src_list=/etc/apt/sources.list.d/skucast-trixie-src.list
   if [ ! -f "$src_list" ]; then
     log "adding a deb-src entry for Debian trixie (source packages only)"
-    echo "deb-src http://deb.debian.org/debian trixie main" | as_root tee "$src_list" >/dev/null
+    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" | as_root tee "$src_list" >/dev/null
   fi
   log "apt-get update"
   as_root apt-get update -qq >&2

@@ -213,7 +213,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
             rd_kafka_message_destroy(m)
         }
-        let batch = KafkaMessageBatch(messages: buffer, count: kept, reachedEnd: reachedEnd, errors: errors)
+        let batch = KafkaMessageBatch(client: handle, messages: buffer, count: kept, reachedEnd: reachedEnd, errors: errors)
         if let error = callbacks.pendingError {
             callbacks.pendingError = nil
             throw error

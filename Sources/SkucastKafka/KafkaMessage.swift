@@ -13,13 +13,18 @@ public final class KafkaMessageBatch: @unchecked Sendable, RandomAccessCollectio
     /// Non-fatal consumer errors met while polling (librdkafka retries on its own).
     public let errors: [KafkaError]
     private var topicNames: [OpaquePointer: String] = [:]
+    // librdkafka's messages must be destroyed before their client: a batch that outlives
+    // its consumer keeps the client alive.
+    private let client: KafkaHandle
 
     init(
+        client: KafkaHandle,
         messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>,
         count: Int,
         reachedEnd: [KafkaTopicPartition],
         errors: [KafkaError]
     ) {
+        self.client = client
         self.messages = messages
         self.count = count
         self.reachedEnd = reachedEnd

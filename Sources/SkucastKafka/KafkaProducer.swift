@@ -240,26 +240,34 @@ public final class KafkaProducer: Sendable {
             }
         }
         let err: rd_kafka_resp_err_t = topic.withCString { name in
-            var vus = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 8)
-            var n = 0
-            vus[n].vtype = RD_KAFKA_VTYPE_TOPIC; vus[n].u.cstr = name; n += 1
-            vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS; vus[n].u.i = RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK; n += 1
-            vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE; vus[n].u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)); n += 1
-            if let partition { vus[n].vtype = RD_KAFKA_VTYPE_PARTITION; vus[n].u.i32 = partition; n += 1 }
-            if let key {
-                vus[n].vtype = RD_KAFKA_VTYPE_KEY
-                vus[n].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); vus[n].u.mem.size = key.count; n += 1
+            // On the stack: this runs once per message.
+            withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { vus in
+                var n = 0
+                func add(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) {
+                    var vu = rd_kafka_vu_t()
+                    vu.vtype = type
+                    set(&vu)
+                    vus.initializeElement(at: n, to: vu)
+                    n += 1
+                }
+                add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = name }
+                add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY | RD_KAFKA_MSG_F_BLOCK }
+                add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
+                if let partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
+                if let key {
+                    add(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); $0.u.mem.size = key.count }
+                }
+                if let value {
+                    add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); $0.u.mem.size = value.count }
+                }
+                if let timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
+                if let hdrs { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = hdrs } }
+                defer { vus.baseAddress!.deinitialize(count: n) }
+                guard let error = rd_kafka_produceva(handle.pointer, vus.baseAddress, n) else { return RD_KAFKA_RESP_ERR_NO_ERROR }
+                let code = rd_kafka_error_code(error)
+                rd_kafka_error_destroy(error)
+                return code
             }
-            if let value {
-                vus[n].vtype = RD_KAFKA_VTYPE_VALUE
-                vus[n].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); vus[n].u.mem.size = value.count; n += 1
-            }
-            if let timestamp { vus[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP; vus[n].u.i64 = timestamp; n += 1 }
-            if let hdrs { vus[n].vtype = RD_KAFKA_VTYPE_HEADERS; vus[n].u.headers = hdrs; n += 1 }
-            guard let error = rd_kafka_produceva(handle.pointer, vus, n) else { return RD_KAFKA_RESP_ERR_NO_ERROR }
-            let code = rd_kafka_error_code(error)
-            rd_kafka_error_destroy(error)
-            return code
         }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             // On failure the headers were not taken over.
