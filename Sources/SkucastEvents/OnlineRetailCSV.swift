@@ -203,3 +203,35 @@ public struct CSVRecords: Sequence, IteratorProtocol {
 extension String {
     func trimmingBOM() -> String { hasPrefix("\u{FEFF}") ? String(dropFirst()) : self }
 }
+
+/// Reads a whole Online Retail CSV (either UCI header) as `orders` events, in file order.
+public struct OnlineRetailOrderReader: Sequence, IteratorProtocol {
+    private var records: CSVRecords
+    private let csv: OnlineRetailCSV
+    private var mapper: OnlineRetailOrderMapper
+
+    /// - Parameters:
+    ///   - bytes: The file's contents.
+    ///   - currency: The file's currency.
+    /// - Throws: ``OnlineRetailCSVError`` when the header lacks a needed column.
+    public init(_ bytes: [UInt8], currency: String = "GBP") throws(OnlineRetailCSVError) {
+        records = CSVRecords(bytes)
+        guard let header = records.next() else { throw OnlineRetailCSVError(line: 1, reason: "empty file") }
+        csv = try OnlineRetailCSV(header: header)
+        mapper = OnlineRetailOrderMapper(currency: currency)
+    }
+
+    /// The next row's event, or why the row could not be read; `nil` at the end.
+    public mutating func next() -> Result<OrderEvent, OnlineRetailCSVError>? {
+        while true {
+            let line = records.line
+            guard let fields = records.next() else { return nil }
+            if fields == [""] { continue }  // blank line, e.g. after the last newline
+            do throws(OnlineRetailCSVError) {
+                return .success(try mapper.event(for: csv.row(fields, line: line), line: line))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+}

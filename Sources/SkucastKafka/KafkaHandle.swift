@@ -65,7 +65,8 @@ final class KafkaHandle: @unchecked Sendable {
             let callbacks = Unmanaged<ClientCallbacks>.fromOpaque(opaque).takeUnretainedValue()
             let code = KafkaErrorCode(rawValue: err)
             let text = reason.map { String(cString: $0) } ?? code.name
-            callbacks.lastError.withLock { $0 = text }
+            // "N/N brokers are down" follows the error that says why; keep the why.
+            callbacks.lastError.withLock { if code != .allBrokersDown || $0 == nil { $0 = text } }
             // librdkafka recovers from everything but fatal errors by itself.
             let level: Logger.Level = code == .fatal ? .error : .warning
             callbacks.logger.log(level: level, "\(text)", metadata: ["rdkafka.error": "\(code.name)"])
@@ -87,6 +88,9 @@ final class KafkaHandle: @unchecked Sendable {
             do {
                 _ = try metadata(topics: [], timeout: bootstrapTimeout)
             } catch {
+                // Serve the error callbacks queued meanwhile: they say why (refused,
+                // unresolvable, handshake failed), where the metadata call only timed out.
+                _ = rd_kafka_poll(rk, 0)
                 let last = callbacks.lastError.withLock { $0 }
                 throw KafkaError(
                     code: error.code,

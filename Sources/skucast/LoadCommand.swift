@@ -25,10 +25,7 @@ struct LoadCommand: ParsableCommand {
         let logger = kafka.logger("skucast.load")
         let clock = ContinuousClock()
         let start = clock.now
-        var records = CSVRecords(try Array(Data(contentsOf: URL(fileURLWithPath: csv))))
-        guard let header = records.next() else { throw ValidationError("\(csv) is empty") }
-        let reader = try OnlineRetailCSV(header: header)
-        var mapper = OnlineRetailOrderMapper()
+        var orders = try OnlineRetailOrderReader(Array(Data(contentsOf: URL(fileURLWithPath: csv))))
 
         let failed = Atomic<Int>(0)
         let firstFailure = Mutex<KafkaError?>(nil)
@@ -45,14 +42,11 @@ struct LoadCommand: ParsableCommand {
         var skipped = 0
         let total = limit
         var progress = Progress(total: total, clock: clock)
-        while total.map({ sent + skipped < $0 }) ?? true {
-            let line = records.line
-            guard let fields = records.next() else { break }
-            if fields == [""] { continue }
+        while total.map({ sent + skipped < $0 }) ?? true, let row = orders.next() {
             let event: OrderEvent
-            do {
-                event = try mapper.event(for: reader.row(fields, line: line), line: line)
-            } catch {
+            switch row {
+            case .success(let e): event = e
+            case .failure(let error):
                 skipped += 1
                 note("skipped \(csv):\(error)")
                 continue

@@ -119,5 +119,6 @@ struct CommandLineTests {
         #expect(result.status != 0)
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(result.stderr.contains("connect failed: no broker of 127.0.0.1:1 answered within 1.0 seconds"), "\(result.stderr)")
+        #expect(result.stderr.contains("Connection refused"), "\(result.stderr)")
     }
 }

@@ -113,20 +113,13 @@ struct OrderEventTests {
 
     @Test("The whole real Online Retail file reads without error, with the counts Python's csv module finds")
     func realFile() throws {
-        var records = CSVRecords(try Array(Data(contentsOf: onlineRetailCSV)))
-        let header = records.next()
-        let csv = try OnlineRetailCSV(header: try #require(header))
-        var mapper = OnlineRetailOrderMapper()
         var counts: [OrderKind: Int] = [:]
         var rows = 0
         var longestInvoice = 0
         var first: OrderEvent?
         var last: OrderEvent?
-        while true {
-            let line = records.line
-            guard let fields = records.next() else { break }
-            if fields == [""] { continue }
-            let event = try mapper.event(for: csv.row(fields, line: line), line: line)
+        for row in try OnlineRetailOrderReader(Array(Data(contentsOf: onlineRetailCSV))) {
+            let event = try row.get()
             counts[event.kind, default: 0] += 1
             longestInvoice = max(longestInvoice, event.line)
             rows += 1

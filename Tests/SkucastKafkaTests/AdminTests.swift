@@ -68,6 +68,7 @@ struct ConnectionTests {
             #expect(clock.now - start < .seconds(10), "\(client)")
             #expect(error?.operation == "connect")
             #expect(error?.message.contains("127.0.0.1:1") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("Connection refused") == true, "the reason, not only a timeout: \(String(describing: error))")
             #expect(error?.isRetriable == true)
         }
     }
