@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SkucastKafkaTesting", targets: ["SkucastKafkaTesting"]),
         .library(name: "SkucastTopics", targets: ["SkucastTopics"]),
         .library(name: "SkucastEvents", targets: ["SkucastEvents"]),
+        .library(name: "SkucastEngine", targets: ["SkucastEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,12 +47,15 @@ let package = Package(
         ),
         // Event value types and their wire encodings; no I/O.
         .target(name: "SkucastEvents"),
+        // The forecasting engine: windows, models, ensemble, quantiles. Pure: no I/O.
+        .target(name: "SkucastEngine", dependencies: ["SkucastEvents"]),
         .executableTarget(
             name: "skucast",
             dependencies: [
                 "SkucastKafka",
                 "SkucastTopics",
                 "SkucastEvents",
+                "SkucastEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,6 +82,10 @@ let package = Package(
         .testTarget(
             name: "SkucastCLITests",
             dependencies: ["SkucastKafka", "SkucastKafkaTesting", "skucast"]
+        ),
+        .testTarget(
+            name: "SkucastEngineTests",
+            dependencies: ["SkucastEngine", "SkucastEvents"]
         ),
         .testTarget(
             name: "SkucastEventsTests",

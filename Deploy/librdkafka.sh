@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds librdkafka 2.8.0 from Debian trixie's source package into a git-ignored prefix
-# (Deploy/.local/librdkafka) and prints the environment to use it.
+# (Deploy/.local/librdkafka), as a static library, and prints the PKG_CONFIG_PATH to use it.
 #
 # Why not Debian bookworm's librdkafka-dev (2.0.2)? It fails the very first request
 # against the dev broker (Tansu): "ApiVersionRequest failed: Local: Read underflow".
@@ -8,7 +8,7 @@
 # system package works: skucast links through pkg-config `rdkafka`, so whichever
 # librdkafka pkg-config finds first is used.
 #
-# Usage:  eval "$(Deploy/librdkafka.sh env)"   # build if needed, export the variables
+# Usage:  eval "$(Deploy/librdkafka.sh)"       # build if needed, export PKG_CONFIG_PATH
 #         Deploy/librdkafka.sh                  # build if needed, print the variables
 set -euo pipefail
 
@@ -48,12 +48,21 @@ build() {
   log "installed into $prefix"
 }
 
+# Link this librdkafka statically: binaries built against it then run without
+# LD_LIBRARY_PATH (SwiftPM refuses an rpath from pkg-config). Its own dependencies are
+# Debian's shared libraries, listed where SwiftPM reads them (Libs, not Libs.private).
+make_static() {
+  rm -f "$prefix"/lib/librdkafka*.so*
+  sed -i 's|^Libs: .*|Libs: -L${libdir} -lrdkafka -lssl -lcrypto -lsasl2 -lzstd -llz4 -lz -lm -ldl -lpthread -lrt|' \
+    "$prefix/lib/pkgconfig/rdkafka.pc"
+}
+
 if [ ! -f "$prefix/lib/pkgconfig/rdkafka.pc" ]; then
   build
 else
   log "reusing $prefix ($(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --modversion rdkafka))"
 fi
+make_static
 
 echo "export PKG_CONFIG_PATH=\"$prefix/lib/pkgconfig\${PKG_CONFIG_PATH:+:\$PKG_CONFIG_PATH}\""
-echo "export LD_LIBRARY_PATH=\"$prefix/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\""
 echo "export SKUCAST_LIBRDKAFKA_PREFIX=\"$prefix\""

@@ -70,7 +70,7 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
 
 extension Int64 {
     /// Quotient and remainder rounded towards negative infinity (remainder never negative).
-    func floorDivided(by d: Int64) -> (Int64, Int64) {
+    public func floorDivided(by d: Int64) -> (quotient: Int64, remainder: Int64) {
         let q = self / d
         let r = self % d
         return r < 0 ? (q - 1, r + d) : (q, r)

@@ -1,0 +1,67 @@
+/// The demand of a SKU's last 28 closed buckets, newest last: what the seasonal-naive
+/// model, the rolling aggregates and the empirical quantiles read. Fixed size, no allocation.
+public struct DemandHistory: Sendable, Hashable {
+    public static let capacity = 28
+    private var values: (SIMD16<Float>, SIMD16<Float>) = (.zero, .zero)
+    private var head = 0
+    /// Buckets recorded, up to ``capacity``.
+    public private(set) var count = 0
+
+    public init() {}
+
+    /// Records the demand of the next closed bucket.
+    public mutating func append(_ y: Double) {
+        set(head, Float(y))
+        head = (head + 1) % Self.capacity
+        count = min(count + 1, Self.capacity)
+    }
+
+    /// The demand `lag` buckets ago (1 = the newest); 0 before the series started.
+    public func value(lag: Int) -> Double {
+        guard lag >= 1, lag <= count else { return 0 }
+        return Double(get((head - lag + Self.capacity) % Self.capacity))
+    }
+
+    /// Sum of the newest `n` buckets (fewer if the series is younger).
+    public func sum(last n: Int) -> Double {
+        var s = 0.0
+        for lag in 1...min(n, Self.capacity) { s += value(lag: lag) }
+        return s
+    }
+
+    /// Mean of the newest `n` buckets, over the buckets that exist.
+    public func mean(last n: Int) -> Double {
+        let k = min(n, count)
+        return k == 0 ? 0 : sum(last: k) / Double(k)
+    }
+
+    /// The empirical quantiles of the newest `n` buckets (type 7, as numpy's default),
+    /// for increasing levels; non-decreasing by construction.
+    public func quantiles(last n: Int, levels: [Double]) -> [Double] {
+        let k = min(n, count)
+        guard k > 0 else { return levels.map { _ in 0 } }
+        var xs = (1...k).map { value(lag: $0) }
+        xs.sort()
+        return levels.map { q in
+            let pos = q * Double(k - 1)
+            let lo = Int(pos.rounded(.down))
+            let hi = min(lo + 1, k - 1)
+            return xs[lo] + (xs[hi] - xs[lo]) * (pos - Double(lo))
+        }
+    }
+
+    private func get(_ i: Int) -> Float { i < 16 ? values.0[i] : values.1[i - 16] }
+
+    private mutating func set(_ i: Int, _ v: Float) {
+        if i < 16 { values.0[i] = v } else { values.1[i - 16] = v }
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.count == b.count && (1...max(a.count, 1)).allSatisfy { a.value(lag: $0) == b.value(lag: $0) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for lag in 1...max(count, 1) { hasher.combine(value(lag: lag)) }
+    }
+}

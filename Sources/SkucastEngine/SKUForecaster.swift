@@ -1,0 +1,98 @@
+/// Everything skucast knows about one SKU's demand: its recent history, its models and
+/// how well each has done lately. A value: copying it snapshots it. Fixed size.
+public struct SKUForecaster: Sendable, Hashable {
+    /// The models, in the order of ``weights`` and ``losses``.
+    public enum Model: Int, CaseIterable, Sendable {
+        case seasonalNaive, movingAverage, holtWintersSlow, holtWintersFast, croston, tsb
+
+        public var name: String {
+            switch self {
+            case .seasonalNaive: "seasonal_naive"
+            case .movingAverage: "moving_average_28"
+            case .holtWintersSlow: "holt_winters_slow"
+            case .holtWintersFast: "holt_winters_fast"
+            case .croston: "croston_sba"
+            case .tsb: "tsb"
+            }
+        }
+    }
+
+    /// How fast the ensemble forgets old errors: a weight of 0.97 per bucket is a
+    /// half-life of about 23 buckets.
+    static let lossDecay = 0.97
+
+    public private(set) var history = DemandHistory()
+    public private(set) var holtWintersSlow = DampedHoltWinters(alpha: 0.05, beta: 0.01, gamma: 0.05, phi: 0.9)
+    public private(set) var holtWintersFast = DampedHoltWinters(alpha: 0.2, beta: 0.02, gamma: 0.1, phi: 0.8)
+    public private(set) var croston = CrostonSBA(alpha: 0.1)
+    public private(set) var tsb = TSB(alpha: 0.1, beta: 0.05)
+    /// Discounted squared one-step error per model.
+    public private(set) var losses = SIMD8<Double>.zero
+    /// Each model's forecast for the next bucket, made at the last close.
+    private var nextBucket = SIMD8<Double>.zero
+    /// Buckets folded in since the first sale.
+    public private(set) var buckets = 0
+
+    public init() {}
+
+    /// Folds in the demand of a closed bucket.
+    /// - Parameters:
+    ///   - y: The bucket's demand.
+    ///   - season: The bucket's position in the seasonal cycle.
+    ///   - cycle: Buckets per cycle.
+    public mutating func close(demand y: Double, season: Int, cycle: Int) {
+        if buckets > 0 {
+            let error = nextBucket - SIMD8(repeating: y)
+            losses = Self.lossDecay * losses + (1 - Self.lossDecay) * error * error
+        }
+        history.append(y)
+        holtWintersSlow.update(y, season: season)
+        holtWintersFast.update(y, season: season)
+        croston.update(y)
+        tsb.update(y)
+        buckets += 1
+        let next = (season + 1) % cycle
+        for m in Model.allCases { nextBucket[m.rawValue] = forecast(m, step: 1, nextSeason: next, cycle: cycle) }
+    }
+
+    /// One model's forecast `h` buckets ahead.
+    public func forecast(_ model: Model, step h: Int, nextSeason: Int, cycle: Int) -> Double {
+        switch model {
+        case .seasonalNaive:
+            // y[t + h − k·cycle] for the smallest k that reaches into the past.
+            let lag = cycle * ((h + cycle - 1) / cycle) - h + 1
+            return lag <= history.count ? history.value(lag: lag) : history.mean(last: DemandHistory.capacity)
+        case .movingAverage: return history.mean(last: DemandHistory.capacity)
+        case .holtWintersSlow: return holtWintersSlow.forecast(step: h, season: nextSeason, cycle: cycle)
+        case .holtWintersFast: return holtWintersFast.forecast(step: h, season: nextSeason, cycle: cycle)
+        case .croston: return croston.forecast
+        case .tsb: return tsb.forecast
+        }
+    }
+
+    /// Ensemble weights, inversely proportional to each model's recent squared error;
+    /// equal until there is an error to judge by.
+    public var weights: SIMD8<Double> {
+        var w = SIMD8<Double>.zero
+        guard buckets > 1 else {
+            for m in Model.allCases { w[m.rawValue] = 1 / Double(Model.allCases.count) }
+            return w
+        }
+        // The floor keeps a model that was perfect on a run of zeros from taking all weight.
+        let floor = max(losses.max() * 1e-3, 1e-9)
+        var total = 0.0
+        for m in Model.allCases {
+            w[m.rawValue] = 1 / max(losses[m.rawValue], floor)
+            total += w[m.rawValue]
+        }
+        return w / total
+    }
+
+    /// The ensemble's mean forecast `h` buckets ahead.
+    public func mean(step h: Int, nextSeason: Int, cycle: Int) -> Double {
+        let w = weights
+        var f = 0.0
+        for m in Model.allCases { f += w[m.rawValue] * forecast(m, step: h, nextSeason: nextSeason, cycle: cycle) }
+        return max(0, f)
+    }
+}
