@@ -17,9 +17,9 @@ public struct SKUForecaster: Sendable, Hashable {
         }
     }
 
-    /// How fast the ensemble forgets old errors: a weight of 0.97 per bucket is a
-    /// half-life of about 23 buckets.
-    static let lossDecay = 0.97
+    /// How fast the ensemble forgets old errors: a weight of 0.99 per bucket is a
+    /// half-life of about 69 buckets. Intermittent series need long memory to tell models apart.
+    static let lossDecay = 0.99
 
     public private(set) var history = DemandHistory()
     public private(set) var holtWintersSlow = DampedHoltWinters(alpha: 0.05, beta: 0.01, gamma: 0.05, phi: 0.9)
@@ -70,8 +70,9 @@ public struct SKUForecaster: Sendable, Hashable {
         }
     }
 
-    /// Ensemble weights, inversely proportional to each model's recent squared error;
-    /// equal until there is an error to judge by.
+    /// Ensemble weights, inversely proportional to the square of each model's recent
+    /// mean squared error (sharper than plain inverse error, which hardly tells the
+    /// models apart on intermittent demand); equal until there is an error to judge by.
     public var weights: SIMD8<Double> {
         var w = SIMD8<Double>.zero
         guard buckets > 1 else {
@@ -82,7 +83,8 @@ public struct SKUForecaster: Sendable, Hashable {
         let floor = max(losses.max() * 1e-3, 1e-9)
         var total = 0.0
         for m in Model.allCases {
-            w[m.rawValue] = 1 / max(losses[m.rawValue], floor)
+            let inverse = 1 / max(losses[m.rawValue], floor)
+            w[m.rawValue] = inverse * inverse
             total += w[m.rawValue]
         }
         return w / total
