@@ -1,0 +1,274 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads one flat JSON object from bytes, field by field, without building a tree: the
+/// decoders ask for the values they know and skip the rest (nested values included).
+/// Errors are ``Rejection``s with the byte offset.
+struct JSONScanner {
+    let bytes: UnsafeRawBufferPointer
+    var i = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// A JSON value, with strings still encoded where that saves work.
+    enum Value {
+        case string(String)
+        case number(Double)
+        case bool(Bool)
+        case null
+        case nested
+    }
+
+    func fail(_ what: String) -> Rejection {
+        Rejection(.malformed, "\(what) at byte \(i)")
+    }
+
+    mutating func skipSpace() {
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0A, 0x0D: i += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func expect(_ c: UInt8, _ what: String) throws(Rejection) {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == c else { throw fail("expected \(what)") }
+        i += 1
+    }
+
+    /// Calls `field` for every member of the top-level object, with the key's raw bytes;
+    /// `field` must consume the value (``value()`` or ``skipValue()``).
+    mutating func object(_ field: (inout JSONScanner, UnsafeRawBufferPointer) throws(Rejection) -> Void) throws(Rejection) {
+        try expect(UInt8(ascii: "{"), "{")
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+        } else {
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a field name") }
+                let key = try rawString()
+                try expect(UInt8(ascii: ":"), ":")
+                skipSpace()
+                try field(&self, key)
+                skipSpace()
+                guard i < bytes.count else { throw fail("unterminated object") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                throw fail("expected , or }")
+            }
+        }
+        skipSpace()
+        guard i == bytes.count else { throw fail("trailing bytes after the object") }
+    }
+
+    /// The bytes of a string without escapes, or nil when it has escapes (then use ``string()``).
+    private mutating func rawString() throws(Rejection) -> UnsafeRawBufferPointer {
+        i += 1
+        let start = i
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)])
+            }
+            if b == UInt8(ascii: "\\") {
+                // Field names with escapes are legal but never ours: skip it.
+                i += 2
+                continue
+            }
+            if b < 0x20 { throw fail("control character in a string") }
+            i += 1
+        }
+        throw fail("unterminated string")
+    }
+
+    mutating func value() throws(Rejection) -> Value {
+        guard i < bytes.count else { throw fail("expected a value") }
+        switch bytes[i] {
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "{"), UInt8(ascii: "["): try skipValue(); return .nested
+        default: return .number(try number())
+        }
+    }
+
+    mutating func skipValue() throws(Rejection) {
+        guard i < bytes.count else { throw fail("expected a value") }
+        switch bytes[i] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            // Nested values are skipped by depth, strings by their quotes.
+            var depth = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") {
+                    _ = try rawString()
+                    continue
+                }
+                if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
+                if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 { i += 1; return }
+                }
+                i += 1
+            }
+            throw fail("unterminated nested value")
+        default:
+            _ = try value()
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws(Rejection) {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= bytes.count, memcmp(bytes.baseAddress! + i, word.utf8Start, n) == 0 else { throw fail("invalid literal") }
+        i += n
+    }
+
+    /// A string value, escapes resolved.
+    mutating func string() throws(Rejection) -> String {
+        i += 1
+        let start = i
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]), as: UTF8.self)
+            }
+            if b == UInt8(ascii: "\\") { return try escapedString(from: start) }
+            if b < 0x20 { throw fail("control character in a string") }
+            i += 1
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func escapedString(from start: Int) throws(Rejection) -> String {
+        var out = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            if b < 0x20 { throw fail("control character in a string") }
+            guard b == UInt8(ascii: "\\") else {
+                out.append(b)
+                i += 1
+                continue
+            }
+            guard i + 1 < bytes.count else { break }
+            let e = bytes[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                        throw fail("unpaired surrogate")
+                    }
+                    i += 2
+                    let low = try hex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    throw fail("unpaired surrogate")
+                }
+                out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+            default:
+                throw fail("invalid escape")
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func hex4() throws(Rejection) -> UInt32 {
+        guard i + 4 <= bytes.count else { throw fail("short \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[i]
+            let d: UInt32
+            switch b {
+            case 48...57: d = UInt32(b - 48)
+            case 65...70: d = UInt32(b - 55)
+            case 97...102: d = UInt32(b - 87)
+            default: throw fail("invalid \\u escape")
+            }
+            v = v << 4 | d
+            i += 1
+        }
+        return v
+    }
+
+    private static let exactPowers: [Double] = (0...22).map { p in (0..<p).reduce(1.0) { a, _ in a * 10 } }
+
+    /// A JSON number, correctly rounded: integers and short decimals exactly in one
+    /// IEEE operation (Clinger's fast path), anything else through strtod.
+    mutating func number() throws(Rejection) -> Double {
+        let start = i
+        var negative = false
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        let intStart = i
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+            mantissa = mantissa &* 10 &+ UInt64(bytes[i] - 48)
+            digits += 1
+            i += 1
+        }
+        guard i > intStart else { throw fail("invalid number") }
+        if i - intStart > 1, bytes[intStart] == 48 { throw fail("leading zero in a number") }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            let fracStart = i
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[i] - 48)
+                digits += 1
+                fractionDigits += 1
+                i += 1
+            }
+            guard i > fracStart else { throw fail("invalid number") }
+        }
+        var hasExponent = false
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            hasExponent = true
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            let expStart = i
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
+            guard i > expStart else { throw fail("invalid number") }
+        }
+        if !hasExponent, digits <= 15, fractionDigits <= 22 {
+            let v = Double(mantissa) / Self.exactPowers[fractionDigits]
+            return negative ? -v : v
+        }
+        // Rare: long or exponent forms. strtod needs a terminated copy.
+        var text = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+        text.append(0)
+        let v = text.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { strtod($0, nil) }
+        }
+        guard v.isFinite else { throw Rejection(.invalidValue, "number out of range at byte \(start)") }
+        return v
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Byte-wise equality with an ASCII field name.
+    @inline(__always)
+    func equals(_ name: StaticString) -> Bool {
+        count == name.utf8CodeUnitCount && memcmp(baseAddress!, name.utf8Start, count) == 0
+    }
+}
