@@ -65,6 +65,8 @@ let package = Package(
             name: "skucast-bench",
             dependencies: [
                 "SkucastKafka",
+                "SkucastEvents",
+                "SkucastEngine",
                 "SkucastKafkaTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

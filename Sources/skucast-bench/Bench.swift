@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SkucastEngine
+import SkucastEvents
 import SkucastKafka
 import Synchronization
 
@@ -10,7 +12,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skucast-bench",
         abstract: "Kafka throughput benchmarks (see Deploy/bench-kafka.sh).",
-        subcommands: [Produce.self, Consume.self]
+        subcommands: [Produce.self, Consume.self, Engine.self]
     )
 }
 
@@ -110,5 +112,67 @@ struct Consume: ParsableCommand {
         print(String(format: "consume: %d messages (%.1f MB) in %.2f s: %.0f msg/s, %.1f MB/s (checksum %llu)",
                      count, Double(bytes) / 1e6, seconds, Double(count) / seconds, Double(bytes) / 1e6 / seconds, checksum))
         try consumer.close()
+    }
+}
+
+struct Engine: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The engine on one core, from pre-encoded event bytes in memory: decode + validate + window update, then bucket closes.")
+    @Option(help: "The Online Retail CSV whose events are encoded once, then replayed.")
+    var csv: String
+    @Option(help: "Replay the encoded events this many times (each pass shifted by the file's span, so time moves on).")
+    var passes: Int = 5
+
+    func run() throws {
+        var events: [OrderEvent] = []
+        for row in try OnlineRetailOrderReader(Array(Data(contentsOf: URL(fileURLWithPath: csv)))) {
+            if case .success(let e) = row { events.append(e) }
+        }
+        let span = events.last!.eventTime.milliseconds - events.first!.eventTime.milliseconds + 86_400_000
+        // All passes encoded up front: the timed loop reads bytes only.
+        var blob: [UInt8] = []
+        var ends: [Int] = []
+        var buffer: [UInt8] = []
+        for pass in 0..<passes {
+            for var e in events {
+                e.eventTime = EventTime(milliseconds: e.eventTime.milliseconds + Int64(pass) * span)
+                e.encodeJSON(into: &buffer)
+                blob += buffer
+                ends.append(blob.count)
+            }
+        }
+        let decoder = OrderEventDecoder()
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        var closed = 0
+        var rejected = 0
+        var decodeTime = Duration.zero
+        var closeTime = Duration.zero
+        let clock = ContinuousClock()
+        blob.withUnsafeBytes { all in
+            var start = 0
+            // Decode and apply in slices of a day's worth, closing buckets between slices,
+            // so the two costs are timed apart.
+            var i = 0
+            while i < ends.count {
+                let sliceEnd = min(i + 2000, ends.count)
+                let t0 = clock.now
+                for k in i..<sliceEnd {
+                    switch decoder.decode(UnsafeRawBufferPointer(rebasing: all[start..<ends[k]])) {
+                    case .success(let e): _ = engine.apply(e)
+                    case .failure: rejected += 1
+                    }
+                    start = ends[k]
+                }
+                let t1 = clock.now
+                engine.advance { _ in closed += 1 }
+                closeTime += clock.now - t1
+                decodeTime += t1 - t0
+                i = sliceEnd
+            }
+        }
+        func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        print(String(format: "decode+validate+window: %d events (%.1f MB) in %.2f s: %.2f M events/s (%d rejected)",
+                     ends.count, Double(blob.count) / 1e6, secs(decodeTime), Double(ends.count) / secs(decodeTime) / 1e6, rejected))
+        print(String(format: "bucket close (all models, ensemble): %d SKU-buckets in %.2f s: %.2f M SKU-buckets/s; %d SKUs",
+                     closed, secs(closeTime), Double(closed) / secs(closeTime) / 1e6, engine.skuCount))
     }
 }
