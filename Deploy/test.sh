@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what is missing (librdkafka 2.8.0 built
-# from Debian's source package, the Tansu dev broker, Python's jsonschema, Debian's
-# docker-compose to check the compose file), then `swift test`.
+# from Debian's source package, the Tansu dev broker, Python's jsonschema and the
+# scorer's pandas/pyarrow, Debian's docker-compose to check the compose file), then
+# `swift test`.
 # Tests start their own throw-away broker on a free loopback port.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,8 +14,8 @@ step "librdkafka"
 eval "$("$here/librdkafka.sh")"
 step "dev broker (Tansu)"
 export SKUCAST_TANSU="$("$here/dev-broker.sh" install)"
-step "JSON Schema validator"
-python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install -q jsonschema >&2
+step "Python: JSON Schema validator, the forecast protocol's reference scorer"
+python3 -c "import jsonschema, numpy, pandas, pyarrow" 2>/dev/null || python3 -m pip install -q jsonschema numpy pandas pyarrow >&2
 python3 Topics/validate.py
 step "compose file"
 if ! command -v docker-compose >/dev/null; then
