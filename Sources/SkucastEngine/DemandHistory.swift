@@ -2,10 +2,10 @@
 /// model, the rolling aggregates and the empirical quantiles read. Fixed size, no allocation.
 public struct DemandHistory: Sendable, Hashable {
     public static let capacity = 28
-    private var values: (SIMD16<Float>, SIMD16<Float>) = (.zero, .zero)
-    private var head = 0
+    var values: (SIMD16<Float>, SIMD16<Float>) = (.zero, .zero)
+    var head = 0
     /// Buckets recorded, up to ``capacity``.
-    public private(set) var count = 0
+    public internal(set) var count = 0
 
     public init() {}
 

@@ -6,11 +6,11 @@
 /// up to 7 buckets: the weekday pattern of day buckets).
 public struct DampedHoltWinters: Sendable, Hashable {
     public let alpha: Double, beta: Double, gamma: Double, phi: Double
-    public private(set) var level = 0.0
-    public private(set) var trend = 0.0
+    public internal(set) var level = 0.0
+    public internal(set) var trend = 0.0
     /// Seasonal offsets by position in the cycle.
-    public private(set) var season = SIMD8<Double>.zero
-    private var started = false
+    public internal(set) var season = SIMD8<Double>.zero
+    var started = false
 
     public init(alpha: Double, beta: Double, gamma: Double, phi: Double) {
         self.alpha = alpha
@@ -47,9 +47,9 @@ public struct DampedHoltWinters: Sendable, Hashable {
 /// non-zero demands and the interval between them.
 public struct CrostonSBA: Sendable, Hashable {
     public let alpha: Double
-    public private(set) var size = 0.0
-    public private(set) var interval = 0.0
-    private var sinceLast = 1.0
+    public internal(set) var size = 0.0
+    public internal(set) var interval = 0.0
+    var sinceLast = 1.0
 
     public init(alpha: Double) { self.alpha = alpha }
 
@@ -79,9 +79,9 @@ public struct CrostonSBA: Sendable, Hashable {
 public struct TSB: Sendable, Hashable {
     public let alpha: Double, beta: Double
     /// Probability that a bucket has demand.
-    public private(set) var probability = 0.0
-    public private(set) var size = 0.0
-    private var started = false
+    public internal(set) var probability = 0.0
+    public internal(set) var size = 0.0
+    var started = false
 
     public init(alpha: Double, beta: Double) {
         self.alpha = alpha

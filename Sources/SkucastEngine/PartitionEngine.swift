@@ -58,14 +58,14 @@ public struct PartitionEngine: Sendable {
 
     /// Lookup only; iteration goes through `slots`, in first-seen order, so results never
     /// depend on hash order.
-    private var index: [String: Int] = [:]
-    private(set) var slots: [Slot] = []
+    var index: [String: Int] = [:]
+    var slots: [Slot] = []
     /// The newest event time seen.
-    public private(set) var maxEventTime: EventTime?
+    public internal(set) var maxEventTime: EventTime?
     /// The last bucket closed in this partition.
-    public private(set) var closedThrough: Int64?
+    public internal(set) var closedThrough: Int64?
     /// Events that came after their bucket had closed.
-    public private(set) var lateEvents = 0
+    public internal(set) var lateEvents = 0
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -129,5 +129,13 @@ public struct PartitionEngine: Sendable {
             }
             closedThrough = bucket
         }
+    }
+}
+
+extension PartitionEngine: Equatable {
+    /// Same configuration, SKUs (in the same order) with the same state, same clock.
+    public static func == (a: PartitionEngine, b: PartitionEngine) -> Bool {
+        a.configuration == b.configuration && a.maxEventTime == b.maxEventTime && a.closedThrough == b.closedThrough
+            && a.lateEvents == b.lateEvents && a.slots == b.slots
     }
 }

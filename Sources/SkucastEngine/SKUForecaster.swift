@@ -21,17 +21,17 @@ public struct SKUForecaster: Sendable, Hashable {
     /// half-life of about 69 buckets. Intermittent series need long memory to tell models apart.
     static let lossDecay = 0.99
 
-    public private(set) var history = DemandHistory()
-    public private(set) var holtWintersSlow = DampedHoltWinters(alpha: 0.05, beta: 0.01, gamma: 0.05, phi: 0.9)
-    public private(set) var holtWintersFast = DampedHoltWinters(alpha: 0.2, beta: 0.02, gamma: 0.1, phi: 0.8)
-    public private(set) var croston = CrostonSBA(alpha: 0.1)
-    public private(set) var tsb = TSB(alpha: 0.1, beta: 0.05)
+    public internal(set) var history = DemandHistory()
+    public internal(set) var holtWintersSlow = DampedHoltWinters(alpha: 0.05, beta: 0.01, gamma: 0.05, phi: 0.9)
+    public internal(set) var holtWintersFast = DampedHoltWinters(alpha: 0.2, beta: 0.02, gamma: 0.1, phi: 0.8)
+    public internal(set) var croston = CrostonSBA(alpha: 0.1)
+    public internal(set) var tsb = TSB(alpha: 0.1, beta: 0.05)
     /// Discounted squared one-step error per model.
-    public private(set) var losses = SIMD8<Double>.zero
+    public internal(set) var losses = SIMD8<Double>.zero
     /// Each model's forecast for the next bucket, made at the last close.
-    private var nextBucket = SIMD8<Double>.zero
+    var nextBucket = SIMD8<Double>.zero
     /// Buckets folded in since the first sale.
-    public private(set) var buckets = 0
+    public internal(set) var buckets = 0
 
     public init() {}
 

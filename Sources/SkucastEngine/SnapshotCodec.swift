@@ -1,0 +1,335 @@
+import SkucastEvents
+
+/// Where a snapshot's state stops in one input partition: the next offset to read.
+public struct SourceOffset: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var nextOffset: Int64
+
+    public init(topic: String, partition: Int32, nextOffset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.nextOffset = nextOffset
+    }
+}
+
+/// All the state of one partition at one point of its input.
+public struct PartitionSnapshot: Sendable, Equatable {
+    public var engine: PartitionEngine
+    /// The input offsets the state covers: restore, seek here, and continue.
+    public var offsets: [SourceOffset]
+
+    public init(engine: PartitionEngine, offsets: [SourceOffset]) {
+        self.engine = engine
+        self.offsets = offsets
+    }
+}
+
+/// Why a snapshot could not be decoded.
+public struct SnapshotError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The binary form of a ``PartitionSnapshot``: versioned, compact, checksummed.
+///
+/// Layout: magic `SKUCSNAP`, format version (UInt16), reserved (UInt16), payload length
+/// (UInt64), CRC-32 of the payload (UInt32), payload. All integers little-endian; doubles
+/// and floats as their IEEE bit patterns, so a restored engine continues bit for bit.
+public enum SnapshotCodec {
+    static let magic = Array("SKUCSNAP".utf8)
+    /// The format this build writes and reads.
+    public static let version: UInt16 = 1
+    static let headerSize = 8 + 2 + 2 + 8 + 4
+
+    /// - Returns: The snapshot's bytes.
+    public static func encode(_ snapshot: PartitionSnapshot) -> [UInt8] {
+        var w = ByteWriter()
+        snapshot.engine.write(to: &w)
+        w.uvarint(UInt64(snapshot.offsets.count))
+        for o in snapshot.offsets {
+            w.string(o.topic)
+            w.int32(o.partition)
+            w.int64(o.nextOffset)
+        }
+        var out = magic
+        var header = ByteWriter()
+        header.uint16(version)
+        header.uint16(0)
+        header.uint64(UInt64(w.bytes.count))
+        header.uint32(CRC32.checksum(w.bytes))
+        out += header.bytes
+        out += w.bytes
+        return out
+    }
+
+    /// - Parameter bytes: A snapshot written by ``encode(_:)``.
+    /// - Throws: ``SnapshotError`` for a foreign, truncated, corrupted or newer snapshot.
+    public static func decode(_ bytes: [UInt8]) throws(SnapshotError) -> PartitionSnapshot {
+        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else {
+            throw SnapshotError("not a skucast snapshot (bad magic)")
+        }
+        var header = ByteReader(bytes[8..<headerSize])
+        let version = try header.uint16()
+        guard version == Self.version else {
+            throw SnapshotError("snapshot format \(version) is not supported (this build reads \(Self.version))")
+        }
+        _ = try header.uint16()
+        let length = try header.uint64()
+        let checksum = try header.uint32()
+        guard UInt64(bytes.count - headerSize) == length else {
+            throw SnapshotError("snapshot is \(bytes.count - headerSize) payload bytes, header says \(length): truncated or padded")
+        }
+        let payload = bytes[headerSize...]
+        guard CRC32.checksum(payload) == checksum else { throw SnapshotError("snapshot checksum mismatch: corrupted") }
+        var r = ByteReader(payload)
+        let engine = try PartitionEngine(from: &r)
+        var offsets: [SourceOffset] = []
+        for _ in 0..<(try r.count(max: 1 << 20)) {
+            offsets.append(SourceOffset(topic: try r.string(), partition: try r.int32(), nextOffset: try r.int64()))
+        }
+        guard r.isAtEnd else { throw SnapshotError("\(r.remaining) unread bytes at the end of the snapshot") }
+        return PartitionSnapshot(engine: engine, offsets: offsets)
+    }
+}
+
+// MARK: - State, field by field
+
+extension PartitionEngine {
+    func write(to w: inout ByteWriter) {
+        let c = configuration
+        w.string(c.calendar.size.rawValue)
+        w.int64(Int64(c.calendar.utcOffsetSeconds))
+        w.int64(c.allowedLatenessMilliseconds)
+        w.uvarint(UInt64(c.horizon))
+        w.optionalInt64(maxEventTime?.milliseconds)
+        w.optionalInt64(closedThrough)
+        w.uvarint(UInt64(lateEvents))
+        w.uvarint(UInt64(slots.count))
+        for s in slots {
+            w.string(s.sku)
+            w.int64(s.firstBucket)
+            w.uvarint(UInt64(s.pending.count))
+            for p in s.pending {
+                w.int64(p.bucket)
+                w.double(p.quantity)
+            }
+            s.forecaster.write(to: &w)
+        }
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        var c = EngineConfiguration()
+        let size = try r.string()
+        guard let bucketSize = BucketSize(rawValue: size) else { throw SnapshotError("unknown bucket size \(size)") }
+        c.calendar = BucketCalendar(size: bucketSize, utcOffsetSeconds: Int(try r.int64()))
+        c.allowedLatenessMilliseconds = try r.int64()
+        c.horizon = try r.count(max: 10_000)
+        self.init(configuration: c)
+        maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
+        closedThrough = try r.optionalInt64()
+        lateEvents = try r.count(max: Int.max)
+        let n = try r.count(max: 1 << 30)
+        slots.reserveCapacity(n)
+        for i in 0..<n {
+            let sku = try r.string()
+            let first = try r.int64()
+            var pending: [(bucket: Int64, quantity: Double)] = []
+            for _ in 0..<(try r.count(max: 1 << 16)) { pending.append((try r.int64(), try r.double())) }
+            let forecaster = try SKUForecaster(from: &r)
+            guard index.updateValue(i, forKey: sku) == nil else { throw SnapshotError("SKU \(sku) appears twice") }
+            slots.append(Slot(sku: sku, firstBucket: first, pending: pending, forecaster: forecaster))
+        }
+    }
+}
+
+extension SKUForecaster {
+    func write(to w: inout ByteWriter) {
+        w.float32s(history.values.0)
+        w.float32s(history.values.1)
+        w.uvarint(UInt64(history.head))
+        w.uvarint(UInt64(history.count))
+        holtWintersSlow.write(to: &w)
+        holtWintersFast.write(to: &w)
+        w.double(croston.size)
+        w.double(croston.interval)
+        w.double(croston.sinceLast)
+        w.double(tsb.probability)
+        w.double(tsb.size)
+        w.bool(tsb.started)
+        w.doubles(losses)
+        w.doubles(nextBucket)
+        w.uvarint(UInt64(buckets))
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        self.init()
+        history.values = (try r.float32s(), try r.float32s())
+        history.head = try r.count(max: DemandHistory.capacity - 1)
+        history.count = try r.count(max: DemandHistory.capacity)
+        try holtWintersSlow.read(from: &r)
+        try holtWintersFast.read(from: &r)
+        croston.size = try r.double()
+        croston.interval = try r.double()
+        croston.sinceLast = try r.double()
+        tsb.probability = try r.double()
+        tsb.size = try r.double()
+        tsb.started = try r.bool()
+        losses = try r.doubles()
+        nextBucket = try r.doubles()
+        buckets = try r.count(max: Int.max)
+    }
+}
+
+extension DampedHoltWinters {
+    // Smoothing constants are the model's definition, not state: they come from this
+    // build, and a snapshot of other constants is refused rather than silently mixed.
+    func write(to w: inout ByteWriter) {
+        for v in [alpha, beta, gamma, phi, level, trend] { w.double(v) }
+        w.doubles(season)
+        w.bool(started)
+    }
+
+    mutating func read(from r: inout ByteReader) throws(SnapshotError) {
+        let constants = (try r.double(), try r.double(), try r.double(), try r.double())
+        guard constants == (alpha, beta, gamma, phi) else {
+            throw SnapshotError("Holt-Winters constants \(constants) differ from this build's \((alpha, beta, gamma, phi))")
+        }
+        level = try r.double()
+        trend = try r.double()
+        season = try r.doubles()
+        started = try r.bool()
+    }
+}
+
+// MARK: - Bytes
+
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func uint16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func uint32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func uint64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func int32(_ v: Int32) { uint32(UInt32(bitPattern: v)) }
+    mutating func int64(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
+    mutating func double(_ v: Double) { uint64(v.bitPattern) }
+    mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+
+    mutating func uvarint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func optionalInt64(_ v: Int64?) {
+        bool(v != nil)
+        if let v { int64(v) }
+    }
+
+    mutating func string(_ s: String) {
+        uvarint(UInt64(s.utf8.count))
+        bytes += s.utf8
+    }
+
+    mutating func doubles(_ v: SIMD8<Double>) { for i in 0..<8 { double(v[i]) } }
+    mutating func float32s(_ v: SIMD16<Float>) { for i in 0..<16 { uint32(v[i].bitPattern) } }
+}
+
+struct ByteReader {
+    let bytes: ArraySlice<UInt8>
+    var position: Int
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        self.position = bytes.startIndex
+    }
+
+    var isAtEnd: Bool { position == bytes.endIndex }
+    var remaining: Int { bytes.endIndex - position }
+
+    private mutating func take(_ n: Int) throws(SnapshotError) -> ArraySlice<UInt8> {
+        guard n >= 0, remaining >= n else { throw SnapshotError("snapshot ends early at byte \(position)") }
+        defer { position += n }
+        return bytes[position..<(position + n)]
+    }
+
+    private mutating func little<T: FixedWidthInteger>(_: T.Type) throws(SnapshotError) -> T {
+        let slice = try take(MemoryLayout<T>.size)
+        var v: T = 0
+        for (k, b) in slice.enumerated() { v |= T(b) << (8 * k) }
+        return v
+    }
+
+    mutating func uint16() throws(SnapshotError) -> UInt16 { try little(UInt16.self) }
+    mutating func uint32() throws(SnapshotError) -> UInt32 { try little(UInt32.self) }
+    mutating func uint64() throws(SnapshotError) -> UInt64 { try little(UInt64.self) }
+    mutating func int32() throws(SnapshotError) -> Int32 { Int32(bitPattern: try uint32()) }
+    mutating func int64() throws(SnapshotError) -> Int64 { Int64(bitPattern: try uint64()) }
+    mutating func double() throws(SnapshotError) -> Double { Double(bitPattern: try uint64()) }
+
+    mutating func bool() throws(SnapshotError) -> Bool {
+        switch try take(1).first! {
+        case 0: return false
+        case 1: return true
+        case let b: throw SnapshotError("invalid boolean \(b) at byte \(position - 1)")
+        }
+    }
+
+    mutating func uvarint() throws(SnapshotError) -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try take(1).first!
+            guard shift < 64 else { throw SnapshotError("varint too long at byte \(position)") }
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+
+    /// A count or small number, bounded so a corrupted value cannot ask for absurd memory.
+    mutating func count(max: Int) throws(SnapshotError) -> Int {
+        let v = try uvarint()
+        guard v <= UInt64(max) else { throw SnapshotError("value \(v) out of range at byte \(position)") }
+        return Int(v)
+    }
+
+    mutating func optionalInt64() throws(SnapshotError) -> Int64? {
+        try bool() ? try int64() : nil
+    }
+
+    mutating func string() throws(SnapshotError) -> String {
+        let n = try count(max: 1 << 16)
+        return String(decoding: try take(n), as: UTF8.self)
+    }
+
+    mutating func doubles() throws(SnapshotError) -> SIMD8<Double> {
+        var v = SIMD8<Double>()
+        for i in 0..<8 { v[i] = try double() }
+        return v
+    }
+
+    mutating func float32s() throws(SnapshotError) -> SIMD16<Float> {
+        var v = SIMD16<Float>()
+        for i in 0..<16 { v[i] = Float(bitPattern: try uint32()) }
+        return v
+    }
+}
+
+/// CRC-32 (IEEE 802.3, as zlib and gzip compute it).
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+}
