@@ -8,6 +8,8 @@ public struct EngineConfiguration: Sendable, Hashable {
     public var allowedLatenessMilliseconds: Int64 = 3_600_000
     /// Buckets forecast ahead at every close.
     public var horizon = 14
+    /// Service level, lead time and review period of the restock policy.
+    public var restock = RestockConfiguration()
 
     public init() {}
 }
@@ -43,10 +45,18 @@ public struct PartitionEngine: Sendable {
         /// Demand of buckets not closed yet (more than one only within the allowed lateness).
         var pending: [(bucket: Int64, quantity: Double)]
         var forecaster: SKUForecaster
+        var stock: StockPosition?
+        /// Reorder levels as of the last closed bucket (or stock count), cached because
+        /// every order event of a stocked SKU is checked against them.
+        var levels: ReorderLevels?
+        var alert: OpenAlert?
+        /// Alerts raised so far: part of each new alert's id.
+        var alertsRaised = 0
 
         static func == (a: Slot, b: Slot) -> Bool {
             a.sku == b.sku && a.firstBucket == b.firstBucket && a.forecaster == b.forecaster
                 && a.pending.elementsEqual(b.pending) { $0.bucket == $1.bucket && $0.quantity == $1.quantity }
+                && a.stock == b.stock && a.levels == b.levels && a.alert == b.alert && a.alertsRaised == b.alertsRaised
         }
 
         func hash(into h: inout Hasher) {
@@ -81,21 +91,33 @@ public struct PartitionEngine: Sendable {
 
     /// Counts an order line towards its bucket's demand.
     public mutating func apply(_ order: OrderEvent) -> OrderOutcome {
+        apply(order) { _ in }
+    }
+
+    /// Counts an order line towards its bucket's demand and its SKU's stock projection;
+    /// an order that moves the projected position across the reorder point changes the
+    /// SKU's alert at once, not at the next bucket close.
+    /// - Parameters:
+    ///   - order: The order line.
+    ///   - alerts: Receives alert changes.
+    public mutating func apply(_ order: OrderEvent, alerts: (RestockAlert) -> Void) -> OrderOutcome {
         if maxEventTime.map({ order.eventTime > $0 }) ?? true { maxEventTime = order.eventTime }
+        // Stock moves whatever the lateness: a late sale still left the shelf.
+        if let i = index[order.sku], var stock = slots[i].stock, order.eventTime >= stock.countedAt {
+            switch order.kind {
+            case .sale, .return, .cancellation: stock.consumedSince += order.quantity
+            case .adjustment: stock.consumedSince -= order.quantity
+            }
+            slots[i].stock = stock
+            evaluateAlert(i, at: order.eventTime, alerts)
+        }
         guard order.kind == .sale, order.quantity > 0, order.unitPrice > 0 else { return .notDemand }
         let bucket = configuration.calendar.bucket(of: order.eventTime)
         if let closed = closedThrough, bucket <= closed {
             lateEvents += 1
             return .tooLate(bucket: bucket, closedThrough: closed)
         }
-        let i: Int
-        if let found = index[order.sku] {
-            i = found
-        } else {
-            i = slots.count
-            index[order.sku] = i
-            slots.append(Slot(sku: order.sku, firstBucket: bucket, pending: [], forecaster: SKUForecaster()))
-        }
+        let i = slot(for: order.sku, from: bucket)
         if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
             slots[i].pending[p].quantity += order.quantity
         } else {
@@ -104,16 +126,124 @@ public struct PartitionEngine: Sendable {
         return .applied
     }
 
+    /// Takes a stock count: the SKU's position starts again from it. Counts older than the
+    /// one held are ignored (they arrive late and would move stock back in time).
+    /// - Parameters:
+    ///   - stock: The count.
+    ///   - alerts: Receives alert changes (a replenishment resolves an alert).
+    /// - Returns: Whether the count was taken.
+    @discardableResult
+    public mutating func apply(_ stock: InventoryEvent, alerts: (RestockAlert) -> Void) -> Bool {
+        if maxEventTime.map({ stock.eventTime > $0 }) ?? true { maxEventTime = stock.eventTime }
+        let i = slot(for: stock.sku, from: max(configuration.calendar.bucket(of: stock.eventTime), (closedThrough ?? .min) + 1))
+        if let held = slots[i].stock, stock.eventTime < held.countedAt { return false }
+        let leadTimeChanged = slots[i].stock?.leadTimeDays != stock.leadTimeDays
+        slots[i].stock = StockPosition(onHand: stock.onHand, onOrder: stock.onOrder, leadTimeDays: stock.leadTimeDays, countedAt: stock.eventTime)
+        if leadTimeChanged || slots[i].levels == nil { updateLevels(i) }
+        evaluateAlert(i, at: stock.eventTime, alerts)
+        return true
+    }
+
+    private mutating func slot(for sku: String, from bucket: Int64) -> Int {
+        if let found = index[sku] { return found }
+        index[sku] = slots.count
+        slots.append(Slot(sku: sku, firstBucket: bucket, pending: [], forecaster: SKUForecaster()))
+        return slots.count - 1
+    }
+
+    private mutating func updateLevels(_ i: Int) {
+        guard let stock = slots[i].stock else { return }
+        let next = configuration.calendar.season(of: (closedThrough ?? slots[i].firstBucket - 1) + 1)
+        slots[i].levels = ReorderLevels(
+            forecaster: slots[i].forecaster,
+            leadTimeDays: stock.leadTimeDays ?? configuration.restock.defaultLeadTimeDays,
+            configuration: configuration.restock,
+            nextSeason: next,
+            calendar: configuration.calendar
+        )
+    }
+
+    /// Moves the SKU's alert through raised → updated → resolved as its position demands.
+    private mutating func evaluateAlert(_ i: Int, at time: EventTime, _ alerts: (RestockAlert) -> Void) {
+        guard let stock = slots[i].stock, let levels = slots[i].levels else { return }
+        let severity: RestockSeverity
+        if stock.position >= levels.reorderPoint || levels.reorderPoint <= 0 {
+            severity = .none
+        } else if stock.projectedOnHand <= 0 {
+            severity = .outOfStock
+        } else if stock.projectedOnHand < levels.leadTimeDemand {
+            severity = .stockoutWithinLeadTime
+        } else {
+            severity = .belowReorderPoint
+        }
+        let state: RestockAlert.State
+        var open: OpenAlert
+        switch (slots[i].alert, severity) {
+        case (nil, .none):
+            return
+        case (nil, _):
+            var h = StableHash()
+            h.add(slots[i].sku)
+            h.add(time.milliseconds)
+            h.add(Int64(slots[i].alertsRaised))
+            slots[i].alertsRaised += 1
+            open = OpenAlert(id: h.hex, severity: severity, changes: 0)
+            state = .raised
+        case (let current?, .none):
+            open = current
+            state = .resolved
+        case (let current?, _) where current.severity != severity:
+            open = current
+            open.severity = severity
+            state = .updated
+        default:
+            return
+        }
+        var h = StableHash()
+        h.add(open.id)
+        h.add(state.rawValue)
+        h.add(Int64(open.changes))
+        open.changes += 1
+        slots[i].alert = state == .resolved ? nil : open
+        let lead = stock.leadTimeDays ?? configuration.restock.defaultLeadTimeDays
+        alerts(RestockAlert(
+            alertID: open.id,
+            eventID: h.hex,
+            sku: slots[i].sku,
+            state: state,
+            severity: severity,
+            eventTime: time,
+            onHand: stock.projectedOnHand,
+            onOrder: stock.onOrder,
+            projectedPosition: stock.position,
+            reorderPoint: levels.reorderPoint,
+            orderUpTo: levels.orderUpTo,
+            suggestedOrderQuantity: max(0, levels.orderUpTo - stock.position),
+            daysOfCover: levels.dailyDemand > 0 ? max(0, stock.projectedOnHand) / levels.dailyDemand : nil,
+            leadTimeDays: lead,
+            serviceLevel: configuration.restock.serviceLevel
+        ))
+    }
+
     /// Closes every bucket the watermark has passed, for every SKU, in bucket order.
     /// - Parameter emit: Receives each SKU's closed bucket, after its forecaster folded it in.
     public mutating func advance(_ emit: (ClosedBucket) -> Void) {
+        advance(emit, alerts: { _ in })
+    }
+
+    /// Closes every bucket the watermark has passed; reorder levels move with the new
+    /// forecasts, which may raise or resolve alerts.
+    /// - Parameters:
+    ///   - emit: Receives each SKU's closed bucket.
+    ///   - alerts: Receives alert changes.
+    public mutating func advance(_ emit: (ClosedBucket) -> Void, alerts: (RestockAlert) -> Void) {
         guard let watermark else { return }
-        close(through: configuration.calendar.bucket(of: watermark) - 1, emit)
+        close(through: configuration.calendar.bucket(of: watermark) - 1, emit, alerts: alerts)
     }
 
     /// Closes every bucket up to and including `last`, whatever the watermark: the end of
     /// a replay, or an idle partition.
-    public mutating func close(through last: Int64, _ emit: (ClosedBucket) -> Void) {
+    public mutating func close(through last: Int64, _ emit: (ClosedBucket) -> Void, alerts: (RestockAlert) -> Void = { _ in }) {
         let first = (closedThrough ?? slots.map(\.firstBucket).min() ?? last + 1) + (closedThrough == nil ? 0 : 1)
         guard first <= last else { return }
         let cycle = configuration.calendar.size.seasonLength
@@ -128,6 +258,11 @@ public struct PartitionEngine: Sendable {
                 emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster))
             }
             closedThrough = bucket
+            let end = configuration.calendar.start(of: bucket + 1)
+            for i in slots.indices where slots[i].stock != nil {
+                updateLevels(i)
+                evaluateAlert(i, at: end, alerts)
+            }
         }
     }
 }

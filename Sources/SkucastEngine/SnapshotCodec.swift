@@ -102,6 +102,7 @@ extension PartitionEngine {
         w.int64(Int64(c.calendar.utcOffsetSeconds))
         w.int64(c.allowedLatenessMilliseconds)
         w.uvarint(UInt64(c.horizon))
+        for v in [c.restock.serviceLevel, c.restock.defaultLeadTimeDays, c.restock.reviewPeriodDays] { w.double(v) }
         w.optionalInt64(maxEventTime?.milliseconds)
         w.optionalInt64(closedThrough)
         w.uvarint(UInt64(lateEvents))
@@ -115,6 +116,24 @@ extension PartitionEngine {
                 w.double(p.quantity)
             }
             s.forecaster.write(to: &w)
+            w.bool(s.stock != nil)
+            if let st = s.stock {
+                w.double(st.onHand)
+                w.double(st.onOrder)
+                w.bool(st.leadTimeDays != nil)
+                if let l = st.leadTimeDays { w.double(l) }
+                w.int64(st.countedAt.milliseconds)
+                w.double(st.consumedSince)
+            }
+            w.bool(s.levels != nil)
+            if let l = s.levels { for v in [l.leadTimeDemand, l.reorderPoint, l.orderUpTo, l.dailyDemand] { w.double(v) } }
+            w.bool(s.alert != nil)
+            if let a = s.alert {
+                w.string(a.id)
+                w.string(a.severity.rawValue)
+                w.uvarint(UInt64(a.changes))
+            }
+            w.uvarint(UInt64(s.alertsRaised))
         }
     }
 
@@ -125,6 +144,9 @@ extension PartitionEngine {
         c.calendar = BucketCalendar(size: bucketSize, utcOffsetSeconds: Int(try r.int64()))
         c.allowedLatenessMilliseconds = try r.int64()
         c.horizon = try r.count(max: 10_000)
+        c.restock.serviceLevel = try r.double()
+        c.restock.defaultLeadTimeDays = try r.double()
+        c.restock.reviewPeriodDays = try r.double()
         self.init(configuration: c)
         maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
         closedThrough = try r.optionalInt64()
@@ -137,8 +159,25 @@ extension PartitionEngine {
             var pending: [(bucket: Int64, quantity: Double)] = []
             for _ in 0..<(try r.count(max: 1 << 16)) { pending.append((try r.int64(), try r.double())) }
             let forecaster = try SKUForecaster(from: &r)
+            var slot = Slot(sku: sku, firstBucket: first, pending: pending, forecaster: forecaster)
+            if try r.bool() {
+                let onHand = try r.double(), onOrder = try r.double()
+                let lead = try r.bool() ? try r.double() : nil
+                slot.stock = StockPosition(onHand: onHand, onOrder: onOrder, leadTimeDays: lead,
+                                           countedAt: EventTime(milliseconds: try r.int64()), consumedSince: try r.double())
+            }
+            if try r.bool() {
+                slot.levels = ReorderLevels(leadTimeDemand: try r.double(), reorderPoint: try r.double(), orderUpTo: try r.double(), dailyDemand: try r.double())
+            }
+            if try r.bool() {
+                let id = try r.string()
+                let name = try r.string()
+                guard let severity = RestockSeverity(rawValue: name) else { throw SnapshotError("unknown severity \(name)") }
+                slot.alert = OpenAlert(id: id, severity: severity, changes: try r.count(max: Int.max))
+            }
+            slot.alertsRaised = try r.count(max: Int.max)
             guard index.updateValue(i, forKey: sku) == nil else { throw SnapshotError("SKU \(sku) appears twice") }
-            slots.append(Slot(sku: sku, firstBucket: first, pending: pending, forecaster: forecaster))
+            slots.append(slot)
         }
     }
 }

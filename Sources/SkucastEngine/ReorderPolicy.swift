@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How restocking is decided.
+public struct RestockConfiguration: Sendable, Hashable {
+    /// Probability of not running out during a lead time (the cycle service level).
+    public var serviceLevel = 0.95
+    /// Lead time for SKUs whose stock events do not say.
+    public var defaultLeadTimeDays = 14.0
+    /// How often orders are placed: the order-up-to level covers lead time plus this.
+    public var reviewPeriodDays = 7.0
+
+    public init() {}
+}
+
+/// Reorder point, order-up-to level and expected demand of a SKU, from its forecaster.
+///
+/// Lead-time demand is modelled as a gamma distribution with the ensemble's mean over
+/// the lead time and a variance of the lead time times the recent per-bucket variance:
+/// skewed and non-negative, as intermittent demand is.
+public struct ReorderLevels: Sendable, Hashable {
+    /// Expected demand over the lead time.
+    public var leadTimeDemand: Double
+    /// Lead-time demand quantile at the service level: reorder when the position falls below.
+    public var reorderPoint: Double
+    /// Lead time plus review period demand quantile: order up to this.
+    public var orderUpTo: Double
+    /// Expected demand per day.
+    public var dailyDemand: Double
+
+    init(leadTimeDemand: Double, reorderPoint: Double, orderUpTo: Double, dailyDemand: Double) {
+        self.leadTimeDemand = leadTimeDemand
+        self.reorderPoint = reorderPoint
+        self.orderUpTo = orderUpTo
+        self.dailyDemand = dailyDemand
+    }
+
+    /// - Parameters:
+    ///   - forecaster: The SKU's state after its last closed bucket.
+    ///   - leadTimeDays: Days to replenish.
+    ///   - configuration: Service level and review period.
+    ///   - nextSeason: Seasonal position of the next bucket.
+    ///   - calendar: Bucket size (levels are computed for day buckets; others scale).
+    public init(forecaster: SKUForecaster, leadTimeDays: Double, configuration: RestockConfiguration, nextSeason: Int, calendar: BucketCalendar) {
+        let bucketsPerDay = 86_400_000.0 / Double(calendar.size.milliseconds)
+        let cycle = calendar.size.seasonLength
+        func demand(overDays days: Double) -> Double {
+            let buckets = days * bucketsPerDay
+            let whole = Int(buckets)
+            var sum = 0.0
+            for h in 0..<(whole + 1) {
+                let share = h < whole ? 1 : buckets - Double(whole)
+                if share > 0 { sum += share * forecaster.mean(step: h + 1, nextSeason: nextSeason, cycle: cycle) }
+            }
+            return sum
+        }
+        let history = forecaster.history
+        let n = Double(history.count)
+        let mean = history.mean(last: DemandHistory.capacity)
+        var variance = 0.0
+        if n > 1 {
+            for lag in 1...history.count { variance += (history.value(lag: lag) - mean) * (history.value(lag: lag) - mean) }
+            variance /= n - 1
+        }
+        leadTimeDemand = demand(overDays: leadTimeDays)
+        let cover = demand(overDays: leadTimeDays + configuration.reviewPeriodDays)
+        reorderPoint = Self.gammaQuantile(mean: leadTimeDemand, variance: variance * leadTimeDays * bucketsPerDay, p: configuration.serviceLevel)
+        orderUpTo = max(reorderPoint, Self.gammaQuantile(mean: cover, variance: variance * (leadTimeDays + configuration.reviewPeriodDays) * bucketsPerDay, p: configuration.serviceLevel))
+        dailyDemand = leadTimeDays > 0 ? leadTimeDemand / leadTimeDays : 0
+    }
+
+    /// The p-quantile of a gamma distribution with this mean and variance (Wilson–Hilferty);
+    /// the mean itself when there is no spread.
+    public static func gammaQuantile(mean: Double, variance: Double, p: Double) -> Double {
+        guard mean > 0 else { return 0 }
+        guard variance > 1e-12 else { return mean }
+        let shape = mean * mean / variance
+        let scale = variance / mean
+        let c = 1 / (9 * shape)
+        let t = 1 - c + normalQuantile(p) * c.squareRoot()
+        return max(0, shape * scale * t * t * t)
+    }
+
+    /// The standard normal p-quantile (Acklam's rational approximation, relative error < 1.2e-9).
+    public static func normalQuantile(_ p: Double) -> Double {
+        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        let low = 0.02425
+        if p < low {
+            let q = (-2 * log(p)).squareRoot()
+            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        }
+        if p > 1 - low {
+            let q = (-2 * log(1 - p)).squareRoot()
+            return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        }
+        let q = p - 0.5
+        let r = q * q
+        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    }
+}

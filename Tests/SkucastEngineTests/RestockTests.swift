@@ -1,0 +1,110 @@
+import SkucastEngine
+import SkucastEvents
+import Testing
+
+@Suite("Restock policy and alerts")
+struct RestockTests {
+    @Test("Normal and gamma quantiles")
+    func quantiles() {
+        #expect(abs(ReorderLevels.normalQuantile(0.95) - 1.6448536) < 1e-6)
+        #expect(abs(ReorderLevels.normalQuantile(0.5)) < 1e-12)
+        #expect(abs(ReorderLevels.normalQuantile(0.01) + 2.3263479) < 1e-6)
+        // Gamma(shape 2, scale 1): the 95th percentile is 4.7439.
+        #expect(abs(ReorderLevels.gammaQuantile(mean: 2, variance: 2, p: 0.95) - 4.7439) < 0.05)
+        #expect(ReorderLevels.gammaQuantile(mean: 70, variance: 0, p: 0.95) == 70)
+        #expect(ReorderLevels.gammaQuantile(mean: 0, variance: 5, p: 0.95) == 0)
+    }
+
+    static func at(day: Int, hour: Int = 12, minute: Int = 0) -> EventTime {
+        EventTime(year: 2011, month: 3, day: day, hour: hour, minute: minute)!
+    }
+
+    static func sale(_ qty: Double, _ time: EventTime) -> OrderEvent {
+        OrderEvent(orderID: "o\(time.milliseconds)", line: 1, sku: "85123A", quantity: qty, kind: .sale, unitPrice: 2.55, currency: "GBP", eventTime: time)
+    }
+
+    /// Three weeks of demand alternating 3 and 7 a day, then a stock count.
+    static func stockedEngine() -> (PartitionEngine, [RestockAlert]) {
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        var alerts: [RestockAlert] = []
+        for day in 1...28 {
+            _ = engine.apply(sale(day % 2 == 0 ? 3 : 7, at(day: day))) { alerts.append($0) }
+            engine.advance({ _ in }, alerts: { alerts.append($0) })
+        }
+        engine.apply(InventoryEvent(sku: "85123A", onHand: 200, onOrder: 0, leadTimeDays: 14, eventTime: at(day: 29, hour: 1))) { alerts.append($0) }
+        return (engine, alerts)
+    }
+
+    @Test("An alert is raised on the very order that crosses the reorder point, escalates, and resolves on replenishment")
+    func lifecycle() throws {
+        var (engine, alerts) = Self.stockedEngine()
+        #expect(alerts.isEmpty, "200 on hand is well above the reorder point")
+        var minute = 0
+        // Sell one unit at a time, all on day 29 (no bucket closes in between).
+        while alerts.last?.severity != .outOfStock {
+            minute += 1
+            _ = engine.apply(Self.sale(1, Self.at(day: 29, hour: 2 + minute / 60, minute: minute % 60))) { alerts.append($0) }
+            if minute > 300 { break }
+        }
+        #expect(alerts.map(\.state) == [.raised, .updated, .updated])
+        #expect(alerts.map(\.severity) == [.belowReorderPoint, .stockoutWithinLeadTime, .outOfStock])
+        #expect(Set(alerts.map(\.alertID)).count == 1)
+        #expect(Set(alerts.map(\.eventID)).count == 3)
+        let raised = alerts[0]
+        // Raised exactly when the position fell below the reorder point: one unit earlier it was not.
+        #expect(raised.projectedPosition < raised.reorderPoint)
+        #expect(raised.projectedPosition + 1 >= raised.reorderPoint)
+        // Demand of about 5 a day over 14 days: a reorder point above the 70 expected, for safety.
+        #expect(raised.reorderPoint > 70 && raised.reorderPoint < 110, "\(raised.reorderPoint)")
+        #expect(raised.orderUpTo > raised.reorderPoint)
+        #expect(raised.suggestedOrderQuantity == raised.orderUpTo - raised.projectedPosition)
+        #expect(raised.daysOfCover.map { $0 > 10 && $0 < 25 } == true, "\(String(describing: raised.daysOfCover))")
+        #expect(alerts[2].onHand == 0)
+
+        engine.apply(InventoryEvent(sku: "85123A", onHand: 400, onOrder: 0, leadTimeDays: 14, eventTime: Self.at(day: 29, hour: 20))) { alerts.append($0) }
+        #expect(alerts.last?.state == .resolved)
+        #expect(alerts.last?.alertID == raised.alertID)
+        #expect(alerts.last?.severity == RestockSeverity.none)
+
+        // An older count arriving late does not move stock back in time.
+        let taken = engine.apply(InventoryEvent(sku: "85123A", onHand: 0, eventTime: Self.at(day: 29, hour: 3))) { alerts.append($0) }
+        #expect(!taken)
+        #expect(alerts.count == 4)
+    }
+
+    @Test("Alert ids are the same in every replay, and a restored snapshot continues the alert")
+    func deterministicAndRestorable() throws {
+        func run(snapshotAfter cut: Int?) throws -> [RestockAlert] {
+            var (engine, alerts) = Self.stockedEngine()
+            for minute in 1...200 {
+                if minute == cut {
+                    let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
+                    engine = try SnapshotCodec.decode(bytes).engine
+                }
+                _ = engine.apply(Self.sale(1, Self.at(day: 29, hour: 2 + minute / 60, minute: minute % 60))) { alerts.append($0) }
+            }
+            return alerts
+        }
+        let first = try run(snapshotAfter: nil)
+        #expect(first.count == 3)
+        #expect(try run(snapshotAfter: nil) == first)
+        #expect(try run(snapshotAfter: 5) == first, "snapshot before the alert is raised")
+        #expect(try run(snapshotAfter: 150) == first, "snapshot while the alert is open")
+    }
+
+    @Test("Returns and cancellations give stock back; write-offs take it")
+    func stockMoves() {
+        var (engine, alerts) = Self.stockedEngine()
+        _ = engine.apply(Self.sale(150, Self.at(day: 29, hour: 2))) { alerts.append($0) }
+        #expect(alerts.last?.state == .raised)
+        var cancel = Self.sale(-150, Self.at(day: 29, hour: 3))
+        cancel.kind = .cancellation
+        _ = engine.apply(cancel) { alerts.append($0) }
+        #expect(alerts.last?.state == .resolved)
+        var writeOff = Self.sale(-190, Self.at(day: 29, hour: 4))
+        writeOff.kind = .adjustment
+        _ = engine.apply(writeOff) { alerts.append($0) }
+        #expect(alerts.last?.state == .raised)
+        #expect(alerts.last?.onHand == 10)
+    }
+}
