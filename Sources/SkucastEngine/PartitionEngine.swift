@@ -102,8 +102,9 @@ public struct PartitionEngine: Sendable {
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEvent, alerts: (RestockAlert) -> Void) -> OrderOutcome {
         if maxEventTime.map({ order.eventTime > $0 }) ?? true { maxEventTime = order.eventTime }
+        let known = index[order.sku]
         // Stock moves whatever the lateness: a late sale still left the shelf.
-        if let i = index[order.sku], var stock = slots[i].stock, order.eventTime >= stock.countedAt {
+        if let i = known, var stock = slots[i].stock, order.eventTime >= stock.countedAt {
             switch order.kind {
             case .sale, .return, .cancellation: stock.consumedSince += order.quantity
             case .adjustment: stock.consumedSince -= order.quantity
@@ -117,7 +118,7 @@ public struct PartitionEngine: Sendable {
             lateEvents += 1
             return .tooLate(bucket: bucket, closedThrough: closed)
         }
-        let i = slot(for: order.sku, from: bucket)
+        let i = known ?? slot(for: order.sku, from: bucket)
         if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
             slots[i].pending[p].quantity += order.quantity
         } else {

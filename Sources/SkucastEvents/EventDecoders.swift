@@ -30,6 +30,13 @@ public struct OrderEventDecoder: Sendable {
         }
     }
 
+    /// Marks a field as seen; a second occurrence is malformed (which one would count?).
+    @inline(__always)
+    static func mark(_ seen: inout UInt16, _ bit: UInt16, _ name: StaticString) throws(Rejection) {
+        guard seen & bit == 0 else { throw Rejection(.malformed, "field \"\(name)\" appears twice") }
+        seen |= bit
+    }
+
     func decodeOrThrow(_ bytes: UnsafeRawBufferPointer) throws(Rejection) -> OrderEvent {
         try checkEnvelope(bytes, limits: limits)
         var orderID: String?, sku: String?, kind: OrderKind?, currency: String?, eventTime: EventTime?
@@ -39,43 +46,44 @@ public struct OrderEventDecoder: Sendable {
         var scanner = JSONScanner(bytes)
         let limits = limits
         try scanner.object { (s, key) throws(Rejection) in
-            func once(_ bit: UInt16, _ name: String) throws(Rejection) {
-                guard seen & bit == 0 else { throw Rejection(.malformed, "field \"\(name)\" appears twice") }
-                seen |= bit
-            }
             switch key.count {
             case 3 where key.equals("sku"):
-                try once(1, "sku"); sku = try text(s.value(), "sku", limits)
+                try Self.mark(&seen, 1, "sku"); sku = try text(&s, "sku", limits)
             case 4 where key.equals("line"):
-                try once(2, "line"); line = try number(s.value(), "line")
+                try Self.mark(&seen, 2, "line"); line = try number(s.value(), "line")
             case 4 where key.equals("kind"):
-                try once(4, "kind")
-                let k = try text(s.value(), "kind", limits)
-                guard let parsed = OrderKind(rawValue: k) else { throw Rejection(.invalidValue, "kind \"\(k)\" is not sale, return, cancellation or adjustment") }
-                kind = parsed
+                try Self.mark(&seen, 4, "kind")
+                guard let v = try s.stringValue() else { _ = try s.value(); throw Rejection(.wrongType, "kind must be a string") }
+                if case .raw(let b) = v, b.equals("sale") {
+                    kind = .sale
+                } else if let parsed = OrderKind(rawValue: v.string) {
+                    kind = parsed
+                } else {
+                    throw Rejection(.invalidValue, "kind \"\(v.string)\" is not sale, return, cancellation or adjustment")
+                }
             case 6 where key.equals("region"):
-                try once(8, "region"); region = try optionalText(s.value(), "region", limits)
+                try Self.mark(&seen, 8, "region"); region = try optionalText(s.value(), "region", limits)
             case 7 where key.equals("channel"):
-                try once(16, "channel"); channel = try optionalText(s.value(), "channel", limits)
+                try Self.mark(&seen, 16, "channel"); channel = try optionalText(s.value(), "channel", limits)
             case 8 where key.equals("order_id"):
-                try once(32, "order_id"); orderID = try text(s.value(), "order_id", limits)
+                try Self.mark(&seen, 32, "order_id"); orderID = try text(&s, "order_id", limits)
             case 8 where key.equals("quantity"):
-                try once(64, "quantity"); quantity = try number(s.value(), "quantity")
+                try Self.mark(&seen, 64, "quantity"); quantity = try number(s.value(), "quantity")
             case 8 where key.equals("currency"):
-                try once(128, "currency"); currency = try text(s.value(), "currency", limits)
+                try Self.mark(&seen, 128, "currency"); currency = try text(&s, "currency", limits)
             case 9 where key.equals("promotion"):
-                try once(256, "promotion")
+                try Self.mark(&seen, 256, "promotion")
                 switch try s.value() {
                 case .bool(let b): promotion = b
                 case .null: promotion = nil
                 default: throw Rejection(.wrongType, "promotion must be true or false")
                 }
             case 10 where key.equals("unit_price"):
-                try once(512, "unit_price"); unitPrice = try number(s.value(), "unit_price")
+                try Self.mark(&seen, 512, "unit_price"); unitPrice = try number(s.value(), "unit_price")
             case 10 where key.equals("event_time"):
-                try once(1024, "event_time"); eventTime = try time(s.value(), "event_time", limits)
+                try Self.mark(&seen, 1024, "event_time"); eventTime = try time(&s, "event_time", limits)
             case 11 where key.equals("customer_id"):
-                try once(2048, "customer_id"); customerID = try optionalText(s.value(), "customer_id", limits)
+                try Self.mark(&seen, 2048, "customer_id"); customerID = try optionalText(s.value(), "customer_id", limits)
             default:
                 // Unknown fields are skipped: producers may be newer than this consumer.
                 try s.skipValue()
@@ -123,12 +131,12 @@ public struct InventoryEventDecoder: Sendable {
             var scanner = JSONScanner(bytes)
             let limits = limits
             try scanner.object { (s, key) throws(Rejection) in
-                if key.equals("sku") { sku = try text(s.value(), "sku", limits) }
+                if key.equals("sku") { sku = try text(&s, "sku", limits) }
                 else if key.equals("on_hand") { onHand = try number(s.value(), "on_hand") }
                 else if key.equals("on_order") { onOrder = try number(s.value(), "on_order") }
                 else if key.equals("lead_time_days") { leadTime = try number(s.value(), "lead_time_days") }
                 else if key.equals("location") { location = try optionalText(s.value(), "location", limits) }
-                else if key.equals("event_time") { eventTime = try time(s.value(), "event_time", limits) }
+                else if key.equals("event_time") { eventTime = try time(&s, "event_time", limits) }
                 else if key.equals("synthetic") {
                     guard case .bool(let b) = try s.value() else { throw Rejection(.wrongType, "synthetic must be true or false") }
                     synthetic = b
@@ -152,12 +160,20 @@ private func checkEnvelope(_ bytes: UnsafeRawBufferPointer, limits: EventLimits)
         throw Rejection(.oversize, "\(bytes.count) bytes, more than \(limits.maxMessageBytes)")
     }
     guard bytes.count > 0 else { throw Rejection(.malformed, "empty value") }
-    // ASCII is the common case; anything else gets a full UTF-8 check.
+    // ASCII is the common case, checked eight bytes at a time; anything else gets a
+    // full UTF-8 check.
     var ascii = true
-    for b in bytes where b >= 0x80 {
-        ascii = false
-        break
+    var k = 0
+    var high: UInt64 = 0
+    while k + 8 <= bytes.count {
+        high |= bytes.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+        k += 8
     }
+    while k < bytes.count {
+        high |= UInt64(bytes[k])
+        k += 1
+    }
+    if high & 0x8080_8080_8080_8080 != 0 { ascii = false }
     if !ascii {
         var decoder = UTF8()
         var it = bytes.makeIterator()
@@ -173,6 +189,18 @@ private func checkEnvelope(_ bytes: UnsafeRawBufferPointer, limits: EventLimits)
 
 private func missing(_ field: String) -> Rejection {
     Rejection(.missingField, "field \"\(field)\" is required")
+}
+
+private func text(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits) throws(Rejection) -> String {
+    guard let v = try s.stringValue() else {
+        _ = try s.value()
+        throw Rejection(.wrongType, "\(field) must be a string")
+    }
+    let text = v.string
+    guard !text.isEmpty, text.utf8.count <= limits.maxTextLength else {
+        throw Rejection(.invalidValue, "\(field) must have 1…\(limits.maxTextLength) bytes")
+    }
+    return text
 }
 
 private func text(_ v: JSONScanner.Value, _ field: String, _ limits: EventLimits) throws(Rejection) -> String {
@@ -195,11 +223,19 @@ private func number(_ v: JSONScanner.Value, _ field: String) throws(Rejection) -
     return n
 }
 
-private func time(_ v: JSONScanner.Value, _ field: String, _ limits: EventLimits) throws(Rejection) -> EventTime {
-    guard case .string(let s) = v else { throw Rejection(.wrongType, "\(field) must be an RFC 3339 string") }
-    guard let t = EventTime(rfc3339: s) else { throw Rejection(.invalidValue, "\(field) \"\(s)\" is not an RFC 3339 date-time") }
+private func time(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits) throws(Rejection) -> EventTime {
+    guard let v = try s.stringValue() else {
+        _ = try s.value()
+        throw Rejection(.wrongType, "\(field) must be an RFC 3339 string")
+    }
+    let parsed: EventTime?
+    switch v {
+    case .raw(let bytes): parsed = EventTime(rfc3339: bytes)
+    case .resolved(var text): parsed = text.withUTF8 { EventTime(rfc3339: UnsafeRawBufferPointer($0)) }
+    }
+    guard let t = parsed else { throw Rejection(.invalidValue, "\(field) \"\(v.string)\" is not an RFC 3339 date-time") }
     guard t >= limits.earliest, t < limits.latest else {
-        throw Rejection(.implausibleTime, "\(field) \(s) is outside \(limits.earliest)…\(limits.latest)")
+        throw Rejection(.implausibleTime, "\(field) \(v.string) is outside \(limits.earliest)…\(limits.latest)")
     }
     return t
 }
@@ -208,7 +244,13 @@ extension EventTime {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; fractions beyond milliseconds are truncated.
     public init?(rfc3339 text: String) {
         var text = text
-        let parsed: EventTime? = text.withUTF8 { u -> EventTime? in
+        guard let parsed = text.withUTF8({ EventTime(rfc3339: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses RFC 3339 from its UTF-8 bytes.
+    public init?(rfc3339 u: UnsafeRawBufferPointer) {
+        let parsed: EventTime? = { () -> EventTime? in
             func digits(_ at: Int, _ n: Int) -> Int? {
                 guard at + n <= u.count else { return nil }
                 var v = 0
@@ -248,7 +290,7 @@ extension EventTime {
             }
             guard i == u.count, s < 60, let base = EventTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, millisecond: ms) else { return nil }
             return EventTime(milliseconds: base.milliseconds - Int64(offsetMinutes) * 60_000)
-        }
+        }()
         guard let parsed else { return nil }
         self = parsed
     }

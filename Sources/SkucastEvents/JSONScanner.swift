@@ -43,6 +43,7 @@ struct JSONScanner {
 
     /// Calls `field` for every member of the top-level object, with the key's raw bytes;
     /// `field` must consume the value (``value()`` or ``skipValue()``).
+    @inline(__always)
     mutating func object(_ field: (inout JSONScanner, UnsafeRawBufferPointer) throws(Rejection) -> Void) throws(Rejection) {
         try expect(UInt8(ascii: "{"), "{")
         skipSpace()
@@ -129,6 +130,38 @@ struct JSONScanner {
         let n = word.utf8CodeUnitCount
         guard i + n <= bytes.count, memcmp(bytes.baseAddress! + i, word.utf8Start, n) == 0 else { throw fail("invalid literal") }
         i += n
+    }
+
+    /// A string value's bytes without copying, if it has no escapes; otherwise the
+    /// resolved string. Callers match or parse the bytes directly on the hot path.
+    enum StringValue {
+        case raw(UnsafeRawBufferPointer)
+        case resolved(String)
+
+        var string: String {
+            switch self {
+            case .raw(let b): String(decoding: b, as: UTF8.self)
+            case .resolved(let s): s
+            }
+        }
+    }
+
+    /// Reads a string value if the next value is a string; nil (and nothing consumed) otherwise.
+    mutating func stringValue() throws(Rejection) -> StringValue? {
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+        i += 1
+        let start = i
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return .raw(UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]))
+            }
+            if b == UInt8(ascii: "\\") { return .resolved(try escapedString(from: start)) }
+            if b < 0x20 { throw fail("control character in a string") }
+            i += 1
+        }
+        throw fail("unterminated string")
     }
 
     /// A string value, escapes resolved.
