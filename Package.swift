@@ -78,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SkucastTopicsTests",
-            dependencies: ["SkucastTopics", "SkucastKafka", "SkucastKafkaTesting", "SkucastEvents"]
+            dependencies: ["SkucastTopics", "SkucastKafka", "SkucastKafkaTesting", "SkucastEvents", "SkucastEngine"]
         ),
         // Runs the built `skucast` binary as a user would.
         .testTarget(

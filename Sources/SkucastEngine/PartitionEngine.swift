@@ -31,6 +31,8 @@ public struct ClosedBucket: Sendable {
     /// The bucket that closed; forecasts start at the next one.
     public let bucket: Int64
     public let forecaster: SKUForecaster
+    /// The SKU's lead time from its last stock count, if any.
+    public let leadTimeDays: Double?
 }
 
 /// The forecasting state of one input partition: its SKUs, its event-time watermark, and
@@ -256,7 +258,7 @@ public struct PartitionEngine: Sendable {
                     y = slots[i].pending.remove(at: p).quantity
                 }
                 slots[i].forecaster.close(demand: y, season: season, cycle: cycle)
-                emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster))
+                emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster, leadTimeDays: slots[i].stock?.leadTimeDays))
             }
             closedThrough = bucket
             let end = configuration.calendar.start(of: bucket + 1)

@@ -30,12 +30,15 @@ public struct ReorderLevels: Sendable, Hashable {
     public var orderUpTo: Double
     /// Expected demand per day.
     public var dailyDemand: Double
+    /// Variance of one bucket's demand, from recent buckets.
+    public var bucketVariance: Double
 
-    init(leadTimeDemand: Double, reorderPoint: Double, orderUpTo: Double, dailyDemand: Double) {
+    init(leadTimeDemand: Double, reorderPoint: Double, orderUpTo: Double, dailyDemand: Double, bucketVariance: Double) {
         self.leadTimeDemand = leadTimeDemand
         self.reorderPoint = reorderPoint
         self.orderUpTo = orderUpTo
         self.dailyDemand = dailyDemand
+        self.bucketVariance = bucketVariance
     }
 
     /// - Parameters:
@@ -65,6 +68,7 @@ public struct ReorderLevels: Sendable, Hashable {
             for lag in 1...history.count { variance += (history.value(lag: lag) - mean) * (history.value(lag: lag) - mean) }
             variance /= n - 1
         }
+        bucketVariance = variance
         leadTimeDemand = demand(overDays: leadTimeDays)
         let cover = demand(overDays: leadTimeDays + configuration.reviewPeriodDays)
         reorderPoint = Self.gammaQuantile(mean: leadTimeDemand, variance: variance * leadTimeDays * bucketsPerDay, p: configuration.serviceLevel)

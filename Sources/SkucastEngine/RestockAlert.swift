@@ -70,8 +70,10 @@ struct OpenAlert: Sendable, Hashable {
 
 /// 64-bit FNV-1a: stable across processes and platforms (Swift's `Hasher` is seeded per
 /// process), so ids are the same in every replay.
-struct StableHash {
+struct StableHash: Sendable {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    init() {}
 
     mutating func add(_ s: String) {
         for b in s.utf8 { add(byte: b) }

@@ -126,7 +126,7 @@ extension PartitionEngine {
                 w.double(st.consumedSince)
             }
             w.bool(s.levels != nil)
-            if let l = s.levels { for v in [l.leadTimeDemand, l.reorderPoint, l.orderUpTo, l.dailyDemand] { w.double(v) } }
+            if let l = s.levels { for v in [l.leadTimeDemand, l.reorderPoint, l.orderUpTo, l.dailyDemand, l.bucketVariance] { w.double(v) } }
             w.bool(s.alert != nil)
             if let a = s.alert {
                 w.string(a.id)
@@ -167,7 +167,8 @@ extension PartitionEngine {
                                            countedAt: EventTime(milliseconds: try r.int64()), consumedSince: try r.double())
             }
             if try r.bool() {
-                slot.levels = ReorderLevels(leadTimeDemand: try r.double(), reorderPoint: try r.double(), orderUpTo: try r.double(), dailyDemand: try r.double())
+                slot.levels = ReorderLevels(leadTimeDemand: try r.double(), reorderPoint: try r.double(), orderUpTo: try r.double(),
+                                            dailyDemand: try r.double(), bucketVariance: try r.double())
             }
             if try r.bool() {
                 let id = try r.string()

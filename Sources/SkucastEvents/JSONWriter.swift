@@ -1,32 +1,65 @@
-/// Appends JSON to a byte buffer: just enough for skucast's flat messages, fast.
-struct JSONWriter {
-    var buffer: [UInt8]
+/// Appends JSON to a byte buffer: just what skucast's messages need, fast. The caller
+/// pairs keys with values and begins with ends; the writer places the commas.
+public struct JSONWriter: Sendable {
+    public private(set) var buffer: [UInt8]
     private var needsComma = false
 
-    init(buffer: [UInt8]) {
+    /// - Parameter buffer: Storage to reuse; its contents are discarded, its capacity kept.
+    public init(buffer: [UInt8]) {
         self.buffer = buffer
         self.buffer.removeAll(keepingCapacity: true)
     }
 
-    mutating func beginObject() {
+    public mutating func beginObject() {
+        separate()
         buffer.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func endObject() {
+    public mutating func endObject() {
         buffer.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    mutating func key(_ name: StaticString) {
+    public mutating func beginArray() {
+        separate()
+        buffer.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        buffer.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// A comma before a value that follows another in an array or object.
+    private mutating func separate() {
         if needsComma { buffer.append(UInt8(ascii: ",")) }
+    }
+
+    public mutating func key(_ name: StaticString) {
+        separate()
         buffer.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { buffer.append(contentsOf: $0) }
         buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         needsComma = false
     }
 
-    mutating func string(_ value: String) {
+    /// A key made at run time (escaped like any string).
+    public mutating func key(_ name: String) {
+        string(name)
+        buffer.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func null() {
+        separate()
+        buffer.append(contentsOf: Array("null".utf8))
+        needsComma = true
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
         buffer.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
@@ -53,7 +86,8 @@ struct JSONWriter {
         needsComma = true
     }
 
-    mutating func integer(_ value: Int64) {
+    public mutating func integer(_ value: Int64) {
+        separate()
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
@@ -73,24 +107,27 @@ struct JSONWriter {
 
     /// A finite number: integral values without a fraction, others in Swift's shortest
     /// round-tripping form. Non-finite values have no JSON form and are written as null.
-    mutating func number(_ value: Double) {
+    public mutating func number(_ value: Double) {
         if !value.isFinite {
-            buffer.append(contentsOf: Array("null".utf8))
+            null()
         } else if value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
             integer(Int64(value))
         } else {
+            separate()
             buffer.append(contentsOf: value.description.utf8)
+            needsComma = true
         }
-        needsComma = true
     }
 
-    mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
+        separate()
         buffer.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
         needsComma = true
     }
 
     /// RFC 3339 in UTC, e.g. "2010-12-01T08:26:00Z", with ".sss" only when needed.
-    mutating func timestamp(_ time: EventTime) {
+    public mutating func timestamp(_ time: EventTime) {
+        separate()
         let t = time.utc
         buffer.append(UInt8(ascii: "\""))
         pad(t.year, 4); buffer.append(UInt8(ascii: "-"))

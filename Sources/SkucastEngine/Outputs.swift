@@ -1,0 +1,113 @@
+import SkucastEvents
+
+extension ClosedBucket {
+    /// The forecast to publish for this closed bucket: every horizon step with its
+    /// quantiles, lead-time demand, and the ensemble's weights and components, so a
+    /// planner can see why.
+    /// - Parameter configuration: The engine's configuration (horizon, service level, calendar).
+    public func forecast(configuration: EngineConfiguration) -> ForecastMessage {
+        let calendar = configuration.calendar
+        let cycle = calendar.size.seasonLength
+        let next = calendar.season(of: bucket + 1)
+        let f = forecaster
+        let service = configuration.restock.serviceLevel
+        let levels = [0.5, 0.9, service].sorted()
+        let names = levels.map(ForecastMessage.quantileName)
+        // Empirical quantiles of recent buckets: non-negative and non-crossing by construction.
+        let q = f.history.quantiles(last: DemandHistory.capacity, levels: levels)
+        let steps = (1...configuration.horizon).map { h in
+            ForecastMessage.Step(
+                step: h,
+                start: calendar.start(of: bucket + Int64(h)),
+                mean: f.mean(step: h, nextSeason: next, cycle: cycle),
+                quantiles: zip(names, q).map { NamedValue($0, $1) }
+            )
+        }
+        let lead = leadTimeDays ?? configuration.restock.defaultLeadTimeDays
+        let reorder = ReorderLevels(forecaster: f, leadTimeDays: lead, configuration: configuration.restock, nextSeason: next, calendar: calendar)
+        let leadQuantiles = levels.map { p in
+            NamedValue(ForecastMessage.quantileName(p), ReorderLevels.gammaQuantile(mean: reorder.leadTimeDemand, variance: reorder.bucketVariance * lead, p: p))
+        }
+        let w = f.weights
+        let hw = f.holtWintersSlow
+        let seasonal = hw.level > 0 ? max(0, (hw.level + hw.season[next]) / hw.level) : 1
+        var id = StableHash()
+        id.add(sku)
+        id.add(calendar.start(of: bucket + 1).milliseconds)
+        id.add(calendar.size.rawValue)
+        id.add(Int64(configuration.horizon))
+        return ForecastMessage(
+            forecastID: id.hex,
+            sku: sku,
+            origin: calendar.start(of: bucket + 1),
+            bucket: calendar.size.rawValue,
+            timeZone: calendar.utcOffsetSeconds == 0 ? "UTC" : "UTC\(calendar.utcOffsetSeconds >= 0 ? "+" : "-")\(abs(calendar.utcOffsetSeconds) / 3600)",
+            horizon: steps,
+            leadTimeDays: lead,
+            leadTimeMean: reorder.leadTimeDemand,
+            leadTimeQuantiles: leadQuantiles,
+            weights: SKUForecaster.Model.allCases.map { NamedValue($0.name, w[$0.rawValue]) },
+            components: [
+                NamedValue("level", hw.level),
+                NamedValue("trend", hw.trend),
+                NamedValue("weekday_factor", seasonal),
+                NamedValue("demand_probability", min(1, max(0, f.tsb.probability))),
+            ],
+            daysSinceLastSale: max(0, Int(f.croston.sinceLast) - 1)
+        )
+    }
+}
+
+/// The input event that changed an alert, for the alert's `cause`.
+public struct AlertCause: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var orderID: String?
+
+    public init(topic: String, partition: Int32, offset: Int64, orderID: String? = nil) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.orderID = orderID
+    }
+}
+
+extension RestockAlert {
+    /// Appends the alert's JSON value (the `restock-alerts` schema) to `buffer`.
+    /// - Parameters:
+    ///   - cause: The input event that changed the alert, when known.
+    ///   - buffer: Receives the bytes.
+    public func encodeJSON(cause: AlertCause?, into buffer: inout [UInt8]) {
+        var w = JSONWriter(buffer: buffer)
+        buffer = []
+        w.beginObject()
+        w.key("alert_id"); w.string(alertID)
+        w.key("event_id"); w.string(eventID)
+        w.key("sku"); w.string(sku)
+        w.key("state"); w.string(state.rawValue)
+        w.key("severity"); w.string(severity.rawValue)
+        w.key("event_time"); w.timestamp(eventTime)
+        if let cause {
+            w.key("cause")
+            w.beginObject()
+            w.key("topic"); w.string(cause.topic)
+            w.key("partition"); w.integer(Int64(cause.partition))
+            w.key("offset"); w.integer(cause.offset)
+            if let o = cause.orderID { w.key("order_id"); w.string(o) }
+            w.endObject()
+        }
+        w.key("on_hand"); w.number(onHand)
+        w.key("on_order"); w.number(onOrder)
+        w.key("projected_position"); w.number(projectedPosition)
+        w.key("reorder_point"); w.number(reorderPoint)
+        w.key("order_up_to"); w.number(orderUpTo)
+        w.key("suggested_order_quantity"); w.number(suggestedOrderQuantity)
+        w.key("days_of_cover")
+        if let d = daysOfCover { w.number(d) } else { w.null() }
+        w.key("lead_time_days"); w.number(leadTimeDays)
+        w.key("service_level"); w.number(serviceLevel)
+        w.endObject()
+        buffer = w.buffer
+    }
+}

@@ -1,0 +1,114 @@
+/// A named number, e.g. a quantile (`p90`) or an ensemble weight.
+public struct NamedValue: Sendable, Hashable {
+    public var name: String
+    public var value: Double
+
+    public init(_ name: String, _ value: Double) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A forecast as published on the `forecasts` topic (see `Topics/forecasts`).
+public struct ForecastMessage: Sendable, Hashable {
+    public struct Step: Sendable, Hashable {
+        public var step: Int
+        public var start: EventTime
+        public var mean: Double
+        public var quantiles: [NamedValue]
+
+        public init(step: Int, start: EventTime, mean: Double, quantiles: [NamedValue]) {
+            self.step = step
+            self.start = start
+            self.mean = mean
+            self.quantiles = quantiles
+        }
+    }
+
+    public var forecastID: String
+    public var sku: String
+    /// End of the bucket the forecast was made at.
+    public var origin: EventTime
+    public var bucket: String
+    public var timeZone: String
+    public var horizon: [Step]
+    public var leadTimeDays: Double
+    public var leadTimeMean: Double
+    public var leadTimeQuantiles: [NamedValue]
+    public var weights: [NamedValue]
+    public var components: [NamedValue]
+    public var daysSinceLastSale: Int?
+
+    public init(
+        forecastID: String, sku: String, origin: EventTime, bucket: String, timeZone: String, horizon: [Step],
+        leadTimeDays: Double, leadTimeMean: Double, leadTimeQuantiles: [NamedValue], weights: [NamedValue],
+        components: [NamedValue], daysSinceLastSale: Int?
+    ) {
+        self.forecastID = forecastID
+        self.sku = sku
+        self.origin = origin
+        self.bucket = bucket
+        self.timeZone = timeZone
+        self.horizon = horizon
+        self.leadTimeDays = leadTimeDays
+        self.leadTimeMean = leadTimeMean
+        self.leadTimeQuantiles = leadTimeQuantiles
+        self.weights = weights
+        self.components = components
+        self.daysSinceLastSale = daysSinceLastSale
+    }
+
+    /// The quantile name for a level: 0.9 → `p90`, 0.975 → `p97.5`.
+    public static func quantileName(_ level: Double) -> String {
+        let percent = (level * 1000).rounded() / 10
+        return percent == percent.rounded() ? "p\(Int(percent))" : "p\(percent)"
+    }
+
+    /// Appends the message's JSON value (the `forecasts` schema) to `buffer`.
+    public func encodeJSON(into buffer: inout [UInt8]) {
+        var w = JSONWriter(buffer: buffer)
+        buffer = []
+        func quantiles(_ q: [NamedValue]) {
+            w.beginObject()
+            for v in q { w.key(v.name); w.number(v.value) }
+            w.endObject()
+        }
+        w.beginObject()
+        w.key("forecast_id"); w.string(forecastID)
+        w.key("sku"); w.string(sku)
+        w.key("origin"); w.timestamp(origin)
+        w.key("bucket"); w.string(bucket)
+        w.key("time_zone"); w.string(timeZone)
+        w.key("horizon")
+        w.beginArray()
+        for s in horizon {
+            w.beginObject()
+            w.key("step"); w.integer(Int64(s.step))
+            w.key("start"); w.timestamp(s.start)
+            w.key("mean"); w.number(s.mean)
+            w.key("quantiles"); quantiles(s.quantiles)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("lead_time_demand")
+        w.beginObject()
+        w.key("lead_time_days"); w.number(leadTimeDays)
+        w.key("mean"); w.number(leadTimeMean)
+        w.key("quantiles"); quantiles(leadTimeQuantiles)
+        w.endObject()
+        w.key("model")
+        w.beginObject()
+        w.key("weights")
+        w.beginObject()
+        for v in weights { w.key(v.name); w.number(v.value) }
+        w.endObject()
+        w.key("components")
+        w.beginObject()
+        for v in components { w.key(v.name); w.number(v.value) }
+        if let daysSinceLastSale { w.key("days_since_last_sale"); w.integer(Int64(daysSinceLastSale)) }
+        w.endObject()
+        w.endObject()
+        w.endObject()
+        buffer = w.buffer
+    }
+}
