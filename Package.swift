@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "SkucastEvents"),
         // The forecasting engine: windows, models, ensemble, quantiles. Pure: no I/O.
         .target(name: "SkucastEngine", dependencies: ["SkucastEvents"]),
+        // Backtests under the forecast protocol: the same engine, scored. Pure: no I/O.
+        .target(name: "SkucastBacktest", dependencies: ["SkucastEngine", "SkucastEvents"]),
         .executableTarget(
             name: "skucast",
             dependencies: [
@@ -56,6 +58,7 @@ let package = Package(
                 "SkucastTopics",
                 "SkucastEvents",
                 "SkucastEngine",
+                "SkucastBacktest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,148 @@
+import SkucastEngine
+import SkucastEvents
+
+/// A forecaster a backtest scores: the ensemble, one of its models, or a baseline.
+public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
+    case ensemble
+    case model(SKUForecaster.Model)
+    /// The last day's demand for every step.
+    case naive
+
+    public static var all: [BacktestForecaster] { [.ensemble] + SKUForecaster.Model.allCases.map { .model($0) } + [.naive] }
+
+    public var description: String {
+        switch self {
+        case .ensemble: "ensemble"
+        case .model(let m): m.name
+        case .naive: "naive"
+        }
+    }
+
+    public init?(name: String) {
+        guard let f = Self.all.first(where: { $0.description == name }) else { return nil }
+        self = f
+    }
+
+    func mean(_ f: SKUForecaster, step h: Int, nextSeason: Int) -> Double {
+        switch self {
+        case .ensemble: f.mean(step: h, nextSeason: nextSeason, cycle: 7)
+        case .model(let m): f.forecast(m, step: h, nextSeason: nextSeason, cycle: 7)
+        case .naive: f.history.value(lag: 1)
+        }
+    }
+}
+
+/// What a backtest found.
+public struct BacktestResult: Sendable {
+    public let panel: RetailDailyV1
+    /// Metrics per forecaster, in ``BacktestForecaster/all`` order.
+    public let scores: [(forecaster: BacktestForecaster, metrics: [String: Double])]
+    /// The protocol forecast file of the chosen forecaster.
+    public let forecastFile: [UInt8]
+    public let events: Int
+    public let lateEvents: Int
+}
+
+/// Why a backtest could not run.
+public struct BacktestError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// Replays order events through the live engine, partitioned as the live topics are, and
+/// scores every forecaster under `retail-daily-v1`.
+public enum Backtest {
+    /// - Parameters:
+    ///   - events: Order events in the order they happened (file order).
+    ///   - partitions: Partitions to split SKUs over with Kafka's partitioner.
+    ///   - configuration: The engine's configuration (day buckets).
+    ///   - file: The forecaster whose forecasts the file holds.
+    /// - Throws: ``BacktestError`` when the data is too short or a forecast is missing.
+    public static func run(events: [OrderEvent], partitions: Int, configuration: EngineConfiguration, file: BacktestForecaster) throws(BacktestError) -> BacktestResult {
+        guard configuration.calendar.size == .day, configuration.calendar.utcOffsetSeconds == 0 else {
+            throw BacktestError(description: "retail-daily-v1 needs UTC day buckets")
+        }
+        guard let panel = RetailDailyV1(events: events) else { throw BacktestError(description: "the data is too short for 92 origins × 14 days") }
+        let index = Dictionary(uniqueKeysWithValues: panel.series.enumerated().map { ($1, $0) })
+        let forecasters = BacktestForecaster.all
+        var scores = forecasters.map { _ in ProtocolScore(panel: panel) }
+        var rows = [[UInt8]](repeating: [], count: panel.series.count)
+        var received = 0
+        var mean = [Double](repeating: 0, count: RetailDailyV1.horizon)
+        let levels = [0.5, 0.9]
+        func receive(_ closed: ClosedBucket) {
+            guard panel.origins.contains(closed.bucket), let s = index[closed.sku] else { return }
+            received += 1
+            let f = closed.forecaster
+            let next = configuration.calendar.season(of: closed.bucket + 1)
+            let q = f.history.quantiles(last: DemandHistory.capacity, levels: levels).map(protocolValue)
+            let p50 = [Double](repeating: q[0], count: RetailDailyV1.horizon)
+            let p90 = [Double](repeating: max(q[0], q[1]), count: RetailDailyV1.horizon)
+            for (k, forecaster) in forecasters.enumerated() {
+                for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(f, step: h + 1, nextSeason: next)) }
+                scores[k].add(series: s, origin: closed.bucket, mean: mean, p50: p50, p90: p90)
+                if forecaster == file {
+                    let origin = Array(configuration.calendar.start(of: closed.bucket).description.prefix(10).utf8)
+                    for h in 0..<RetailDailyV1.horizon {
+                        rows[s] += closed.sku.utf8
+                        rows[s].append(UInt8(ascii: ","))
+                        rows[s] += origin
+                        rows[s].append(UInt8(ascii: ","))
+                        appendDecimal(Double(h + 1), to: &rows[s])
+                        for v in [mean[h], p50[h], p90[h]] {
+                            rows[s].append(UInt8(ascii: ","))
+                            appendDecimal(v, to: &rows[s])
+                        }
+                        rows[s].append(0x0A)
+                    }
+                }
+            }
+        }
+        var engines = (0..<partitions).map { _ in PartitionEngine(configuration: configuration) }
+        for event in events {
+            var sku = event.sku
+            let p = sku.withUTF8 { Murmur2Partitioner.partition(of: $0, partitions: partitions) }
+            _ = engines[p].apply(event)
+            engines[p].advance(receive)
+        }
+        for p in engines.indices { engines[p].close(through: panel.lastDay, receive) }
+        let expected = panel.series.count * RetailDailyV1.originCount
+        guard received == expected else {
+            throw BacktestError(description: "\(received) of \(expected) series × origin forecasts were made")
+        }
+        var out = Array("sku,origin,h,mean,p50,p90\n".utf8)
+        for r in rows { out += r }
+        return BacktestResult(
+            panel: panel,
+            scores: zip(forecasters, scores).map { ($0, $1.metrics) },
+            forecastFile: out,
+            events: events.count,
+            lateEvents: engines.reduce(0) { $0 + $1.lateEvents }
+        )
+    }
+}
+
+/// Appends a non-negative finite number rounded to 4 decimals, without trailing zeros.
+func appendDecimal(_ value: Double, to out: inout [UInt8]) {
+    let scaled = (max(0, value) * 10_000).rounded()
+    var whole = UInt64(scaled / 10_000)
+    var fraction = UInt64(scaled) - whole * 10_000
+    var digits: [UInt8] = []
+    repeat {
+        digits.append(UInt8(ascii: "0") + UInt8(whole % 10))
+        whole /= 10
+    } while whole > 0
+    out.append(contentsOf: digits.reversed())
+    guard fraction > 0 else { return }
+    out.append(UInt8(ascii: "."))
+    var places = 4
+    while fraction % 10 == 0 {
+        fraction /= 10
+        places -= 1
+    }
+    var frac: [UInt8] = []
+    for _ in 0..<places {
+        frac.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+        fraction /= 10
+    }
+    out.append(contentsOf: frac.reversed())
+}
