@@ -77,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SkucastKafkaTests",
-            dependencies: ["SkucastKafka", "SkucastKafkaTesting"]
+            dependencies: ["SkucastKafka", "SkucastKafkaTesting", "SkucastEngine"]
         ),
         .testTarget(
             name: "SkucastTopicsTests",

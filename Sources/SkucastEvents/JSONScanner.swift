@@ -166,19 +166,8 @@ struct JSONScanner {
 
     /// A string value, escapes resolved.
     mutating func string() throws(Rejection) -> String {
-        i += 1
-        let start = i
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") {
-                i += 1
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]), as: UTF8.self)
-            }
-            if b == UInt8(ascii: "\\") { return try escapedString(from: start) }
-            if b < 0x20 { throw fail("control character in a string") }
-            i += 1
-        }
-        throw fail("unterminated string")
+        guard let v = try stringValue() else { throw fail("expected a string") }
+        return v.string
     }
 
     private mutating func escapedString(from start: Int) throws(Rejection) -> String {

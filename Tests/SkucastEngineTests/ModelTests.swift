@@ -84,6 +84,8 @@ struct ModelTests {
         #expect(Murmur2Partitioner.murmur2(Array("21".utf8)) == -973_932_308)
         #expect(Murmur2Partitioner.murmur2(Array("foobar".utf8)) == -790_332_482)
         #expect(Murmur2Partitioner.murmur2(Array("a-little-bit-long-string".utf8)) == -985_981_536)
+        #expect(Murmur2Partitioner.murmur2(Array("a-little-bit-longer-string".utf8)) == -1_486_304_829)
+        #expect(Murmur2Partitioner.murmur2(Array("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8".utf8)) == -58_897_971)
         #expect(Murmur2Partitioner.murmur2(Array("abc".utf8)) == 479_470_107)
         #expect(Murmur2Partitioner.partition(of: Array("21".utf8), partitions: 6) == Int((-973_932_308 & 0x7fff_ffff) % 6))
     }
