@@ -23,10 +23,10 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
         self = f
     }
 
-    func mean(_ f: SKUForecaster, step h: Int, nextSeason: Int) -> Double {
+    func mean(_ f: SKUForecaster, step h: Int, nextSeason: Int, closedSeasons: UInt8) -> Double {
         switch self {
-        case .ensemble: f.mean(step: h, nextSeason: nextSeason, cycle: 7)
-        case .model(let m): f.forecast(m, step: h, nextSeason: nextSeason, cycle: 7)
+        case .ensemble: f.mean(step: h, nextSeason: nextSeason, cycle: 7, closedSeasons: closedSeasons)
+        case .model(let m): f.forecast(m, step: h, nextSeason: nextSeason, cycle: 7, closedSeasons: closedSeasons)
         case .naive: f.history.value(lag: 1)
         }
     }
@@ -57,11 +57,12 @@ public enum Backtest {
     ///   - configuration: The engine's configuration (day buckets).
     ///   - file: The forecaster whose forecasts the file holds.
     /// - Throws: ``BacktestError`` when the data is too short or a forecast is missing.
-    public static func run(events: [OrderEvent], partitions: Int, configuration: EngineConfiguration, file: BacktestForecaster) throws(BacktestError) -> BacktestResult {
+    ///   - validationShift: Origins this many days earlier than the protocol's (see ``RetailDailyV1``).
+    public static func run(events: [OrderEvent], partitions: Int, configuration: EngineConfiguration, file: BacktestForecaster, validationShift: Int = 0) throws(BacktestError) -> BacktestResult {
         guard configuration.calendar.size == .day, configuration.calendar.utcOffsetSeconds == 0 else {
             throw BacktestError(description: "retail-daily-v1 needs UTC day buckets")
         }
-        guard let panel = RetailDailyV1(events: events) else { throw BacktestError(description: "the data is too short for 92 origins × 14 days") }
+        guard let panel = RetailDailyV1(events: events, validationShift: validationShift) else { throw BacktestError(description: "the data is too short for 92 origins × 14 days") }
         let index = Dictionary(uniqueKeysWithValues: panel.series.enumerated().map { ($1, $0) })
         let forecasters = BacktestForecaster.all
         var scores = forecasters.map { _ in ProtocolScore(panel: panel) }
@@ -74,11 +75,15 @@ public enum Backtest {
             received += 1
             let f = closed.forecaster
             let next = configuration.calendar.season(of: closed.bucket + 1)
-            let q = f.history.quantiles(last: DemandHistory.capacity, levels: levels).map(protocolValue)
-            let p50 = [Double](repeating: q[0], count: RetailDailyV1.horizon)
-            let p90 = [Double](repeating: max(q[0], q[1]), count: RetailDailyV1.horizon)
+            var p50 = [Double](repeating: 0, count: RetailDailyV1.horizon)
+            var p90 = p50
+            for h in 0..<RetailDailyV1.horizon {
+                let q = f.quantiles(step: h + 1, nextSeason: next, cycle: 7, levels: levels, closedSeasons: closed.closedSeasons).map(protocolValue)
+                p50[h] = q[0]
+                p90[h] = max(q[0], q[1])
+            }
             for (k, forecaster) in forecasters.enumerated() {
-                for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(f, step: h + 1, nextSeason: next)) }
+                for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(f, step: h + 1, nextSeason: next, closedSeasons: closed.closedSeasons)) }
                 scores[k].add(series: s, origin: closed.bucket, mean: mean, p50: p50, p90: p90)
                 if forecaster == file {
                     let origin = Array(configuration.calendar.start(of: closed.bucket).description.prefix(10).utf8)

@@ -29,14 +29,19 @@ public struct RetailDailyV1: Sendable {
     var days: Int { Int(lastDay - firstDay + 1) }
 
     /// Builds the panel from a file's events.
+    /// - Parameters:
+    ///   - events: The file's events.
+    ///   - validationShift: Move every origin this many days earlier: with 92, a validation
+    ///     period that ends before the first test origin, for choosing settings without
+    ///     looking at the test period.
     /// - Returns: nil when the data is too short for 92 origins × 14 days.
-    public init?(events: [OrderEvent]) {
+    public init?(events: [OrderEvent], validationShift: Int = 0) {
         let calendar = BucketCalendar(size: .day)
         guard let first = events.map({ calendar.bucket(of: $0.eventTime) }).min(),
               let last = events.map({ calendar.bucket(of: $0.eventTime) }).max() else { return nil }
         firstDay = first
         lastDay = last
-        let lastOrigin = last - Int64(Self.horizon)
+        let lastOrigin = last - Int64(Self.horizon) - Int64(validationShift)
         let firstOrigin = lastOrigin - Int64(Self.originCount) + 1
         guard firstOrigin - first >= 1 else { return nil }
         origins = firstOrigin...lastOrigin

@@ -47,8 +47,13 @@ public struct BucketCalendar: Sendable, Hashable {
         EventTime(milliseconds: bucket * size.milliseconds - shift)
     }
 
-    /// The bucket's position in the seasonal cycle (e.g. the weekday of a day bucket, 0 = Thursday for UTC days).
+    /// The cycle the models' seasonal state follows: the season length where it fits
+    /// their eight positions (the weekdays of day buckets), else none (1).
+    public var modelCycle: Int { size.seasonLength <= 8 ? size.seasonLength : 1 }
+
+    /// The bucket's position in the models' cycle (e.g. the weekday of a day bucket,
+    /// 0 = Thursday for UTC days).
     public func season(of bucket: Int64) -> Int {
-        Int(bucket.floorDivided(by: Int64(size.seasonLength)).1)
+        Int(bucket.floorDivided(by: Int64(modelCycle)).1)
     }
 }

@@ -41,6 +41,13 @@ public struct DemandHistory: Sendable, Hashable {
         let k = min(n, count)
         guard k > 0 else { return levels.map { _ in 0 } }
         var xs = (1...k).map { value(lag: $0) }
+        return Self.quantiles(of: &xs, levels: levels)
+    }
+
+    /// Type-7 quantiles of some values (sorted in place); zeros when there are none.
+    static func quantiles(of xs: inout [Double], levels: [Double]) -> [Double] {
+        let k = xs.count
+        guard k > 0 else { return levels.map { _ in 0 } }
         xs.sort()
         return levels.map { q in
             let pos = q * Double(k - 1)

@@ -7,24 +7,23 @@ extension ClosedBucket {
     /// - Parameter configuration: The engine's configuration (horizon, service level, calendar).
     public func forecast(configuration: EngineConfiguration) -> ForecastMessage {
         let calendar = configuration.calendar
-        let cycle = calendar.size.seasonLength
+        let cycle = calendar.modelCycle
         let next = calendar.season(of: bucket + 1)
         let f = forecaster
         let service = configuration.restock.serviceLevel
         let levels = [0.5, 0.9, service].sorted()
         let names = levels.map(ForecastMessage.quantileName)
-        // Empirical quantiles of recent buckets: non-negative and non-crossing by construction.
-        let q = f.history.quantiles(last: DemandHistory.capacity, levels: levels)
+        // Empirical quantiles of recent open days: non-negative and non-crossing by construction.
         let steps = (1...configuration.horizon).map { h in
             ForecastMessage.Step(
                 step: h,
                 start: calendar.start(of: bucket + Int64(h)),
-                mean: f.mean(step: h, nextSeason: next, cycle: cycle),
-                quantiles: zip(names, q).map { NamedValue($0, $1) }
+                mean: f.mean(step: h, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons),
+                quantiles: zip(names, f.quantiles(step: h, nextSeason: next, cycle: cycle, levels: levels, closedSeasons: closedSeasons)).map { NamedValue($0, $1) }
             )
         }
         let lead = leadTimeDays ?? configuration.restock.defaultLeadTimeDays
-        let reorder = ReorderLevels(forecaster: f, leadTimeDays: lead, configuration: configuration.restock, nextSeason: next, calendar: calendar)
+        let reorder = ReorderLevels(forecaster: f, leadTimeDays: lead, configuration: configuration.restock, nextSeason: next, calendar: calendar, closedSeasons: closedSeasons)
         let leadQuantiles = levels.map { p in
             NamedValue(ForecastMessage.quantileName(p), ReorderLevels.gammaQuantile(mean: reorder.leadTimeDemand, variance: reorder.bucketVariance * lead, p: p))
         }

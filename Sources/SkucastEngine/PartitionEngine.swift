@@ -33,6 +33,8 @@ public struct ClosedBucket: Sendable {
     public let forecaster: SKUForecaster
     /// The SKU's lead time from its last stock count, if any.
     public let leadTimeDays: Double?
+    /// Seasonal positions the partition's shop does not trade on (bit per position).
+    public let closedSeasons: UInt8
 }
 
 /// The forecasting state of one input partition: its SKUs, its event-time watermark, and
@@ -78,6 +80,13 @@ public struct PartitionEngine: Sendable {
     public internal(set) var closedThrough: Int64?
     /// Events that came after their bucket had closed.
     public internal(set) var lateEvents = 0
+    /// Discounted total demand of all SKUs per position of the seasonal cycle, and how
+    /// many buckets of each position were seen: the shop's trading calendar, learned
+    /// across all SKUs of the partition.
+    var seasonDemand = SIMD8<Double>.zero
+    var seasonCount = SIMD8<Double>.zero
+    /// Positions with (almost) no demand across the partition: closed days.
+    public internal(set) var closedSeasons: UInt8 = 0
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -162,7 +171,8 @@ public struct PartitionEngine: Sendable {
             leadTimeDays: stock.leadTimeDays ?? configuration.restock.defaultLeadTimeDays,
             configuration: configuration.restock,
             nextSeason: next,
-            calendar: configuration.calendar
+            calendar: configuration.calendar,
+            closedSeasons: closedSeasons
         )
     }
 
@@ -249,16 +259,22 @@ public struct PartitionEngine: Sendable {
     public mutating func close(through last: Int64, _ emit: (ClosedBucket) -> Void, alerts: (RestockAlert) -> Void = { _ in }) {
         let first = (closedThrough ?? slots.map(\.firstBucket).min() ?? last + 1) + (closedThrough == nil ? 0 : 1)
         guard first <= last else { return }
-        let cycle = configuration.calendar.size.seasonLength
+        let cycle = configuration.calendar.modelCycle
         for bucket in first...last {
             let season = configuration.calendar.season(of: bucket)
+            var total = 0.0
+            for i in slots.indices where slots[i].firstBucket <= bucket {
+                for p in slots[i].pending where p.bucket == bucket { total += p.quantity }
+            }
+            learnCalendar(season: season, demand: total, cycle: cycle)
             for i in slots.indices where slots[i].firstBucket <= bucket {
                 var y = 0.0
                 if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
                     y = slots[i].pending.remove(at: p).quantity
                 }
-                slots[i].forecaster.close(demand: y, season: season, cycle: cycle)
-                emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster, leadTimeDays: slots[i].stock?.leadTimeDays))
+                slots[i].forecaster.close(demand: y, season: season, cycle: cycle, closedSeasons: closedSeasons)
+                emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster,
+                                  leadTimeDays: slots[i].stock?.leadTimeDays, closedSeasons: closedSeasons))
             }
             closedThrough = bucket
             let end = configuration.calendar.start(of: bucket + 1)
@@ -270,10 +286,27 @@ public struct PartitionEngine: Sendable {
     }
 }
 
+extension PartitionEngine {
+    /// Learns which positions of the cycle the shop trades on: a position whose
+    /// discounted demand across all SKUs stays under 1 % of the busiest one, after three
+    /// cycles, is closed (the Online Retail shop never trades on Saturdays).
+    mutating func learnCalendar(season: Int, demand: Double, cycle: Int) {
+        guard cycle > 1 else { return }
+        seasonDemand[season] = 0.8 * seasonDemand[season] + demand
+        seasonCount[season] += 1
+        var peak = 0.0
+        for s in 0..<cycle { peak = max(peak, seasonDemand[s]) }
+        var mask: UInt8 = 0
+        for s in 0..<cycle where seasonCount[s] >= 3 && seasonDemand[s] < 0.01 * peak { mask |= 1 << UInt8(s) }
+        closedSeasons = mask
+    }
+}
+
 extension PartitionEngine: Equatable {
     /// Same configuration, SKUs (in the same order) with the same state, same clock.
     public static func == (a: PartitionEngine, b: PartitionEngine) -> Bool {
         a.configuration == b.configuration && a.maxEventTime == b.maxEventTime && a.closedThrough == b.closedThrough
-            && a.lateEvents == b.lateEvents && a.slots == b.slots
+            && a.lateEvents == b.lateEvents && a.slots == b.slots && a.seasonDemand == b.seasonDemand
+            && a.seasonCount == b.seasonCount && a.closedSeasons == b.closedSeasons
     }
 }

@@ -47,16 +47,17 @@ public struct ReorderLevels: Sendable, Hashable {
     ///   - configuration: Service level and review period.
     ///   - nextSeason: Seasonal position of the next bucket.
     ///   - calendar: Bucket size (levels are computed for day buckets; others scale).
-    public init(forecaster: SKUForecaster, leadTimeDays: Double, configuration: RestockConfiguration, nextSeason: Int, calendar: BucketCalendar) {
+    ///   - closedSeasons: Positions of the cycle the shop does not trade on.
+    public init(forecaster: SKUForecaster, leadTimeDays: Double, configuration: RestockConfiguration, nextSeason: Int, calendar: BucketCalendar, closedSeasons: UInt8 = 0) {
         let bucketsPerDay = 86_400_000.0 / Double(calendar.size.milliseconds)
-        let cycle = calendar.size.seasonLength
+        let cycle = calendar.modelCycle
         func demand(overDays days: Double) -> Double {
             let buckets = days * bucketsPerDay
             let whole = Int(buckets)
             var sum = 0.0
             for h in 0..<(whole + 1) {
                 let share = h < whole ? 1 : buckets - Double(whole)
-                if share > 0 { sum += share * forecaster.mean(step: h + 1, nextSeason: nextSeason, cycle: cycle) }
+                if share > 0 { sum += share * forecaster.mean(step: h + 1, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons) }
             }
             return sum
         }

@@ -40,7 +40,8 @@ public struct SKUForecaster: Sendable, Hashable {
     ///   - y: The bucket's demand.
     ///   - season: The bucket's position in the seasonal cycle.
     ///   - cycle: Buckets per cycle.
-    public mutating func close(demand y: Double, season: Int, cycle: Int) {
+    ///   - closedSeasons: Seasonal positions the shop does not trade on (bit per position).
+    public mutating func close(demand y: Double, season: Int, cycle: Int, closedSeasons: UInt8 = 0) {
         if buckets > 0 {
             let error = nextBucket - SIMD8(repeating: y)
             losses = Self.lossDecay * losses + (1 - Self.lossDecay) * error * error
@@ -52,22 +53,48 @@ public struct SKUForecaster: Sendable, Hashable {
         tsb.update(y)
         buckets += 1
         let next = (season + 1) % cycle
-        for m in Model.allCases { nextBucket[m.rawValue] = forecast(m, step: 1, nextSeason: next, cycle: cycle) }
+        for m in Model.allCases { nextBucket[m.rawValue] = forecast(m, step: 1, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons) }
     }
 
-    /// One model's forecast `h` buckets ahead.
-    public func forecast(_ model: Model, step h: Int, nextSeason: Int, cycle: Int) -> Double {
+    static func isClosed(_ season: Int, _ closedSeasons: UInt8) -> Bool { closedSeasons & (1 << UInt8(season)) != 0 }
+
+    /// How much more an open day sells than the average day, for models that know no
+    /// calendar: the days per cycle over the open days.
+    static func openDayFactor(cycle: Int, closedSeasons: UInt8) -> Double {
+        let open = cycle - closedSeasons.nonzeroBitCount
+        return open > 0 ? Double(cycle) / Double(open) : 1
+    }
+
+    /// One model's forecast `h` buckets ahead: nothing on a day the shop is closed.
+    public func forecast(_ model: Model, step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0) -> Double {
+        guard !Self.isClosed((nextSeason + h - 1) % cycle, closedSeasons) else { return 0 }
+        let open = Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
         switch model {
         case .seasonalNaive:
             // y[t + h − k·cycle] for the smallest k that reaches into the past.
             let lag = cycle * ((h + cycle - 1) / cycle) - h + 1
             return lag <= history.count ? history.value(lag: lag) : history.mean(last: DemandHistory.capacity)
-        case .movingAverage: return history.mean(last: DemandHistory.capacity)
+        case .movingAverage: return history.mean(last: DemandHistory.capacity) * open
         case .holtWintersSlow: return holtWintersSlow.forecast(step: h, season: nextSeason, cycle: cycle)
         case .holtWintersFast: return holtWintersFast.forecast(step: h, season: nextSeason, cycle: cycle)
-        case .croston: return croston.forecast
-        case .tsb: return tsb.forecast
+        case .croston: return croston.forecast * open
+        case .tsb: return tsb.forecast * open
         }
+    }
+
+    /// Empirical quantiles of the demand of recent open days, for the bucket `h` ahead;
+    /// all zero on a closed day. Non-negative and non-crossing for increasing levels.
+    public func quantiles(step h: Int, nextSeason: Int, cycle: Int, levels: [Double], closedSeasons: UInt8 = 0) -> [Double] {
+        guard !Self.isClosed((nextSeason + h - 1) % cycle, closedSeasons) else { return levels.map { _ in 0 } }
+        guard closedSeasons != 0 else { return history.quantiles(last: DemandHistory.capacity, levels: levels) }
+        var xs: [Double] = []
+        xs.reserveCapacity(history.count)
+        for lag in 1...max(1, history.count) where lag <= history.count {
+            // The bucket `lag` back sits at position nextSeason − lag of the cycle.
+            let season = ((nextSeason - lag) % cycle + cycle) % cycle
+            if !Self.isClosed(season, closedSeasons) { xs.append(history.value(lag: lag)) }
+        }
+        return DemandHistory.quantiles(of: &xs, levels: levels)
     }
 
     /// Ensemble weights, inversely proportional to the square of each model's recent
@@ -91,10 +118,10 @@ public struct SKUForecaster: Sendable, Hashable {
     }
 
     /// The ensemble's mean forecast `h` buckets ahead.
-    public func mean(step h: Int, nextSeason: Int, cycle: Int) -> Double {
+    public func mean(step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0) -> Double {
         let w = weights
         var f = 0.0
-        for m in Model.allCases { f += w[m.rawValue] * forecast(m, step: h, nextSeason: nextSeason, cycle: cycle) }
+        for m in Model.allCases { f += w[m.rawValue] * forecast(m, step: h, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons) }
         return max(0, f)
     }
 }

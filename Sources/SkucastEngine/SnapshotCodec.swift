@@ -106,6 +106,9 @@ extension PartitionEngine {
         w.optionalInt64(maxEventTime?.milliseconds)
         w.optionalInt64(closedThrough)
         w.uvarint(UInt64(lateEvents))
+        w.doubles(seasonDemand)
+        w.doubles(seasonCount)
+        w.uvarint(UInt64(closedSeasons))
         w.uvarint(UInt64(slots.count))
         for s in slots {
             w.string(s.sku)
@@ -151,6 +154,9 @@ extension PartitionEngine {
         maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
         closedThrough = try r.optionalInt64()
         lateEvents = try r.count(max: Int.max)
+        seasonDemand = try r.doubles()
+        seasonCount = try r.doubles()
+        closedSeasons = UInt8(try r.count(max: 255))
         let n = try r.count(max: 1 << 30)
         slots.reserveCapacity(n)
         for i in 0..<n {

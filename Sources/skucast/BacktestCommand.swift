@@ -22,6 +22,9 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Split SKUs over this many partitions with Kafka's partitioner, as the live topics do.")
     var partitions: Int = 6
 
+    @Flag(help: "Score the 92 days before the test period instead (choose settings there, report the test period).")
+    var validation = false
+
     @Option(help: "The forecaster whose point forecasts go into the file: \(BacktestForecaster.all.map(\.description).joined(separator: ", ")).")
     var model: String = "ensemble"
 
@@ -39,11 +42,11 @@ struct BacktestCommand: ParsableCommand {
                 note("skipped \(csv):\(error)")
             }
         }
-        let result = try Backtest.run(events: events, partitions: partitions, configuration: EngineConfiguration(), file: chosen)
+        let result = try Backtest.run(events: events, partitions: partitions, configuration: EngineConfiguration(), file: chosen, validationShift: validation ? RetailDailyV1.originCount : 0)
         if let forecastsOut { try Data(result.forecastFile).write(to: URL(fileURLWithPath: forecastsOut)) }
         let seconds = (clock.now - start).seconds
         let panel = result.panel
-        print("backtest retail-daily-v1: \(result.events) events (\(unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * RetailDailyV1.horizon) rows in \(String(format: "%.2f", seconds)) s")
+        print("backtest retail-daily-v1\(validation ? " (validation period)" : ""): \(result.events) events (\(unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * RetailDailyV1.horizon) rows in \(String(format: "%.2f", seconds)) s")
         let columns = ["wRMSSE", "RMSSE", "Bias", "LT-WAPE", "MASE", "wMASE", "WAPE", "SPL90", "cov90"]
         print("model".padding(toLength: 20, withPad: " ", startingAt: 0) + columns.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
         for (forecaster, metrics) in result.scores {

@@ -173,3 +173,40 @@ struct PartitionEngineTests {
         #expect(lazyOut == eagerOut)
     }
 }
+
+@Suite("Shop calendar")
+struct ShopCalendarTests {
+    @Test("A weekday without sales across the partition is learned as closed: zero forecasts, quantiles from open days")
+    func saturdaysClosed() throws {
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        var last: ClosedBucket?
+        // January 2011: the 1st is a Saturday. Two SKUs sell every day but Saturdays.
+        for day in 1...31 {
+            let t = EventTime(year: 2011, month: 1, day: day, hour: 12)!
+            let weekday = (day + 4) % 7  // 0 = Monday … 5 = Saturday
+            guard weekday != 5 else { continue }
+            for sku in ["A", "B"] {
+                _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: sku, quantity: sku == "A" ? 4 : Double(day % 3 + 1), kind: .sale,
+                                            unitPrice: 1, currency: "GBP", eventTime: t))
+            }
+            engine.advance { if $0.sku == "A" { last = $0 } }
+        }
+        let closed = try #require(last)
+        let calendar = BucketCalendar()
+        let saturday = calendar.season(of: calendar.bucket(of: EventTime(year: 2011, month: 1, day: 29)!))
+        #expect(closed.closedSeasons == 1 << UInt8(saturday))
+        let next = calendar.season(of: closed.bucket + 1)
+        for h in 1...7 {
+            let isSaturday = (next + h - 1) % 7 == saturday
+            let mean = closed.forecaster.mean(step: h, nextSeason: next, cycle: 7, closedSeasons: closed.closedSeasons)
+            let q = closed.forecaster.quantiles(step: h, nextSeason: next, cycle: 7, levels: [0.5, 0.9], closedSeasons: closed.closedSeasons)
+            if isSaturday {
+                #expect(mean == 0 && q == [0, 0])
+            } else {
+                // A sells 4 on every open day: its open-day quantiles are exactly 4.
+                #expect(q == [4, 4], "step \(h)")
+                #expect(mean > 3, "step \(h): \(mean)")
+            }
+        }
+    }
+}
