@@ -23,9 +23,9 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
         self = f
     }
 
-    func mean(_ f: SKUForecaster, step h: Int, nextSeason: Int, closedSeasons: UInt8) -> Double {
+    func mean(_ f: SKUForecaster, step h: Int, nextSeason: Int, closedSeasons: UInt8, prior: SIMD8<Double>) -> Double {
         switch self {
-        case .ensemble: f.mean(step: h, nextSeason: nextSeason, cycle: 7, closedSeasons: closedSeasons)
+        case .ensemble: f.mean(step: h, nextSeason: nextSeason, cycle: 7, closedSeasons: closedSeasons, prior: prior)
         case .model(let m): f.forecast(m, step: h, nextSeason: nextSeason, cycle: 7, closedSeasons: closedSeasons)
         case .naive: f.history.value(lag: 1)
         }
@@ -83,7 +83,7 @@ public enum Backtest {
                 p90[h] = max(q[0], q[1])
             }
             for (k, forecaster) in forecasters.enumerated() {
-                for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(f, step: h + 1, nextSeason: next, closedSeasons: closed.closedSeasons)) }
+                for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(f, step: h + 1, nextSeason: next, closedSeasons: closed.closedSeasons, prior: closed.modelPrior)) }
                 scores[k].add(series: s, origin: closed.bucket, mean: mean, p50: p50, p90: p90)
                 if forecaster == file {
                     let origin = Array(configuration.calendar.start(of: closed.bucket).description.prefix(10).utf8)

@@ -18,16 +18,16 @@ extension ClosedBucket {
             ForecastMessage.Step(
                 step: h,
                 start: calendar.start(of: bucket + Int64(h)),
-                mean: f.mean(step: h, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons),
+                mean: f.mean(step: h, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons, prior: modelPrior),
                 quantiles: zip(names, f.quantiles(step: h, nextSeason: next, cycle: cycle, levels: levels, closedSeasons: closedSeasons)).map { NamedValue($0, $1) }
             )
         }
         let lead = leadTimeDays ?? configuration.restock.defaultLeadTimeDays
-        let reorder = ReorderLevels(forecaster: f, leadTimeDays: lead, configuration: configuration.restock, nextSeason: next, calendar: calendar, closedSeasons: closedSeasons)
+        let reorder = ReorderLevels(forecaster: f, leadTimeDays: lead, configuration: configuration.restock, nextSeason: next, calendar: calendar, closedSeasons: closedSeasons, prior: modelPrior)
         let leadQuantiles = levels.map { p in
             NamedValue(ForecastMessage.quantileName(p), ReorderLevels.gammaQuantile(mean: reorder.leadTimeDemand, variance: reorder.bucketVariance * lead, p: p))
         }
-        let w = f.weights
+        let w = f.weights(prior: modelPrior)
         let hw = f.holtWintersSlow
         let seasonal = hw.level > 0 ? max(0, (hw.level + hw.season[next]) / hw.level) : 1
         var id = StableHash()

@@ -48,7 +48,9 @@ public struct ReorderLevels: Sendable, Hashable {
     ///   - nextSeason: Seasonal position of the next bucket.
     ///   - calendar: Bucket size (levels are computed for day buckets; others scale).
     ///   - closedSeasons: Positions of the cycle the shop does not trade on.
-    public init(forecaster: SKUForecaster, leadTimeDays: Double, configuration: RestockConfiguration, nextSeason: Int, calendar: BucketCalendar, closedSeasons: UInt8 = 0) {
+    ///   - prior: The partition's prior over the ensemble's models.
+    public init(forecaster: SKUForecaster, leadTimeDays: Double, configuration: RestockConfiguration, nextSeason: Int, calendar: BucketCalendar,
+                closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) {
         let bucketsPerDay = 86_400_000.0 / Double(calendar.size.milliseconds)
         let cycle = calendar.modelCycle
         func demand(overDays days: Double) -> Double {
@@ -57,7 +59,7 @@ public struct ReorderLevels: Sendable, Hashable {
             var sum = 0.0
             for h in 0..<(whole + 1) {
                 let share = h < whole ? 1 : buckets - Double(whole)
-                if share > 0 { sum += share * forecaster.mean(step: h + 1, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons) }
+                if share > 0 { sum += share * forecaster.mean(step: h + 1, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons, prior: prior) }
             }
             return sum
         }

@@ -97,13 +97,29 @@ public struct SKUForecaster: Sendable, Hashable {
         return DemandHistory.quantiles(of: &xs, levels: levels)
     }
 
+    /// Ensemble weights without a partition prior.
+    public var weights: SIMD8<Double> { weights(prior: SIMD8(repeating: 1)) }
+
+    /// Each model's error relative to the others for this SKU (scale-free: 1 is average),
+    /// which a partition pools into its prior; nil before there is an error.
+    var relativeLosses: SIMD8<Double>? {
+        guard buckets > 1 else { return nil }
+        var total = 0.0
+        for m in Model.allCases { total += losses[m.rawValue] }
+        guard total > 0 else { return nil }
+        return losses / (total / Double(Model.allCases.count))
+    }
+
     /// Ensemble weights, inversely proportional to the square of each model's recent
     /// mean squared error (sharper than plain inverse error, which hardly tells the
-    /// models apart on intermittent demand); equal until there is an error to judge by.
-    public var weights: SIMD8<Double> {
+    /// models apart on intermittent demand), times the partition's prior (how each model
+    /// does across all its SKUs); the prior alone until there is an error to judge by.
+    public func weights(prior: SIMD8<Double>) -> SIMD8<Double> {
         var w = SIMD8<Double>.zero
         guard buckets > 1 else {
-            for m in Model.allCases { w[m.rawValue] = 1 / Double(Model.allCases.count) }
+            var total = 0.0
+            for m in Model.allCases { total += prior[m.rawValue] }
+            for m in Model.allCases { w[m.rawValue] = prior[m.rawValue] / total }
             return w
         }
         // The floor keeps a model that was perfect on a run of zeros from taking all weight.
@@ -111,15 +127,15 @@ public struct SKUForecaster: Sendable, Hashable {
         var total = 0.0
         for m in Model.allCases {
             let inverse = 1 / max(losses[m.rawValue], floor)
-            w[m.rawValue] = inverse * inverse
+            w[m.rawValue] = inverse * inverse * prior[m.rawValue]
             total += w[m.rawValue]
         }
         return w / total
     }
 
     /// The ensemble's mean forecast `h` buckets ahead.
-    public func mean(step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0) -> Double {
-        let w = weights
+    public func mean(step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) -> Double {
+        let w = weights(prior: prior)
         var f = 0.0
         for m in Model.allCases { f += w[m.rawValue] * forecast(m, step: h, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons) }
         return max(0, f)

@@ -109,6 +109,7 @@ extension PartitionEngine {
         w.doubles(seasonDemand)
         w.doubles(seasonCount)
         w.uvarint(UInt64(closedSeasons))
+        w.doubles(modelPrior)
         w.uvarint(UInt64(slots.count))
         for s in slots {
             w.string(s.sku)
@@ -157,6 +158,7 @@ extension PartitionEngine {
         seasonDemand = try r.doubles()
         seasonCount = try r.doubles()
         closedSeasons = UInt8(try r.count(max: 255))
+        modelPrior = try r.doubles()
         let n = try r.count(max: 1 << 30)
         slots.reserveCapacity(n)
         for i in 0..<n {
