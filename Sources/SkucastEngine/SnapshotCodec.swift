@@ -45,6 +45,7 @@ public enum SnapshotCodec {
     /// - Returns: The snapshot's bytes.
     public static func encode(_ snapshot: PartitionSnapshot) -> [UInt8] {
         var w = ByteWriter()
+        w.bytes.reserveCapacity(64 + snapshot.engine.skuCount * 640)
         snapshot.engine.write(to: &w)
         w.uvarint(UInt64(snapshot.offsets.count))
         for o in snapshot.offsets {
@@ -69,27 +70,36 @@ public enum SnapshotCodec {
         guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else {
             throw SnapshotError("not a skucast snapshot (bad magic)")
         }
-        var header = ByteReader(bytes[8..<headerSize])
-        let version = try header.uint16()
+        func le<T: FixedWidthInteger>(_ at: Int, _: T.Type) -> T {
+            var v: T = 0
+            for k in 0..<MemoryLayout<T>.size { v |= T(bytes[at + k]) << (8 * k) }
+            return v
+        }
+        let version = le(8, UInt16.self)
         guard version == Self.version else {
             throw SnapshotError("snapshot format \(version) is not supported (this build reads \(Self.version))")
         }
-        _ = try header.uint16()
-        let length = try header.uint64()
-        let checksum = try header.uint32()
+        let length = le(12, UInt64.self)
+        let checksum = le(20, UInt32.self)
         guard UInt64(bytes.count - headerSize) == length else {
             throw SnapshotError("snapshot is \(bytes.count - headerSize) payload bytes, header says \(length): truncated or padded")
         }
-        let payload = bytes[headerSize...]
-        guard CRC32.checksum(payload) == checksum else { throw SnapshotError("snapshot checksum mismatch: corrupted") }
-        var r = ByteReader(payload)
-        let engine = try PartitionEngine(from: &r)
-        var offsets: [SourceOffset] = []
-        for _ in 0..<(try r.count(max: 1 << 20)) {
-            offsets.append(SourceOffset(topic: try r.string(), partition: try r.int32(), nextOffset: try r.int64()))
+        var result: Result<PartitionSnapshot, SnapshotError>!
+        bytes.withUnsafeBytes { all in
+            let payload = UnsafeRawBufferPointer(rebasing: all[headerSize...])
+            result = Result { () throws(SnapshotError) in
+                guard CRC32.checksum(payload) == checksum else { throw SnapshotError("snapshot checksum mismatch: corrupted") }
+                var r = ByteReader(payload)
+                let engine = try PartitionEngine(from: &r)
+                var offsets: [SourceOffset] = []
+                for _ in 0..<(try r.count(max: 1 << 20)) {
+                    offsets.append(SourceOffset(topic: try r.string(), partition: try r.int32(), nextOffset: try r.int64()))
+                }
+                guard r.isAtEnd else { throw SnapshotError("\(r.remaining) unread bytes at the end of the snapshot") }
+                return PartitionSnapshot(engine: engine, offsets: offsets)
+            }
         }
-        guard r.isAtEnd else { throw SnapshotError("\(r.remaining) unread bytes at the end of the snapshot") }
-        return PartitionSnapshot(engine: engine, offsets: offsets)
+        return try result.get()
     }
 }
 
@@ -111,6 +121,8 @@ extension PartitionEngine {
         w.uvarint(UInt64(closedSeasons))
         w.doubles(modelPrior)
         w.uvarint(UInt64(slots.count))
+        // Borrowed, not copied: a slot is most of a kilobyte.
+        slots.withUnsafeBufferPointer { slots in
         for s in slots {
             w.string(s.sku)
             w.int64(s.firstBucket)
@@ -139,6 +151,7 @@ extension PartitionEngine {
             }
             w.uvarint(UInt64(s.alertsRaised))
         }
+        }
     }
 
     init(from r: inout ByteReader) throws(SnapshotError) {
@@ -161,6 +174,7 @@ extension PartitionEngine {
         modelPrior = try r.doubles()
         let n = try r.count(max: 1 << 30)
         slots.reserveCapacity(n)
+        index.reserveCapacity(n)
         for i in 0..<n {
             let sku = try r.string()
             let first = try r.int64()
@@ -282,47 +296,52 @@ struct ByteWriter {
         bytes += s.utf8
     }
 
-    mutating func doubles(_ v: SIMD8<Double>) { for i in 0..<8 { double(v[i]) } }
-    mutating func float32s(_ v: SIMD16<Float>) { for i in 0..<16 { uint32(v[i].bitPattern) } }
+    // IEEE values are stored little-endian; on the little-endian machines Swift runs on
+    // servers, a vector's memory already is that form.
+    mutating func doubles(_ v: SIMD8<Double>) { withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) } }
+    mutating func float32s(_ v: SIMD16<Float>) { withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) } }
 }
 
+#if !_endian(little)
+#error("the snapshot codec writes vectors in memory order and expects a little-endian machine")
+#endif
+
 struct ByteReader {
-    let bytes: ArraySlice<UInt8>
-    var position: Int
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
 
-    init(_ bytes: ArraySlice<UInt8>) {
-        self.bytes = bytes
-        self.position = bytes.startIndex
-    }
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    var isAtEnd: Bool { position == bytes.endIndex }
-    var remaining: Int { bytes.endIndex - position }
+    var isAtEnd: Bool { position == bytes.count }
+    var remaining: Int { bytes.count - position }
 
-    private mutating func take(_ n: Int) throws(SnapshotError) -> ArraySlice<UInt8> {
+    @inline(__always)
+    private mutating func need(_ n: Int) throws(SnapshotError) {
         guard n >= 0, remaining >= n else { throw SnapshotError("snapshot ends early at byte \(position)") }
-        defer { position += n }
-        return bytes[position..<(position + n)]
     }
 
-    private mutating func little<T: FixedWidthInteger>(_: T.Type) throws(SnapshotError) -> T {
-        let slice = try take(MemoryLayout<T>.size)
-        var v: T = 0
-        for (k, b) in slice.enumerated() { v |= T(b) << (8 * k) }
-        return v
+    @inline(__always)
+    private mutating func load<T: FixedWidthInteger>(_: T.Type) throws(SnapshotError) -> T {
+        try need(MemoryLayout<T>.size)
+        defer { position += MemoryLayout<T>.size }
+        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: T.self))
     }
 
-    mutating func uint16() throws(SnapshotError) -> UInt16 { try little(UInt16.self) }
-    mutating func uint32() throws(SnapshotError) -> UInt32 { try little(UInt32.self) }
-    mutating func uint64() throws(SnapshotError) -> UInt64 { try little(UInt64.self) }
+    mutating func uint16() throws(SnapshotError) -> UInt16 { try load(UInt16.self) }
+    mutating func uint32() throws(SnapshotError) -> UInt32 { try load(UInt32.self) }
+    mutating func uint64() throws(SnapshotError) -> UInt64 { try load(UInt64.self) }
     mutating func int32() throws(SnapshotError) -> Int32 { Int32(bitPattern: try uint32()) }
     mutating func int64() throws(SnapshotError) -> Int64 { Int64(bitPattern: try uint64()) }
     mutating func double() throws(SnapshotError) -> Double { Double(bitPattern: try uint64()) }
 
     mutating func bool() throws(SnapshotError) -> Bool {
-        switch try take(1).first! {
+        try need(1)
+        let b = bytes[position]
+        position += 1
+        switch b {
         case 0: return false
         case 1: return true
-        case let b: throw SnapshotError("invalid boolean \(b) at byte \(position - 1)")
+        default: throw SnapshotError("invalid boolean \(b) at byte \(position - 1)")
         }
     }
 
@@ -330,7 +349,9 @@ struct ByteReader {
         var v: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            let b = try take(1).first!
+            try need(1)
+            let b = bytes[position]
+            position += 1
             guard shift < 64 else { throw SnapshotError("varint too long at byte \(position)") }
             v |= UInt64(b & 0x7F) << shift
             if b < 0x80 { return v }
@@ -351,33 +372,59 @@ struct ByteReader {
 
     mutating func string() throws(SnapshotError) -> String {
         let n = try count(max: 1 << 16)
-        return String(decoding: try take(n), as: UTF8.self)
+        try need(n)
+        defer { position += n }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + n)]), as: UTF8.self)
     }
 
     mutating func doubles() throws(SnapshotError) -> SIMD8<Double> {
-        var v = SIMD8<Double>()
-        for i in 0..<8 { v[i] = try double() }
-        return v
+        try need(64)
+        defer { position += 64 }
+        return bytes.loadUnaligned(fromByteOffset: position, as: SIMD8<Double>.self)
     }
 
     mutating func float32s() throws(SnapshotError) -> SIMD16<Float> {
-        var v = SIMD16<Float>()
-        for i in 0..<16 { v[i] = Float(bitPattern: try uint32()) }
-        return v
+        try need(64)
+        defer { position += 64 }
+        return bytes.loadUnaligned(fromByteOffset: position, as: SIMD16<Float>.self)
     }
 }
 
-/// CRC-32 (IEEE 802.3, as zlib and gzip compute it).
+/// CRC-32 (IEEE 802.3, as zlib and gzip compute it), eight bytes a step (slicing-by-8).
 enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+    static let tables: [[UInt32]] = {
+        var t = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            t[0][n] = c
+        }
+        for n in 0..<256 {
+            for k in 1..<8 { t[k][n] = (t[k - 1][n] >> 8) ^ t[0][Int(t[k - 1][n] & 0xFF)] }
+        }
+        return t
+    }()
+
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { checksum($0) }
     }
 
-    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        let t = tables
+        var i = 0
+        let t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6], t7 = t[7]
+        while i + 8 <= bytes.count {
+            let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
+            let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+            c = t7[Int(lo & 0xFF)] ^ t6[Int((lo >> 8) & 0xFF)] ^ t5[Int((lo >> 16) & 0xFF)] ^ t4[Int(lo >> 24)]
+                ^ t3[Int(hi & 0xFF)] ^ t2[Int((hi >> 8) & 0xFF)] ^ t1[Int((hi >> 16) & 0xFF)] ^ t0[Int(hi >> 24)]
+            i += 8
+        }
+        while i < bytes.count {
+            c = t0[Int((c ^ UInt32(bytes[i])) & 0xFF)] ^ (c >> 8)
+            i += 1
+        }
         return c ^ 0xFFFF_FFFF
     }
 }

@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skucast-bench",
         abstract: "Kafka throughput benchmarks (see Deploy/bench-kafka.sh).",
-        subcommands: [Produce.self, Consume.self, Engine.self]
+        subcommands: [Produce.self, Consume.self, Engine.self, State.self]
     )
 }
 
@@ -187,5 +187,47 @@ struct Engine: ParsableCommand {
                      ends.count, Double(blob.count) / 1e6, secs(decodeTime), Double(ends.count) / secs(decodeTime) / 1e6, rejected))
         print(String(format: "bucket close (all models, ensemble): %d SKU-buckets in %.2f s: %.2f M SKU-buckets/s; %d SKUs",
                      closed, secs(closeTime), Double(closed) / secs(closeTime) / 1e6, engine.skuCount))
+    }
+}
+
+struct State: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Memory per SKU and snapshot speed: one partition with N SKUs after some weeks of sales.")
+    @Option var skus: Int = 1_000_000
+    @Option var days: Int = 35
+
+    func run() throws {
+        func rssBytes() -> Int {
+            // Resident pages from /proc/self/statm (second field).
+            guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+            return (Int(text.split(separator: " ")[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        }
+        let before = rssBytes()
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        let start = EventTime(year: 2011, month: 1, day: 3)!.milliseconds
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        var closed = 0
+        for day in 0..<days {
+            // Every SKU sells on some days: one SKU in 3 a day, with a few units.
+            for k in stride(from: day % 3, to: skus, by: 3) {
+                let e = OrderEvent(orderID: "o", line: 1, sku: "SKU\(k)", quantity: Double(1 + (k + day) % 5), kind: .sale, unitPrice: 1,
+                                   currency: "GBP", eventTime: EventTime(milliseconds: start + Int64(day) * 86_400_000 + Int64(k % 80_000_000)))
+                _ = engine.apply(e)
+            }
+            engine.advance { _ in closed += 1 }
+        }
+        let built = clock.now - t0
+        let after = rssBytes()
+        let t1 = clock.now
+        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 0, nextOffset: 1)]))
+        let encodeTime = clock.now - t1
+        let t2 = clock.now
+        let decoded = try SnapshotCodec.decode(bytes)
+        let decodeTime = clock.now - t2
+        func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        print(String(format: "%d SKUs, %d days (%d SKU-buckets closed in %.1f s)", engine.skuCount, days, closed, secs(built)))
+        print(String(format: "memory: %.0f MiB resident for the engine, %.0f bytes per SKU", Double(after - before) / 1_048_576, Double(after - before) / Double(skus)))
+        print(String(format: "snapshot: %.1f MB (%.0f bytes per SKU); encode %.2f s, decode + verify %.2f s; restored %d SKUs",
+                     Double(bytes.count) / 1e6, Double(bytes.count) / Double(skus), secs(encodeTime), secs(decodeTime), decoded.engine.skuCount))
     }
 }
