@@ -44,8 +44,7 @@ public enum SnapshotCodec {
 
     /// - Returns: The snapshot's bytes.
     public static func encode(_ snapshot: PartitionSnapshot) -> [UInt8] {
-        var w = ByteWriter()
-        w.bytes.reserveCapacity(64 + snapshot.engine.skuCount * 640)
+        var w = ByteWriter(capacity: 64 + snapshot.engine.skuCount * 600)
         snapshot.engine.write(to: &w)
         w.uvarint(UInt64(snapshot.offsets.count))
         for o in snapshot.offsets {
@@ -53,14 +52,16 @@ public enum SnapshotCodec {
             w.int32(o.partition)
             w.int64(o.nextOffset)
         }
-        var out = magic
-        var header = ByteWriter()
+        var header = ByteWriter(capacity: 64)
         header.uint16(version)
         header.uint16(0)
-        header.uint64(UInt64(w.bytes.count))
-        header.uint32(CRC32.checksum(w.bytes))
-        out += header.bytes
-        out += w.bytes
+        header.uint64(UInt64(w.count))
+        header.uint32(w.withBytes { CRC32.checksum($0) })
+        var out = [UInt8]()
+        out.reserveCapacity(headerSize + w.count)
+        out += magic
+        header.withBytes { out.append(contentsOf: $0) }
+        w.withBytes { out.append(contentsOf: $0) }
         return out
     }
 
@@ -266,24 +267,62 @@ extension DampedHoltWinters {
 
 // MARK: - Bytes
 
-struct ByteWriter {
-    var bytes: [UInt8] = []
+/// Appends little-endian fields to a growing raw buffer: a snapshot is millions of small
+/// fields, and an array's per-append checks cost more than the copying.
+struct ByteWriter: ~Copyable {
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
+    private(set) var count = 0
 
-    mutating func uint16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func uint32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func uint64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    init(capacity: Int = 4096) {
+        self.capacity = max(capacity, 64)
+        storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The bytes written, copied once.
+    var bytes: [UInt8] { [UInt8](UnsafeRawBufferPointer(start: storage, count: count)) }
+
+    /// The bytes written, lent without copying.
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        body(UnsafeRawBufferPointer(start: storage, count: count))
+    }
+
+    @inline(__always)
+    private mutating func reserve(_ n: Int) {
+        guard count + n > capacity else { return }
+        var grown = capacity * 2
+        while grown < count + n { grown *= 2 }
+        let new = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
+        new.copyMemory(from: storage, byteCount: count)
+        storage.deallocate()
+        storage = new
+        capacity = grown
+    }
+
+    @inline(__always)
+    private mutating func put<T>(_ v: T) {
+        reserve(MemoryLayout<T>.size)
+        storage.storeBytes(of: v, toByteOffset: count, as: T.self)
+        count += MemoryLayout<T>.size
+    }
+
+    mutating func uint16(_ v: UInt16) { put(v.littleEndian) }
+    mutating func uint32(_ v: UInt32) { put(v.littleEndian) }
+    mutating func uint64(_ v: UInt64) { put(v.littleEndian) }
     mutating func int32(_ v: Int32) { uint32(UInt32(bitPattern: v)) }
     mutating func int64(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
     mutating func double(_ v: Double) { uint64(v.bitPattern) }
-    mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    mutating func bool(_ v: Bool) { put(UInt8(v ? 1 : 0)) }
 
     mutating func uvarint(_ v: UInt64) {
         var v = v
         while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
+            put(UInt8(v & 0x7F) | 0x80)
             v >>= 7
         }
-        bytes.append(UInt8(v))
+        put(UInt8(v))
     }
 
     mutating func optionalInt64(_ v: Int64?) {
@@ -292,14 +331,19 @@ struct ByteWriter {
     }
 
     mutating func string(_ s: String) {
-        uvarint(UInt64(s.utf8.count))
-        bytes += s.utf8
+        var s = s
+        s.withUTF8 { utf8 in
+            uvarint(UInt64(utf8.count))
+            reserve(utf8.count)
+            if let base = utf8.baseAddress { (storage + count).copyMemory(from: base, byteCount: utf8.count) }
+            count += utf8.count
+        }
     }
 
     // IEEE values are stored little-endian; on the little-endian machines Swift runs on
     // servers, a vector's memory already is that form.
-    mutating func doubles(_ v: SIMD8<Double>) { withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) } }
-    mutating func float32s(_ v: SIMD16<Float>) { withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) } }
+    mutating func doubles(_ v: SIMD8<Double>) { put(v) }
+    mutating func float32s(_ v: SIMD16<Float>) { put(v) }
 }
 
 #if !_endian(little)
@@ -404,10 +448,6 @@ enum CRC32 {
         }
         return t
     }()
-
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBytes { checksum($0) }
-    }
 
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
