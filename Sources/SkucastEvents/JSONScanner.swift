@@ -43,8 +43,23 @@ struct JSONScanner {
 
     /// Calls `field` for every member of the top-level object, with the key's raw bytes;
     /// `field` must consume the value (``value()`` or ``skipValue()``).
+    /// Buffers of field names that had escapes, freed when the object is read.
+    private var escapedNames: [UnsafeMutableRawBufferPointer] = []
+
+    private func spelledOut(_ text: String, _ buffers: inout [UnsafeMutableRawBufferPointer]) -> UnsafeRawBufferPointer {
+        let utf8 = Array(text.utf8)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(utf8.count, 1), alignment: 1)
+        buffer.copyBytes(from: utf8)
+        buffers.append(buffer)
+        return UnsafeRawBufferPointer(rebasing: buffer[0..<utf8.count])
+    }
+
     @inline(__always)
     mutating func object(_ field: (inout JSONScanner, UnsafeRawBufferPointer) throws(Rejection) -> Void) throws(Rejection) {
+        defer {
+            for b in escapedNames { b.deallocate() }
+            escapedNames.removeAll()
+        }
         try expect(UInt8(ascii: "{"), "{")
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
@@ -52,11 +67,17 @@ struct JSONScanner {
         } else {
             while true {
                 skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a field name") }
-                let key = try rawString()
+                guard let key = try stringValue() else { throw fail("expected a field name") }
                 try expect(UInt8(ascii: ":"), ":")
                 skipSpace()
-                try field(&self, key)
+                // One call site keeps `field` inlined; a name written with escapes
+                // ("sk\u0075", still "sku") is spelled out in a buffer of its own.
+                let name: UnsafeRawBufferPointer
+                switch key {
+                case .raw(let bytes): name = bytes
+                case .resolved(let text): name = spelledOut(text, &escapedNames)
+                }
+                try field(&self, name)
                 skipSpace()
                 guard i < bytes.count else { throw fail("unterminated object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -66,27 +87,6 @@ struct JSONScanner {
         }
         skipSpace()
         guard i == bytes.count else { throw fail("trailing bytes after the object") }
-    }
-
-    /// The bytes of a string without escapes, or nil when it has escapes (then use ``string()``).
-    private mutating func rawString() throws(Rejection) -> UnsafeRawBufferPointer {
-        i += 1
-        let start = i
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") {
-                i += 1
-                return UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)])
-            }
-            if b == UInt8(ascii: "\\") {
-                // Field names with escapes are legal but never ours: skip it.
-                i += 2
-                continue
-            }
-            if b < 0x20 { throw fail("control character in a string") }
-            i += 1
-        }
-        throw fail("unterminated string")
     }
 
     mutating func value() throws(Rejection) -> Value {
@@ -110,7 +110,7 @@ struct JSONScanner {
             while i < bytes.count {
                 let b = bytes[i]
                 if b == UInt8(ascii: "\"") {
-                    _ = try rawString()
+                    _ = try stringValue()
                     continue
                 }
                 if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }

@@ -83,6 +83,12 @@ struct DecoderTests {
         #expect(r?.detail.isEmpty == false)
     }
 
+    @Test("A field name written with escapes is still that field")
+    func escapedFieldName() throws {
+        let e = try decodeOrder(valid.replacingOccurrences(of: #""sku":"#, with: #""sk\u0075":"#)).get()
+        #expect(e.sku == "85123A")
+    }
+
     @Test("Invalid UTF-8 is rejected as such")
     func notUTF8() {
         var bytes = Array(valid.utf8)
