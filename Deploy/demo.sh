@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, on a fresh machine: builds what is missing, starts the dev broker, creates
-# skucast's topics, replays the real Online Retail order log into `orders` and reads it
-# back.
+# skucast's topics, replays the real Online Retail order log into `orders`, reads it back,
+# and forecasts the same data with the engine (a scored backtest). The live service that
+# forecasts from the topic comes with `skucast run`.
 #
 #   Deploy/demo.sh [ROWS]     ROWS of the file to replay (default: all 541,909)
 #
@@ -32,3 +33,5 @@ step "replay $(basename "$data")${rows:+ (first $rows rows)} into orders"
 "$SKUCAST_BIN" load --brokers "$brokers" --csv "$data" ${rows:+--limit "$rows"}
 step "read orders back"
 "$SKUCAST_BIN" consume --brokers "$brokers" --topic orders --print 5
+step "forecast the same data with the engine (retail-daily-v1 backtest: every model, scored)"
+"$SKUCAST_BIN" backtest --csv "$data"
