@@ -44,25 +44,34 @@ public enum SnapshotCodec {
 
     /// - Returns: The snapshot's bytes.
     public static func encode(_ snapshot: PartitionSnapshot) -> [UInt8] {
-        var w = ByteWriter(capacity: 64 + snapshot.engine.skuCount * 600)
-        snapshot.engine.write(to: &w)
-        w.uvarint(UInt64(snapshot.offsets.count))
-        for o in snapshot.offsets {
-            w.string(o.topic)
-            w.int32(o.partition)
-            w.int64(o.nextOffset)
+        func payload(_ w: inout ByteWriter) {
+            snapshot.engine.write(to: &w)
+            w.uvarint(UInt64(snapshot.offsets.count))
+            for o in snapshot.offsets {
+                w.string(o.topic)
+                w.int32(o.partition)
+                w.int64(o.nextOffset)
+            }
         }
-        var header = ByteWriter(capacity: 64)
-        header.uint16(version)
-        header.uint16(0)
-        header.uint64(UInt64(w.count))
-        header.uint32(w.withBytes { CRC32.checksum($0) })
-        var out = [UInt8]()
-        out.reserveCapacity(headerSize + w.count)
-        out += magic
-        header.withBytes { out.append(contentsOf: $0) }
-        w.withBytes { out.append(contentsOf: $0) }
-        return out
+        // Two passes: count, then write straight into the result (no growing buffer,
+        // no copy of hundreds of megabytes).
+        var counter = ByteWriter(counting: ())
+        payload(&counter)
+        let length = counter.count
+        return [UInt8](unsafeUninitializedCapacity: headerSize + length) { buffer, initialized in
+            let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+            var w = ByteWriter(into: base + headerSize, capacity: length)
+            payload(&w)
+            precondition(w.count == length, "snapshot writer: the two passes disagree")
+            let crc = CRC32.checksum(UnsafeRawBufferPointer(start: base + headerSize, count: length))
+            var header = ByteWriter(into: base, capacity: headerSize)
+            for b in magic { header.uint8(b) }
+            header.uint16(version)
+            header.uint16(0)
+            header.uint64(UInt64(length))
+            header.uint32(crc)
+            initialized = headerSize + length
+        }
     }
 
     /// - Parameter bytes: A snapshot written by ``encode(_:)``.
@@ -270,19 +279,33 @@ extension DampedHoltWinters {
 /// Appends little-endian fields to a growing raw buffer: a snapshot is millions of small
 /// fields, and an array's per-append checks cost more than the copying.
 struct ByteWriter: ~Copyable {
-    private var storage: UnsafeMutableRawPointer
+    private var storage: UnsafeMutableRawPointer?
     private var capacity: Int
+    private let owned: Bool
     private(set) var count = 0
 
+    /// Writes into a buffer of its own, growing as needed.
     init(capacity: Int = 4096) {
         self.capacity = max(capacity, 64)
         storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+        owned = true
     }
 
-    deinit { storage.deallocate() }
+    /// Only counts: the first of two passes that write straight into the final array.
+    init(counting: Void) {
+        storage = nil
+        capacity = .max
+        owned = false
+    }
 
-    /// The bytes written, copied once.
-    var bytes: [UInt8] { [UInt8](UnsafeRawBufferPointer(start: storage, count: count)) }
+    /// Writes into memory the caller owns, which must hold exactly what is written.
+    init(into memory: UnsafeMutableRawPointer, capacity: Int) {
+        storage = memory
+        self.capacity = capacity
+        owned = false
+    }
+
+    deinit { if owned { storage?.deallocate() } }
 
     /// The bytes written, lent without copying.
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
@@ -292,22 +315,28 @@ struct ByteWriter: ~Copyable {
     @inline(__always)
     private mutating func reserve(_ n: Int) {
         guard count + n > capacity else { return }
+        precondition(owned, "snapshot writer: more bytes than the counting pass measured")
+        let storage = self.storage!
         var grown = capacity * 2
         while grown < count + n { grown *= 2 }
         let new = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
         new.copyMemory(from: storage, byteCount: count)
         storage.deallocate()
-        storage = new
+        self.storage = new
         capacity = grown
     }
 
     @inline(__always)
     private mutating func put<T>(_ v: T) {
-        reserve(MemoryLayout<T>.size)
-        storage.storeBytes(of: v, toByteOffset: count, as: T.self)
+        if let storage {
+            reserve(MemoryLayout<T>.size)
+            self.storage!.storeBytes(of: v, toByteOffset: count, as: T.self)
+            _ = storage
+        }
         count += MemoryLayout<T>.size
     }
 
+    mutating func uint8(_ v: UInt8) { put(v) }
     mutating func uint16(_ v: UInt16) { put(v.littleEndian) }
     mutating func uint32(_ v: UInt32) { put(v.littleEndian) }
     mutating func uint64(_ v: UInt64) { put(v.littleEndian) }
@@ -334,8 +363,10 @@ struct ByteWriter: ~Copyable {
         var s = s
         s.withUTF8 { utf8 in
             uvarint(UInt64(utf8.count))
-            reserve(utf8.count)
-            if let base = utf8.baseAddress { (storage + count).copyMemory(from: base, byteCount: utf8.count) }
+            if storage != nil {
+                reserve(utf8.count)
+                if let base = utf8.baseAddress { (storage! + count).copyMemory(from: base, byteCount: utf8.count) }
+            }
             count += utf8.count
         }
     }
