@@ -328,10 +328,9 @@ struct ByteWriter: ~Copyable {
 
     @inline(__always)
     private mutating func put<T>(_ v: T) {
-        if let storage {
+        if storage != nil {
             reserve(MemoryLayout<T>.size)
-            self.storage!.storeBytes(of: v, toByteOffset: count, as: T.self)
-            _ = storage
+            storage!.storeBytes(of: v, toByteOffset: count, as: T.self)
         }
         count += MemoryLayout<T>.size
     }
