@@ -17,9 +17,11 @@ public struct SKUForecaster: Sendable, Hashable {
         }
     }
 
-    /// How fast the ensemble forgets old errors: a weight of 0.99 per bucket is a
-    /// half-life of about 69 buckets. Intermittent series need long memory to tell models apart.
-    static let lossDecay = 0.99
+    /// How fast the ensemble forgets old errors: a weight of 0.97 per bucket is a
+    /// half-life of about 23 buckets. Chosen on the validation period (the 92 days before
+    /// retail-daily-v1's test period) from 0.97, 0.99 and 0.995 with weight powers 1–3;
+    /// the differences were below 0.2 %.
+    static let lossDecay = 0.97
 
     public internal(set) var history = DemandHistory()
     public internal(set) var holtWintersSlow = DampedHoltWinters(alpha: 0.05, beta: 0.01, gamma: 0.05, phi: 0.9)
