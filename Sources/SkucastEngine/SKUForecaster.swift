@@ -17,6 +17,13 @@ public struct SKUForecaster: Sendable, Hashable {
         }
     }
 
+    /// 1 in the lanes of the models, 0 beyond.
+    static let modelLanes: SIMD8<Double> = {
+        var m = SIMD8<Double>.zero
+        for model in Model.allCases { m[model.rawValue] = 1 }
+        return m
+    }()
+
     /// How fast the ensemble forgets old errors: a weight of 0.97 per bucket is a
     /// half-life of about 23 buckets. Chosen on the validation period (the 92 days before
     /// retail-daily-v1's test period) from 0.97, 0.99 and 0.995 with weight powers 1–3;
@@ -46,7 +53,8 @@ public struct SKUForecaster: Sendable, Hashable {
     public mutating func close(demand y: Double, season: Int, cycle: Int, closedSeasons: UInt8 = 0) {
         if buckets > 0 {
             let error = nextBucket - SIMD8(repeating: y)
-            losses = Self.lossDecay * losses + (1 - Self.lossDecay) * error * error
+            // Lanes beyond the models stay zero: they carry nothing, and snapshots omit them.
+            losses = (Self.lossDecay * losses + (1 - Self.lossDecay) * error * error) * Self.modelLanes
         }
         history.append(y)
         holtWintersSlow.update(y, season: season)

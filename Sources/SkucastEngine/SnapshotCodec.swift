@@ -123,6 +123,10 @@ extension PartitionEngine {
         w.int64(c.allowedLatenessMilliseconds)
         w.uvarint(UInt64(c.horizon))
         for v in [c.restock.serviceLevel, c.restock.defaultLeadTimeDays, c.restock.reviewPeriodDays] { w.double(v) }
+        // The models' constants once for all SKUs; a build with other constants refuses
+        // the snapshot rather than mixing them.
+        let model = SKUForecaster()
+        for hw in [model.holtWintersSlow, model.holtWintersFast] { for v in [hw.alpha, hw.beta, hw.gamma, hw.phi] { w.double(v) } }
         w.optionalInt64(maxEventTime?.milliseconds)
         w.optionalInt64(closedThrough)
         w.uvarint(UInt64(lateEvents))
@@ -174,6 +178,13 @@ extension PartitionEngine {
         c.restock.serviceLevel = try r.double()
         c.restock.defaultLeadTimeDays = try r.double()
         c.restock.reviewPeriodDays = try r.double()
+        let model = SKUForecaster()
+        for hw in [model.holtWintersSlow, model.holtWintersFast] {
+            let constants = (try r.double(), try r.double(), try r.double(), try r.double())
+            guard constants == (hw.alpha, hw.beta, hw.gamma, hw.phi) else {
+                throw SnapshotError("Holt-Winters constants \(constants) differ from this build's \((hw.alpha, hw.beta, hw.gamma, hw.phi))")
+            }
+        }
         self.init(configuration: c)
         maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
         closedThrough = try r.optionalInt64()
@@ -218,7 +229,7 @@ extension PartitionEngine {
 extension SKUForecaster {
     func write(to w: inout ByteWriter) {
         w.float32s(history.values.0)
-        w.float32s(history.values.1)
+        for i in 0..<(DemandHistory.capacity - 16) { w.uint32(history.values.1[i].bitPattern) }
         w.uvarint(UInt64(history.head))
         w.uvarint(UInt64(history.count))
         holtWintersSlow.write(to: &w)
@@ -229,14 +240,17 @@ extension SKUForecaster {
         w.double(tsb.probability)
         w.double(tsb.size)
         w.bool(tsb.started)
-        w.doubles(losses)
-        w.doubles(nextBucket)
+        for m in Model.allCases { w.double(losses[m.rawValue]) }
+        for m in Model.allCases { w.double(nextBucket[m.rawValue]) }
         w.uvarint(UInt64(buckets))
     }
 
     init(from r: inout ByteReader) throws(SnapshotError) {
         self.init()
-        history.values = (try r.float32s(), try r.float32s())
+        var rest = SIMD16<Float>.zero
+        let first = try r.float32s()
+        for i in 0..<(DemandHistory.capacity - 16) { rest[i] = Float(bitPattern: try r.uint32()) }
+        history.values = (first, rest)
         history.head = try r.count(max: DemandHistory.capacity - 1)
         history.count = try r.count(max: DemandHistory.capacity)
         try holtWintersSlow.read(from: &r)
@@ -247,26 +261,23 @@ extension SKUForecaster {
         tsb.probability = try r.double()
         tsb.size = try r.double()
         tsb.started = try r.bool()
-        losses = try r.doubles()
-        nextBucket = try r.doubles()
+        for m in Model.allCases { losses[m.rawValue] = try r.double() }
+        for m in Model.allCases { nextBucket[m.rawValue] = try r.double() }
         buckets = try r.count(max: Int.max)
     }
 }
 
 extension DampedHoltWinters {
-    // Smoothing constants are the model's definition, not state: they come from this
-    // build, and a snapshot of other constants is refused rather than silently mixed.
+    // Smoothing constants are the model's definition, not state: they are checked once
+    // per snapshot (see PartitionEngine.write), not stored per SKU.
     func write(to w: inout ByteWriter) {
-        for v in [alpha, beta, gamma, phi, level, trend] { w.double(v) }
+        w.double(level)
+        w.double(trend)
         w.doubles(season)
         w.bool(started)
     }
 
     mutating func read(from r: inout ByteReader) throws(SnapshotError) {
-        let constants = (try r.double(), try r.double(), try r.double(), try r.double())
-        guard constants == (alpha, beta, gamma, phi) else {
-            throw SnapshotError("Holt-Winters constants \(constants) differ from this build's \((alpha, beta, gamma, phi))")
-        }
         level = try r.double()
         trend = try r.double()
         season = try r.doubles()
