@@ -77,8 +77,9 @@ public enum Backtest {
             let next = configuration.calendar.season(of: closed.bucket + 1)
             var p50 = [Double](repeating: 0, count: RetailDailyV1.horizon)
             var p90 = p50
+            let quantiles = f.quantiles(horizon: RetailDailyV1.horizon, nextSeason: next, cycle: 7, levels: levels, closedSeasons: closed.closedSeasons)
             for h in 0..<RetailDailyV1.horizon {
-                let q = f.quantiles(step: h + 1, nextSeason: next, cycle: 7, levels: levels, closedSeasons: closed.closedSeasons).map(protocolValue)
+                let q = quantiles[h].map(protocolValue)
                 p50[h] = q[0]
                 p90[h] = max(q[0], q[1])
             }

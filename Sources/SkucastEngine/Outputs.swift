@@ -14,12 +14,13 @@ extension ClosedBucket {
         let levels = [0.5, 0.9, service].sorted()
         let names = levels.map(ForecastMessage.quantileName)
         // Empirical quantiles of recent open days: non-negative and non-crossing by construction.
+        let quantiles = f.quantiles(horizon: configuration.horizon, nextSeason: next, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
         let steps = (1...configuration.horizon).map { h in
             ForecastMessage.Step(
                 step: h,
                 start: calendar.start(of: bucket + Int64(h)),
                 mean: f.mean(step: h, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons, prior: modelPrior),
-                quantiles: zip(names, f.quantiles(step: h, nextSeason: next, cycle: cycle, levels: levels, closedSeasons: closedSeasons)).map { NamedValue($0, $1) }
+                quantiles: zip(names, quantiles[h - 1]).map { NamedValue($0, $1) }
             )
         }
         let lead = leadTimeDays ?? configuration.restock.defaultLeadTimeDays

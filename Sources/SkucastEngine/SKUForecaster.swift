@@ -96,10 +96,23 @@ public struct SKUForecaster: Sendable, Hashable {
     /// all zero on a closed day. Non-negative and non-crossing for increasing levels.
     public func quantiles(step h: Int, nextSeason: Int, cycle: Int, levels: [Double], closedSeasons: UInt8 = 0) -> [Double] {
         guard !Self.isClosed((nextSeason + h - 1) % cycle, closedSeasons) else { return levels.map { _ in 0 } }
+        return openDayQuantiles(nextSeason: nextSeason, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
+    }
+
+    /// ``quantiles(step:nextSeason:cycle:levels:closedSeasons:)`` for steps 1…horizon, with
+    /// the history sorted once: every open step shares the same quantiles.
+    public func quantiles(horizon: Int, nextSeason: Int, cycle: Int, levels: [Double], closedSeasons: UInt8 = 0) -> [[Double]] {
+        let open = openDayQuantiles(nextSeason: nextSeason, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
+        let closed = levels.map { _ in 0.0 }
+        return (1...horizon).map { h in Self.isClosed((nextSeason + h - 1) % cycle, closedSeasons) ? closed : open }
+    }
+
+    /// Empirical quantiles of the recent buckets that fell on open days.
+    private func openDayQuantiles(nextSeason: Int, cycle: Int, levels: [Double], closedSeasons: UInt8) -> [Double] {
         guard closedSeasons != 0 else { return history.quantiles(last: DemandHistory.capacity, levels: levels) }
         var xs: [Double] = []
         xs.reserveCapacity(history.count)
-        for lag in 1...max(1, history.count) where lag <= history.count {
+        for lag in stride(from: 1, through: history.count, by: 1) {
             // The bucket `lag` back sits at position nextSeason − lag of the cycle.
             let season = ((nextSeason - lag) % cycle + cycle) % cycle
             if !Self.isClosed(season, closedSeasons) { xs.append(history.value(lag: lag)) }

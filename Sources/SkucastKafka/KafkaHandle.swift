@@ -16,6 +16,12 @@ class ClientCallbacks: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Keeps librdkafka's last error for connect messages; "N/N brokers are down" follows
+    /// the error that says why (refused, unresolvable, handshake), so it does not replace it.
+    func recordError(_ code: KafkaErrorCode, _ text: String) {
+        lastError.withLock { if code != .allBrokersDown || $0 == nil { $0 = text } }
+    }
+
     static func from(_ rk: OpaquePointer?) -> ClientCallbacks? {
         guard let rk, let opaque = rd_kafka_opaque(rk) else { return nil }
         return Unmanaged<ClientCallbacks>.fromOpaque(opaque).takeUnretainedValue()
@@ -65,8 +71,7 @@ final class KafkaHandle: @unchecked Sendable {
             let callbacks = Unmanaged<ClientCallbacks>.fromOpaque(opaque).takeUnretainedValue()
             let code = KafkaErrorCode(rawValue: err)
             let text = reason.map { String(cString: $0) } ?? code.name
-            // "N/N brokers are down" follows the error that says why; keep the why.
-            callbacks.lastError.withLock { if code != .allBrokersDown || $0 == nil { $0 = text } }
+            callbacks.recordError(code, text)
             // librdkafka recovers from everything but fatal errors by itself.
             let level: Logger.Level = code == .fatal ? .error : .warning
             callbacks.logger.log(level: level, "\(text)", metadata: ["rdkafka.error": "\(code.name)"])

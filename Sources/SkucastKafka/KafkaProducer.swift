@@ -75,9 +75,10 @@ final class ProducerCallbacks: ClientCallbacks, @unchecked Sendable {
             }
         case RD_KAFKA_EVENT_ERROR:
             let text = String(cString: rd_kafka_event_error_string(event))
-            lastError.withLock { $0 = text }
+            let code = KafkaErrorCode(rd_kafka_event_error(event))
+            recordError(code, text)
             let fatal = rd_kafka_event_error_is_fatal(event) != 0
-            logger.log(level: fatal ? .error : .warning, "\(text)", metadata: ["rdkafka.error": "\(KafkaErrorCode(rd_kafka_event_error(event)).name)"])
+            logger.log(level: fatal ? .error : .warning, "\(text)", metadata: ["rdkafka.error": "\(code.name)"])
         default:
             break
         }

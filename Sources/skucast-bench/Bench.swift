@@ -68,8 +68,7 @@ struct Produce: ParsableCommand {
             }
         }
         try producer.flush(timeout: .seconds(120))
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (clock.now - start).seconds
         print(String(format: "produce: %d messages (%.1f MB) in %.2f s: %.0f msg/s, %.1f MB/s, %d failed",
                      messages, Double(bytes) / 1e6, seconds, Double(messages) / seconds, Double(bytes) / 1e6 / seconds, failures.load(ordering: .relaxed)))
     }
@@ -107,8 +106,7 @@ struct Consume: ParsableCommand {
             }
             remaining.subtract(messages.reachedEnd)
         }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (clock.now - start).seconds
         print(String(format: "consume: %d messages (%.1f MB) in %.2f s: %.0f msg/s, %.1f MB/s (checksum %llu)",
                      count, Double(bytes) / 1e6, seconds, Double(count) / seconds, Double(bytes) / 1e6 / seconds, checksum))
         try consumer.close()
@@ -181,12 +179,11 @@ struct Engine: ParsableCommand {
                 i = sliceEnd
             }
         }
-        func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        print(String(format: "decode+validate alone: %.2f M events/s (checksum %.0f)", Double(ends.count) / secs(decodeOnly) / 1e6, checksum))
+        print(String(format: "decode+validate alone: %.2f M events/s (checksum %.0f)", Double(ends.count) / decodeOnly.seconds / 1e6, checksum))
         print(String(format: "decode+validate+window: %d events (%.1f MB) in %.2f s: %.2f M events/s (%d rejected)",
-                     ends.count, Double(blob.count) / 1e6, secs(decodeTime), Double(ends.count) / secs(decodeTime) / 1e6, rejected))
+                     ends.count, Double(blob.count) / 1e6, decodeTime.seconds, Double(ends.count) / decodeTime.seconds / 1e6, rejected))
         print(String(format: "bucket close (all models, ensemble): %d SKU-buckets in %.2f s: %.2f M SKU-buckets/s; %d SKUs",
-                     closed, secs(closeTime), Double(closed) / secs(closeTime) / 1e6, engine.skuCount))
+                     closed, closeTime.seconds, Double(closed) / closeTime.seconds / 1e6, engine.skuCount))
     }
 }
 
@@ -224,10 +221,13 @@ struct State: ParsableCommand {
         let t2 = clock.now
         let decoded = try SnapshotCodec.decode(bytes)
         let decodeTime = clock.now - t2
-        func secs(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        print(String(format: "%d SKUs, %d days (%d SKU-buckets closed in %.1f s)", engine.skuCount, days, closed, secs(built)))
+        print(String(format: "%d SKUs, %d days (%d SKU-buckets closed in %.1f s)", engine.skuCount, days, closed, built.seconds))
         print(String(format: "memory: %.0f MiB resident for the engine, %.0f bytes per SKU", Double(after - before) / 1_048_576, Double(after - before) / Double(skus)))
         print(String(format: "snapshot: %.1f MB (%.0f bytes per SKU); encode %.2f s, decode + verify %.2f s; restored %d SKUs",
-                     Double(bytes.count) / 1e6, Double(bytes.count) / Double(skus), secs(encodeTime), secs(decodeTime), decoded.engine.skuCount))
+                     Double(bytes.count) / 1e6, Double(bytes.count) / Double(skus), encodeTime.seconds, decodeTime.seconds, decoded.engine.skuCount))
     }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
