@@ -49,7 +49,7 @@ public struct PartitionEngine: Sendable {
         let sku: String
         let firstBucket: Int64
         /// Demand of buckets not closed yet (more than one only within the allowed lateness).
-        var pending: [(bucket: Int64, quantity: Double)]
+        var pending: [(bucket: Int64, demand: BucketDemand)]
         var forecaster: SKUForecaster
         var stock: StockPosition?
         /// Reorder levels as of the last closed bucket (or stock count), cached because
@@ -61,7 +61,7 @@ public struct PartitionEngine: Sendable {
 
         static func == (a: Slot, b: Slot) -> Bool {
             a.sku == b.sku && a.firstBucket == b.firstBucket && a.forecaster == b.forecaster
-                && a.pending.elementsEqual(b.pending) { $0.bucket == $1.bucket && $0.quantity == $1.quantity }
+                && a.pending.elementsEqual(b.pending) { $0.bucket == $1.bucket && $0.demand == $1.demand }
                 && a.stock == b.stock && a.levels == b.levels && a.alert == b.alert && a.alertsRaised == b.alertsRaised
         }
 
@@ -95,6 +95,8 @@ public struct PartitionEngine: Sendable {
     /// The power was chosen on the validation period (the 92 days before retail-daily-v1's
     /// test period): better from 1 to 4, flat from 4 to 8.
     public internal(set) var modelPrior = SIMD8<Double>(repeating: 1)
+    /// The model all SKUs of the partition share (see ``GlobalDemandModel``).
+    public internal(set) var globalModel = GlobalDemandModel()
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -138,10 +140,14 @@ public struct PartitionEngine: Sendable {
             return .tooLate(bucket: bucket, closedThrough: closed)
         }
         let i = known ?? slot(for: order.sku, from: bucket)
+        let revenue = order.quantity * order.unitPrice
+        let promoted = order.promotion == true ? order.quantity : 0
         if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
-            slots[i].pending[p].quantity += order.quantity
+            slots[i].pending[p].demand.quantity += order.quantity
+            slots[i].pending[p].demand.revenue += revenue
+            slots[i].pending[p].demand.promotedQuantity += promoted
         } else {
-            slots[i].pending.append((bucket, order.quantity))
+            slots[i].pending.append((bucket, BucketDemand(quantity: order.quantity, revenue: revenue, promotedQuantity: promoted)))
         }
         return .applied
     }
@@ -273,18 +279,21 @@ public struct PartitionEngine: Sendable {
             let season = configuration.calendar.season(of: bucket)
             var total = 0.0
             for i in slots.indices where slots[i].firstBucket <= bucket {
-                for p in slots[i].pending where p.bucket == bucket { total += p.quantity }
+                for p in slots[i].pending where p.bucket == bucket { total += p.demand.quantity }
             }
             learnCalendar(season: season, demand: total, cycle: cycle)
             for i in slots.indices where slots[i].firstBucket <= bucket {
-                var y = 0.0
+                var demand = BucketDemand()
                 if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
-                    y = slots[i].pending.remove(at: p).quantity
+                    demand = slots[i].pending.remove(at: p).demand
                 }
-                slots[i].forecaster.close(demand: y, season: season, cycle: cycle, closedSeasons: closedSeasons)
+                if let example = slots[i].forecaster.close(demand, season: season, cycle: cycle, closedSeasons: closedSeasons, global: globalModel) {
+                    globalModel.learn(example)
+                }
                 emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster,
                                   leadTimeDays: slots[i].stock?.leadTimeDays, closedSeasons: closedSeasons, modelPrior: modelPrior))
             }
+            globalModel.finishBucket()
             learnModelPrior()
             closedThrough = bucket
             let end = configuration.calendar.start(of: bucket + 1)
@@ -339,5 +348,6 @@ extension PartitionEngine: Equatable {
         a.configuration == b.configuration && a.maxEventTime == b.maxEventTime && a.closedThrough == b.closedThrough
             && a.lateEvents == b.lateEvents && a.slots == b.slots && a.seasonDemand == b.seasonDemand
             && a.seasonCount == b.seasonCount && a.closedSeasons == b.closedSeasons && a.modelPrior == b.modelPrior
+            && a.globalModel == b.globalModel
     }
 }

@@ -1,9 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Everything skucast knows about one SKU's demand: its recent history, its models and
 /// how well each has done lately. A value: copying it snapshots it. Fixed size.
 public struct SKUForecaster: Sendable, Hashable {
     /// The models, in the order of ``weights`` and ``losses``.
     public enum Model: Int, CaseIterable, Sendable {
         case seasonalNaive, movingAverage, holtWintersSlow, holtWintersFast, croston, tsb
+        /// The partition's ``GlobalDemandModel`` applied to this SKU.
+        case global
 
         public var name: String {
             switch self {
@@ -13,6 +21,7 @@ public struct SKUForecaster: Sendable, Hashable {
             case .holtWintersFast: "holt_winters_fast"
             case .croston: "croston_sba"
             case .tsb: "tsb"
+            case .global: "global_regression"
             }
         }
     }
@@ -35,6 +44,15 @@ public struct SKUForecaster: Sendable, Hashable {
     public internal(set) var holtWintersFast = DampedHoltWinters(alpha: 0.2, beta: 0.02, gamma: 0.1, phi: 0.8)
     public internal(set) var croston = CrostonSBA(alpha: 0.1)
     public internal(set) var tsb = TSB(alpha: 0.1, beta: 0.05)
+    /// The global model's forecast for each position of the cycle, made at the last close
+    /// with the partition's coefficients of that time.
+    var globalForecasts = SIMD8<Float>.zero
+    /// Mean unit price of the last bucket with sales, and its smoothed history: the
+    /// global model's price-change feature.
+    public internal(set) var lastPrice: Float = 0
+    public internal(set) var referencePrice: Float = 0
+    /// Smoothed share of units sold on promotion.
+    public internal(set) var promotedShare: Float = 0
     /// Discounted squared one-step error per model.
     public internal(set) var losses = SIMD8<Double>.zero
     /// Each model's forecast for the next bucket, made at the last close.
@@ -44,26 +62,75 @@ public struct SKUForecaster: Sendable, Hashable {
 
     public init() {}
 
-    /// Folds in the demand of a closed bucket.
+    /// Folds in the demand of a closed bucket, as a lone SKU with no partition around it
+    /// (its global model never learns, so it forecasts zero).
     /// - Parameters:
     ///   - y: The bucket's demand.
     ///   - season: The bucket's position in the seasonal cycle.
     ///   - cycle: Buckets per cycle.
     ///   - closedSeasons: Seasonal positions the shop does not trade on (bit per position).
     public mutating func close(demand y: Double, season: Int, cycle: Int, closedSeasons: UInt8 = 0) {
+        close(BucketDemand(quantity: y), season: season, cycle: cycle, closedSeasons: closedSeasons, global: GlobalDemandModel())
+    }
+
+    /// Folds in a closed bucket.
+    /// - Parameters:
+    ///   - demand: The bucket's demand, revenue and promoted units.
+    ///   - season: The bucket's position in the seasonal cycle.
+    ///   - cycle: Buckets per cycle.
+    ///   - closedSeasons: Seasonal positions the shop does not trade on (bit per position).
+    ///   - global: The partition's global model, as of the last bucket.
+    /// - Returns: What the global model can learn from this bucket: the features known
+    ///   before it and its demand; nil on a closed day or for the SKU's first bucket.
+    @discardableResult
+    public mutating func close(_ demand: BucketDemand, season: Int, cycle: Int, closedSeasons: UInt8, global: GlobalDemandModel) -> GlobalExample? {
+        let y = demand.quantity
+        var example: GlobalExample?
         if buckets > 0 {
             let error = nextBucket - SIMD8(repeating: y)
             // Lanes beyond the models stay zero: they carry nothing, and snapshots omit them.
             losses = (Self.lossDecay * losses + (1 - Self.lossDecay) * error * error) * Self.modelLanes
+            if !Self.isClosed(season, closedSeasons) {
+                let (x, scale) = features(cycle: cycle)
+                example = GlobalExample(features: x.at(season: season, of: self), target: y / scale, scale: scale)
+            }
         }
         history.append(y)
         holtWintersSlow.update(y, season: season)
         holtWintersFast.update(y, season: season)
         croston.update(y)
         tsb.update(y)
+        if y > 0, demand.revenue > 0 {
+            let price = Float(demand.revenue / y)
+            lastPrice = price
+            referencePrice = referencePrice == 0 ? price : referencePrice + 0.1 * (price - referencePrice)
+            promotedShare += 0.1 * (Float(min(1, max(0, demand.promotedQuantity / y))) - promotedShare)
+        }
         buckets += 1
+        let (x, scale) = features(cycle: cycle)
+        for s in 0..<cycle { globalForecasts[s] = Float(max(0, scale * global.predict(x.at(season: s, of: self)))) }
         let next = (season + 1) % cycle
         for m in Model.allCases { nextBucket[m.rawValue] = forecast(m, step: 1, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons) }
+        return example
+    }
+
+    /// The season-independent features as of now, and the SKU's scale (its mean demand
+    /// over the last 28 buckets, at least one unit in 28).
+    func features(cycle: Int) -> (SeasonlessFeatures, scale: Double) {
+        let (a, b) = history.values
+        let total = Double(a.sum() + b.sum())
+        let n = max(history.count, 1)
+        let scale = max(total / Double(n), 1 / Double(DemandHistory.capacity))
+        let sold = Double(SIMD16<Float>.zero.replacing(with: 1, where: a .> 0).sum() + SIMD16<Float>.zero.replacing(with: 1, where: b .> 0).sum())
+        var x = DemandFeatures.zero
+        x[8] = croston.forecast / scale
+        x[9] = history.mean(last: 7) / scale
+        x[10] = tsb.forecast / scale
+        x[12] = 1 / max(croston.sinceLast, 1)
+        x[13] = sold / Double(n)
+        if lastPrice > 0, referencePrice > 0 { x[14] = min(2, max(-2, log(Double(lastPrice) / Double(referencePrice)))) }
+        x[15] = Double(promotedShare)
+        return (SeasonlessFeatures(values: x, scale: scale), scale)
     }
 
     static func isClosed(_ season: Int, _ closedSeasons: UInt8) -> Bool { closedSeasons & (1 << UInt8(season)) != 0 }
@@ -89,6 +156,7 @@ public struct SKUForecaster: Sendable, Hashable {
         case .holtWintersFast: return holtWintersFast.forecast(step: h, season: nextSeason, cycle: cycle)
         case .croston: return croston.forecast * open
         case .tsb: return tsb.forecast * open
+        case .global: return Double(globalForecasts[(nextSeason + h - 1) % cycle])
         }
     }
 
@@ -162,5 +230,37 @@ public struct SKUForecaster: Sendable, Hashable {
         var f = 0.0
         for m in Model.allCases { f += w[m.rawValue] * forecast(m, step: h, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons) }
         return max(0, f)
+    }
+}
+
+/// A closed bucket's demand, with what the global model reads of it.
+public struct BucketDemand: Sendable, Hashable {
+    /// Units sold.
+    public var quantity: Double
+    /// Units × unit price: the bucket's mean price is revenue over quantity.
+    public var revenue: Double
+    /// Units sold on promotion.
+    public var promotedQuantity: Double
+
+    public init(quantity: Double = 0, revenue: Double = 0, promotedQuantity: Double = 0) {
+        self.quantity = quantity
+        self.revenue = revenue
+        self.promotedQuantity = promotedQuantity
+    }
+}
+
+/// A SKU's global-model features without the target bucket's position.
+struct SeasonlessFeatures {
+    let values: DemandFeatures
+    let scale: Double
+
+    /// The features for a target bucket at position `season` of the cycle.
+    @inline(__always)
+    func at(season: Int, of forecaster: SKUForecaster) -> DemandFeatures {
+        var x = values
+        x[season] = 1
+        let hw = forecaster.holtWintersFast
+        x[11] = max(0, hw.level + hw.season[season]) / scale
+        return x
     }
 }

@@ -39,7 +39,7 @@ public struct SnapshotError: Error, Sendable, Hashable, CustomStringConvertible 
 public enum SnapshotCodec {
     static let magic = Array("SKUCSNAP".utf8)
     /// The format this build writes and reads.
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
     static let headerSize = 8 + 2 + 2 + 8 + 4
 
     /// - Returns: The snapshot's bytes.
@@ -134,6 +134,7 @@ extension PartitionEngine {
         w.doubles(seasonCount)
         w.uvarint(UInt64(closedSeasons))
         w.doubles(modelPrior)
+        globalModel.write(to: &w)
         w.uvarint(UInt64(slots.count))
         // Borrowed, not copied: a slot is most of a kilobyte.
         slots.withUnsafeBufferPointer { slots in
@@ -143,7 +144,9 @@ extension PartitionEngine {
             w.uvarint(UInt64(s.pending.count))
             for p in s.pending {
                 w.int64(p.bucket)
-                w.double(p.quantity)
+                w.double(p.demand.quantity)
+                w.double(p.demand.revenue)
+                w.double(p.demand.promotedQuantity)
             }
             s.forecaster.write(to: &w)
             w.bool(s.stock != nil)
@@ -193,14 +196,17 @@ extension PartitionEngine {
         seasonCount = try r.doubles()
         closedSeasons = UInt8(try r.count(max: 255))
         modelPrior = try r.doubles()
+        try globalModel.read(from: &r)
         let n = try r.count(max: 1 << 30)
         slots.reserveCapacity(n)
         index.reserveCapacity(n)
         for i in 0..<n {
             let sku = try r.string()
             let first = try r.int64()
-            var pending: [(bucket: Int64, quantity: Double)] = []
-            for _ in 0..<(try r.count(max: 1 << 16)) { pending.append((try r.int64(), try r.double())) }
+            var pending: [(bucket: Int64, demand: BucketDemand)] = []
+            for _ in 0..<(try r.count(max: 1 << 16)) {
+                pending.append((try r.int64(), BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double())))
+            }
             let forecaster = try SKUForecaster(from: &r)
             var slot = Slot(sku: sku, firstBucket: first, pending: pending, forecaster: forecaster)
             if try r.bool() {
@@ -242,6 +248,8 @@ extension SKUForecaster {
         w.bool(tsb.started)
         for m in Model.allCases { w.double(losses[m.rawValue]) }
         for m in Model.allCases { w.double(nextBucket[m.rawValue]) }
+        w.vector(globalForecasts)
+        for v in [lastPrice, referencePrice, promotedShare] { w.uint32(v.bitPattern) }
         w.uvarint(UInt64(buckets))
     }
 
@@ -263,7 +271,28 @@ extension SKUForecaster {
         tsb.started = try r.bool()
         for m in Model.allCases { losses[m.rawValue] = try r.double() }
         for m in Model.allCases { nextBucket[m.rawValue] = try r.double() }
+        globalForecasts = try r.vector()
+        lastPrice = Float(bitPattern: try r.uint32())
+        referencePrice = Float(bitPattern: try r.uint32())
+        promotedShare = Float(bitPattern: try r.uint32())
         buckets = try r.count(max: Int.max)
+    }
+}
+
+extension GlobalDemandModel {
+    // Snapshots are taken between buckets, when nothing is pending.
+    func write(to w: inout ByteWriter) {
+        for row in gram { w.vector(row) }
+        w.vector(moment)
+        w.double(evidence)
+        w.vector(coefficients)
+    }
+
+    mutating func read(from r: inout ByteReader) throws(SnapshotError) {
+        for i in 0..<Self.dimension { gram[i] = try r.vector() }
+        moment = try r.vector()
+        evidence = try r.double()
+        coefficients = try r.vector()
     }
 }
 
@@ -385,6 +414,7 @@ struct ByteWriter: ~Copyable {
     // servers, a vector's memory already is that form.
     mutating func doubles(_ v: SIMD8<Double>) { put(v) }
     mutating func float32s(_ v: SIMD16<Float>) { put(v) }
+    mutating func vector<V: SIMD>(_ v: V) { put(v) }
 }
 
 #if !_endian(little)
@@ -466,6 +496,12 @@ struct ByteReader {
         try need(64)
         defer { position += 64 }
         return bytes.loadUnaligned(fromByteOffset: position, as: SIMD8<Double>.self)
+    }
+
+    mutating func vector<V: SIMD>() throws(SnapshotError) -> V {
+        try need(MemoryLayout<V>.size)
+        defer { position += MemoryLayout<V>.size }
+        return bytes.loadUnaligned(fromByteOffset: position, as: V.self)
     }
 
     mutating func float32s() throws(SnapshotError) -> SIMD16<Float> {
