@@ -2,8 +2,8 @@
 /// that SKUs selling a unit a month and a thousand a day can share one model.
 ///
 /// Lanes 0–7: the target bucket's position in the cycle (one-hot, so each weekday has its
-/// own intercept). Lanes 8–15: the Croston rate, the 7-bucket mean, the TSB and fast
-/// Holt-Winters forecasts (all over the SKU's scale), recency of the last sale, the share
+/// own intercept). Lanes 8–15: the Croston rate, the 7-bucket mean, the TSB forecast and
+/// the fast Holt-Winters level (all over the SKU's scale), recency of the last sale, the share
 /// of recent buckets with a sale, the last price against the SKU's usual price (log
 /// ratio), and the share of recent units sold on promotion.
 ///
@@ -13,12 +13,21 @@
 public typealias DemandFeatures = SIMD16<Double>
 
 /// One SKU's bucket as the global model learns from it: the features known before the
-/// bucket, and its demand over the SKU's scale.
+/// bucket (its position in the cycle and the eight level features, lanes 8–15 of
+/// ``DemandFeatures``), and its demand over the SKU's scale.
 public struct GlobalExample: Sendable, Hashable {
-    public var features: DemandFeatures
+    public var season: Int
+    public var levels: SIMD8<Double>
     public var target: Double
     /// The SKU's scale: the target is demand over it.
     public var scale: Double
+
+    /// All sixteen features.
+    public var features: DemandFeatures {
+        var x = DemandFeatures(lowHalf: .zero, highHalf: levels)
+        x[season] = 1
+        return x
+    }
 }
 
 /// An online ridge regression shared by all SKUs of a partition (the M5 winners' lesson:
@@ -29,7 +38,9 @@ public struct GlobalExample: Sendable, Hashable {
 /// Each closed bucket adds every SKU's example to exponentially forgotten normal
 /// equations, and the coefficients are solved once per bucket (a 16 × 16 Cholesky), so the
 /// cost per SKU is one rank-one update, the memory fixed, and the result independent of
-/// anything but the order of events.
+/// anything but the order of events. The normal equations are kept in blocks: with a
+/// one-hot weekday, x xᵀ is a diagonal of weekday counts, weekday × level sums, and an
+/// 8 × 8 level block, a quarter of the work of the full 16 × 16 update.
 public struct GlobalDemandModel: Sendable, Hashable {
     static let dimension = 16
     /// Forgetting per bucket: a memory of about 50 buckets, so the model follows the season.
@@ -43,19 +54,52 @@ public struct GlobalDemandModel: Sendable, Hashable {
     /// model little but would dominate its squared loss.
     static let targetCap = 50.0
 
-    /// Σ λ^age · x xᵀ, row by row.
-    var gram = [DemandFeatures](repeating: .zero, count: dimension)
-    /// Σ λ^age · x y.
-    var moment = DemandFeatures.zero
-    /// Σ λ^age: how much evidence the coefficients rest on.
-    public internal(set) var evidence = 0.0
-    public internal(set) var coefficients = DemandFeatures.zero
+    /// Forgotten sums of the normal equations, by block (see the type's discussion).
+    struct NormalEquations: Sendable, Hashable {
+        /// Σ w per weekday: the weekday block's diagonal.
+        var weekdays = SIMD8<Double>.zero
+        /// Σ w·z per weekday, row k for weekday k.
+        var weekdayLevels = [SIMD8<Double>](repeating: .zero, count: 8)
+        /// Σ w·z zᵀ, row by row.
+        var levels = [SIMD8<Double>](repeating: .zero, count: 8)
+        /// Σ w·y per weekday, and Σ w·y·z.
+        var weekdayMoment = SIMD8<Double>.zero
+        var levelMoment = SIMD8<Double>.zero
+        /// Σ w: how much evidence the sums hold.
+        var evidence = 0.0
+
+        mutating func scale(by f: Double) {
+            weekdays *= f
+            for i in 0..<8 {
+                weekdayLevels[i] *= f
+                levels[i] *= f
+            }
+            weekdayMoment *= f
+            levelMoment *= f
+            evidence *= f
+        }
+
+        mutating func add(_ o: NormalEquations) {
+            weekdays += o.weekdays
+            for i in 0..<8 {
+                weekdayLevels[i] += o.weekdayLevels[i]
+                levels[i] += o.levels[i]
+            }
+            weekdayMoment += o.weekdayMoment
+            levelMoment += o.levelMoment
+            evidence += o.evidence
+        }
+    }
+
+    var sums = NormalEquations()
     /// The current bucket's examples, folded in by ``finishBucket()``.
-    var pendingGram = [DemandFeatures](repeating: .zero, count: dimension)
-    var pendingMoment = DemandFeatures.zero
-    var pendingCount = 0.0
+    var pending = NormalEquations()
+    public internal(set) var coefficients = DemandFeatures.zero
 
     public init() {}
+
+    /// How much (forgotten, scale-weighted) evidence the coefficients rest on.
+    public var evidence: Double { sums.evidence }
 
     /// Adds one SKU's example of the bucket being closed.
     public mutating func learn(_ example: GlobalExample) {
@@ -63,29 +107,48 @@ public struct GlobalDemandModel: Sendable, Hashable {
         // Poisson deviance's weighting, so a SKU counts by its volume without the big
         // ones drowning the rest. On the validation period it beat unweighted examples
         // (wRMSSE 0.8158 against 0.8305) and weights s^0.5, s^1.5, s^2.
-        let root = example.scale.squareRoot()
-        let x = example.features * root
-        let y = min(example.target, Self.targetCap) * root
-        pendingGram.withUnsafeMutableBufferPointer { g in
-            for i in 0..<Self.dimension where x[i] != 0 { g[i] += x[i] * x }
+        let w = example.scale
+        let z = example.levels
+        let y = min(example.target, Self.targetCap)
+        let k = example.season
+        let wz = w * z
+        pending.weekdays[k] += w
+        pending.weekdayLevels[k] += wz
+        pending.levels.withUnsafeMutableBufferPointer { rows in
+            for i in 0..<8 where z[i] != 0 { rows[i] += z[i] * wz }
         }
-        pendingMoment += y * x
-        pendingCount += 1
+        pending.weekdayMoment[k] += w * y
+        pending.levelMoment += y * wz
+        pending.evidence += w
     }
 
     /// Folds the bucket's examples in and solves for new coefficients.
     public mutating func finishBucket() {
-        guard pendingCount > 0 else { return }
-        for i in 0..<Self.dimension {
-            gram[i] = Self.forgetting * gram[i] + pendingGram[i]
-            pendingGram[i] = .zero
-        }
-        moment = Self.forgetting * moment + pendingMoment
-        evidence = Self.forgetting * evidence + pendingCount
-        pendingMoment = .zero
-        pendingCount = 0
+        guard pending.evidence > 0 else { return }
+        sums.scale(by: Self.forgetting)
+        sums.add(pending)
+        pending = NormalEquations()
         coefficients = Self.solveRidge(gram, moment, ridge: Self.ridge)
     }
+
+    /// The full 16 × 16 Σ w·x xᵀ, row by row.
+    var gram: [DemandFeatures] {
+        var g = [DemandFeatures](repeating: .zero, count: Self.dimension)
+        for k in 0..<8 {
+            var row = DemandFeatures(lowHalf: .zero, highHalf: sums.weekdayLevels[k])
+            row[k] = sums.weekdays[k]
+            g[k] = row
+        }
+        for i in 0..<8 {
+            var column = SIMD8<Double>.zero
+            for k in 0..<8 { column[k] = sums.weekdayLevels[k][i] }
+            g[8 + i] = DemandFeatures(lowHalf: column, highHalf: sums.levels[i])
+        }
+        return g
+    }
+
+    /// The full Σ w·y·x.
+    var moment: DemandFeatures { DemandFeatures(lowHalf: sums.weekdayMoment, highHalf: sums.levelMoment) }
 
     /// The scale-free prediction for some features.
     @inline(__always)

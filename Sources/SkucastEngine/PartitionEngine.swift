@@ -277,22 +277,32 @@ public struct PartitionEngine: Sendable {
         let cycle = configuration.calendar.modelCycle
         for bucket in first...last {
             let season = configuration.calendar.season(of: bucket)
+            // Through the buffer: an array subscript here can copy a whole slot (most of
+            // a kilobyte) to read one field.
             var total = 0.0
-            for i in slots.indices where slots[i].firstBucket <= bucket {
-                for p in slots[i].pending where p.bucket == bucket { total += p.demand.quantity }
+            slots.withUnsafeBufferPointer { slots in
+                for i in slots.indices where slots[i].firstBucket <= bucket {
+                    for p in slots[i].pending where p.bucket == bucket { total += p.demand.quantity }
+                }
             }
             learnCalendar(season: season, demand: total, cycle: cycle)
-            for i in slots.indices where slots[i].firstBucket <= bucket {
-                var demand = BucketDemand()
-                if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
-                    demand = slots[i].pending.remove(at: p).demand
+            // Locals: the closure below holds `slots` and cannot read other properties.
+            var learner = globalModel
+            let (coefficients, closedNow, prior) = (globalModel.coefficients, closedSeasons, modelPrior)
+            slots.withUnsafeMutableBufferPointer { slots in
+                for i in slots.indices where slots[i].firstBucket <= bucket {
+                    var demand = BucketDemand()
+                    if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
+                        demand = slots[i].pending.remove(at: p).demand
+                    }
+                    if let example = slots[i].forecaster.close(demand, season: season, cycle: cycle, closedSeasons: closedNow, global: coefficients) {
+                        learner.learn(example)
+                    }
+                    emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster,
+                                      leadTimeDays: slots[i].stock?.leadTimeDays, closedSeasons: closedNow, modelPrior: prior))
                 }
-                if let example = slots[i].forecaster.close(demand, season: season, cycle: cycle, closedSeasons: closedSeasons, global: globalModel) {
-                    globalModel.learn(example)
-                }
-                emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster,
-                                  leadTimeDays: slots[i].stock?.leadTimeDays, closedSeasons: closedSeasons, modelPrior: modelPrior))
             }
+            globalModel = learner
             globalModel.finishBucket()
             learnModelPrior()
             closedThrough = bucket

@@ -70,7 +70,7 @@ public struct SKUForecaster: Sendable, Hashable {
     ///   - cycle: Buckets per cycle.
     ///   - closedSeasons: Seasonal positions the shop does not trade on (bit per position).
     public mutating func close(demand y: Double, season: Int, cycle: Int, closedSeasons: UInt8 = 0) {
-        close(BucketDemand(quantity: y), season: season, cycle: cycle, closedSeasons: closedSeasons, global: GlobalDemandModel())
+        close(BucketDemand(quantity: y), season: season, cycle: cycle, closedSeasons: closedSeasons, global: .zero)
     }
 
     /// Folds in a closed bucket.
@@ -79,11 +79,11 @@ public struct SKUForecaster: Sendable, Hashable {
     ///   - season: The bucket's position in the seasonal cycle.
     ///   - cycle: Buckets per cycle.
     ///   - closedSeasons: Seasonal positions the shop does not trade on (bit per position).
-    ///   - global: The partition's global model, as of the last bucket.
+    ///   - global: The coefficients of the partition's ``GlobalDemandModel``, as of the last bucket.
     /// - Returns: What the global model can learn from this bucket: the features known
     ///   before it and its demand; nil on a closed day or for the SKU's first bucket.
     @discardableResult
-    public mutating func close(_ demand: BucketDemand, season: Int, cycle: Int, closedSeasons: UInt8, global: GlobalDemandModel) -> GlobalExample? {
+    public mutating func close(_ demand: BucketDemand, season: Int, cycle: Int, closedSeasons: UInt8, global: DemandFeatures) -> GlobalExample? {
         let y = demand.quantity
         var example: GlobalExample?
         if buckets > 0 {
@@ -92,7 +92,7 @@ public struct SKUForecaster: Sendable, Hashable {
             losses = (Self.lossDecay * losses + (1 - Self.lossDecay) * error * error) * Self.modelLanes
             if !Self.isClosed(season, closedSeasons) {
                 let (x, scale) = features(cycle: cycle)
-                example = GlobalExample(features: x.at(season: season, of: self), target: y / scale, scale: scale)
+                example = GlobalExample(season: season, levels: x.levels, target: y / scale, scale: scale)
             }
         }
         history.append(y)
@@ -107,8 +107,10 @@ public struct SKUForecaster: Sendable, Hashable {
             promotedShare += 0.1 * (Float(min(1, max(0, demand.promotedQuantity / y))) - promotedShare)
         }
         buckets += 1
+        // Linear in the one-hot weekday lanes: one dot product, then a lane per position.
         let (x, scale) = features(cycle: cycle)
-        for s in 0..<cycle { globalForecasts[s] = Float(max(0, scale * global.predict(x.at(season: s, of: self)))) }
+        let base = (global.highHalf * x.levels).sum()
+        for s in 0..<cycle { globalForecasts[s] = Float(max(0, scale * (base + global[s]))) }
         let next = (season + 1) % cycle
         for m in Model.allCases { nextBucket[m.rawValue] = forecast(m, step: 1, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons) }
         return example
@@ -118,19 +120,22 @@ public struct SKUForecaster: Sendable, Hashable {
     /// over the last 28 buckets, at least one unit in 28).
     func features(cycle: Int) -> (SeasonlessFeatures, scale: Double) {
         let (a, b) = history.values
-        let total = Double(a.sum() + b.sum())
+        // Slots not yet written hold zeros, so whole-vector sums cover exactly the history.
+        let total = Double((a + b).sum())
         let n = max(history.count, 1)
         let scale = max(total / Double(n), 1 / Double(DemandHistory.capacity))
-        let sold = Double(SIMD16<Float>.zero.replacing(with: 1, where: a .> 0).sum() + SIMD16<Float>.zero.replacing(with: 1, where: b .> 0).sum())
-        var x = DemandFeatures.zero
-        x[8] = croston.forecast / scale
-        x[9] = history.mean(last: 7) / scale
-        x[10] = tsb.forecast / scale
-        x[12] = 1 / max(croston.sinceLast, 1)
-        x[13] = sold / Double(n)
-        if lastPrice > 0, referencePrice > 0 { x[14] = min(2, max(-2, log(Double(lastPrice) / Double(referencePrice)))) }
-        x[15] = Double(promotedShare)
-        return (SeasonlessFeatures(values: x, scale: scale), scale)
+        let ones = SIMD16<Float>(repeating: 1)
+        let sold = Double((SIMD16<Float>.zero.replacing(with: ones, where: a .> 0) + SIMD16<Float>.zero.replacing(with: ones, where: b .> 0)).sum())
+        var x = SIMD8<Double>.zero
+        x[0] = croston.forecast / scale
+        x[1] = history.mean(last: 7) / scale
+        x[2] = tsb.forecast / scale
+        x[3] = max(0, holtWintersFast.level) / scale
+        x[4] = 1 / max(croston.sinceLast, 1)
+        x[5] = sold / Double(n)
+        if lastPrice > 0, referencePrice > 0 { x[6] = min(2, max(-2, log(Double(lastPrice) / Double(referencePrice)))) }
+        x[7] = Double(promotedShare)
+        return (SeasonlessFeatures(levels: x), scale)
     }
 
     static func isClosed(_ season: Int, _ closedSeasons: UInt8) -> Bool { closedSeasons & (1 << UInt8(season)) != 0 }
@@ -249,18 +254,8 @@ public struct BucketDemand: Sendable, Hashable {
     }
 }
 
-/// A SKU's global-model features without the target bucket's position.
+/// A SKU's global-model features without the target bucket's position: lanes 8–15 of
+/// ``DemandFeatures``.
 struct SeasonlessFeatures {
-    let values: DemandFeatures
-    let scale: Double
-
-    /// The features for a target bucket at position `season` of the cycle.
-    @inline(__always)
-    func at(season: Int, of forecaster: SKUForecaster) -> DemandFeatures {
-        var x = values
-        x[season] = 1
-        let hw = forecaster.holtWintersFast
-        x[11] = max(0, hw.level + hw.season[season]) / scale
-        return x
-    }
+    let levels: SIMD8<Double>
 }

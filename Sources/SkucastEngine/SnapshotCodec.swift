@@ -282,16 +282,22 @@ extension SKUForecaster {
 extension GlobalDemandModel {
     // Snapshots are taken between buckets, when nothing is pending.
     func write(to w: inout ByteWriter) {
-        for row in gram { w.vector(row) }
-        w.vector(moment)
-        w.double(evidence)
+        w.vector(sums.weekdays)
+        for row in sums.weekdayLevels { w.vector(row) }
+        for row in sums.levels { w.vector(row) }
+        w.vector(sums.weekdayMoment)
+        w.vector(sums.levelMoment)
+        w.double(sums.evidence)
         w.vector(coefficients)
     }
 
     mutating func read(from r: inout ByteReader) throws(SnapshotError) {
-        for i in 0..<Self.dimension { gram[i] = try r.vector() }
-        moment = try r.vector()
-        evidence = try r.double()
+        sums.weekdays = try r.vector()
+        for i in 0..<8 { sums.weekdayLevels[i] = try r.vector() }
+        for i in 0..<8 { sums.levels[i] = try r.vector() }
+        sums.weekdayMoment = try r.vector()
+        sums.levelMoment = try r.vector()
+        sums.evidence = try r.double()
         coefficients = try r.vector()
     }
 }

@@ -12,12 +12,11 @@ struct GlobalModelTests {
         var model = GlobalDemandModel()
         for _ in 0..<5 {
             for _ in 0..<1_000 {
-                var x = DemandFeatures.zero
-                x[Int.random(in: 0..<7, using: &rng)] = 1
-                for i in 8..<15 { x[i] = Double.random(in: 0...2, using: &rng) }
+                var levels = SIMD8<Double>.zero
+                for i in 0..<7 { levels[i] = Double.random(in: 0...2, using: &rng) }
+                let example = GlobalExample(season: Int.random(in: 0..<7, using: &rng), levels: levels, target: 0, scale: Double.random(in: 0.1...5, using: &rng))
                 // Targets stay under the cap, so the fit is exact but for the ridge.
-                let y = (truth * x).sum() + 2
-                model.learn(GlobalExample(features: x, target: y, scale: Double.random(in: 0.1...5, using: &rng)))
+                model.learn(GlobalExample(season: example.season, levels: levels, target: (truth * example.features).sum() + 2, scale: example.scale))
             }
             model.finishBucket()
         }
