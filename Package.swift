@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SkucastTopics", targets: ["SkucastTopics"]),
         .library(name: "SkucastEvents", targets: ["SkucastEvents"]),
         .library(name: "SkucastEngine", targets: ["SkucastEngine"]),
+        .library(name: "SkucastService", targets: ["SkucastService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,9 +52,21 @@ let package = Package(
         .target(name: "SkucastEngine", dependencies: ["SkucastEvents"]),
         // Backtests under the forecast protocol: the same engine, scored. Pure: no I/O.
         .target(name: "SkucastBacktest", dependencies: ["SkucastEngine", "SkucastEvents"]),
+        // The live service: Kafka in, engine per partition, outputs out, snapshots and
+        // commits. The adapter layer around the pure engine.
+        .target(
+            name: "SkucastService",
+            dependencies: [
+                "SkucastKafka",
+                "SkucastEvents",
+                "SkucastEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "skucast",
             dependencies: [
+                "SkucastService",
                 "SkucastKafka",
                 "SkucastTopics",
                 "SkucastEvents",
@@ -86,7 +99,7 @@ let package = Package(
         // Runs the built `skucast` binary as a user would.
         .testTarget(
             name: "SkucastCLITests",
-            dependencies: ["SkucastKafka", "SkucastKafkaTesting", "skucast"]
+            dependencies: ["SkucastKafka", "SkucastKafkaTesting", "SkucastEngine", "skucast"]
         ),
         .testTarget(
             name: "SkucastEngineTests",
@@ -95,6 +108,10 @@ let package = Package(
         .testTarget(
             name: "SkucastEventsTests",
             dependencies: ["SkucastEvents"]
+        ),
+        .testTarget(
+            name: "SkucastServiceTests",
+            dependencies: ["SkucastService", "SkucastEngine", "SkucastEvents"]
         ),
     ]
 )

@@ -30,6 +30,15 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let localUnknownTopic = KafkaErrorCode(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
     public static let topicAlreadyExists = KafkaErrorCode(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
     public static let messageTimedOut = KafkaErrorCode(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
+    public static let unknownMemberID = KafkaErrorCode(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID)
+    public static let illegalGeneration = KafkaErrorCode(RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION)
+    public static let rebalanceInProgress = KafkaErrorCode(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
+
+    /// The group moved on (a rebalance, or this member was dropped): a commit is refused,
+    /// and the partitions' next owner continues from the last accepted one.
+    public var isGroupMembershipChange: Bool {
+        self == .unknownMemberID || self == .illegalGeneration || self == .rebalanceInProgress
+    }
 }
 
 /// An error from librdkafka or from this binding, carrying librdkafka's code and text.

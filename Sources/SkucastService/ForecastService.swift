@@ -1,0 +1,317 @@
+import Logging
+import SkucastEngine
+import SkucastEvents
+import SkucastKafka
+import Synchronization
+
+/// How the service runs.
+public struct ServiceConfiguration: Sendable {
+    public var client: KafkaClientConfiguration
+    public var groupID = "skucast"
+    public var topics = ServiceTopics()
+    public var engine = EngineConfiguration()
+    /// Snapshot every partition after this many events processed…
+    public var checkpointEvents = 200_000
+    /// …or this long after the last snapshot, whichever comes first.
+    public var checkpointInterval: Duration = .seconds(30)
+    /// See ``PartitionProcessor/forecastActiveBuckets``.
+    public var forecastActiveBuckets = 28
+    /// `session.timeout.ms` of the group.
+    public var sessionTimeout: Duration = .seconds(10)
+    /// Stop (with a final checkpoint) once every assigned partition has been read to the
+    /// high watermark its last fetch reported and nothing arrived for this long: for
+    /// replays, tests and the demo. Nil runs until told to stop.
+    public var stopWhenIdle: Duration?
+    /// How long a final flush of outputs may take before the service gives up on it.
+    public var flushTimeout: Duration = .seconds(60)
+    public var version = "0.1.0"
+
+    public init(client: KafkaClientConfiguration) {
+        self.client = client
+    }
+}
+
+/// Why the service stopped with an error.
+public struct ServiceError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What the service has done so far: events, rejections, outputs, checkpoints.
+public struct ServiceStatus: Sendable {
+    public var counts = ProcessorCounts()
+    public var partitions: [Int32] = []
+    public var checkpoints = 0
+    public var lastCheckpointSeconds = 0.0
+    public var lastSnapshotBytes = 0
+    public var restoredFrom: [Int32: String] = [:]
+    /// Input messages behind the high watermark, over all assigned partitions.
+    public var lag: Int64 = 0
+    public var ready = false
+}
+
+/// `skucast run`: consumes `orders` and `inventory` in one consumer group, drives one
+/// ``PartitionProcessor`` per partition, produces forecasts, alerts and dead letters,
+/// and checkpoints.
+///
+/// A checkpoint flushes the producer (every output so far acknowledged), writes each
+/// partition's snapshot durably, and only then commits the input offsets the snapshots
+/// cover. On assignment a partition continues from its newest valid snapshot, or rebuilds
+/// from the earliest offset; outputs below the committed offsets are recomputed but not
+/// produced again. Partitions are assigned with the eager `range` strategy, which gives a
+/// member the same partition numbers of both co-partitioned inputs.
+public final class ForecastService {
+    let configuration: ServiceConfiguration
+    let store: any SnapshotStore
+    let logger: Logger
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
+    let ledger = DeliveryLedger()
+    var sink: KafkaOutputSink
+    var processors: [Int32: PartitionProcessor] = [:]
+    var lastCheckpoint: ContinuousClock.Instant
+    let clock = ContinuousClock()
+    /// Counts of partitions given up (revoked or lost), so status stays cumulative.
+    var retiredCounts = ProcessorCounts()
+    var checkpoints = 0
+    var lastCheckpointSeconds = 0.0
+    var lastSnapshotBytes = 0
+    var restoredFrom: [Int32: String] = [:]
+    let statusBox = Mutex(ServiceStatus())
+
+    /// Connects to the cluster and checks the topics.
+    /// - Parameters:
+    ///   - configuration: Cluster, group, topics, engine and checkpoint policy.
+    ///   - store: Where partition snapshots live.
+    ///   - logger: Receives the service's and librdkafka's logs.
+    /// - Throws: ``KafkaError`` when the cluster is unreachable; ``ServiceError`` when a
+    ///   topic is missing or the inputs are not co-partitioned.
+    public init(configuration: ServiceConfiguration, store: any SnapshotStore, logger: Logger) throws {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        var consumerConfiguration = KafkaConsumerConfiguration(client: configuration.client, groupID: configuration.groupID)
+        consumerConfiguration.assignmentStrategy = .range
+        consumerConfiguration.sessionTimeout = configuration.sessionTimeout
+        // Three heartbeats per session, as Kafka's own clients default to.
+        consumerConfiguration.heartbeatInterval = .milliseconds(max(100, configuration.sessionTimeout.milliseconds / 3))
+        consumerConfiguration.offsetReset = .earliest
+        consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        let ledger = self.ledger
+        var producerConfiguration = KafkaProducerConfiguration(client: configuration.client)
+        producerConfiguration.linger = .milliseconds(2)
+        producerConfiguration.compression = "lz4"
+        producer = try KafkaProducer(configuration: producerConfiguration, logger: logger) { ledger.record($0) }
+        sink = KafkaOutputSink(producer: producer, topics: configuration.topics, version: configuration.version)
+        lastCheckpoint = clock.now
+        try checkTopics()
+    }
+
+    /// The inputs must have the same partition count (and, by their producers, the same
+    /// key hashing): partition p of both holds the same SKUs.
+    func checkTopics() throws {
+        let t = configuration.topics
+        let metadata = try consumer.metadata(topics: [t.orders, t.inventory, t.forecasts, t.alerts, t.deadLetter], timeout: .seconds(10))
+        var counts: [String: Int] = [:]
+        for name in [t.orders, t.inventory, t.forecasts, t.alerts, t.deadLetter] {
+            guard let topic = metadata.topic(name), !topic.partitions.isEmpty else {
+                throw ServiceError("topic \(name) does not exist: create the topics first (skucast topics apply)")
+            }
+            counts[name] = topic.partitions.count
+        }
+        guard counts[t.orders] == counts[t.inventory] else {
+            throw ServiceError("\(t.orders) has \(counts[t.orders]!) partitions and \(t.inventory) \(counts[t.inventory]!): the inputs must be co-partitioned (same partition count, keyed by SKU with the same partitioner)")
+        }
+    }
+
+    /// A snapshot of the service's progress, safe to read from any thread.
+    public var status: ServiceStatus { statusBox.withLock { $0 } }
+
+    /// Runs until `shouldStop` says so (checked between polls) or, with
+    /// ``ServiceConfiguration/stopWhenIdle``, until the input is consumed; then takes a
+    /// final checkpoint and leaves the group.
+    /// - Parameter shouldStop: Polled between batches (e.g. set by SIGTERM).
+    /// - Throws: Kafka, snapshot store and delivery failures. State is then not committed
+    ///   past the last checkpoint, so a restart loses nothing.
+    public func run(shouldStop: () -> Bool) throws {
+        try consumer.subscribe(topics: configuration.topics.inputs)
+        var idleSince: ContinuousClock.Instant?
+        while !shouldStop() {
+            let batch = try consumer.poll(maxMessages: 8192, timeout: .milliseconds(100), onRebalance: rebalance)
+            for error in batch.errors { logger.warning("consume: \(error)") }
+            for m in batch {
+                guard let topic = m.topic == configuration.topics.orders ? InputTopic.orders : m.topic == configuration.topics.inventory ? .inventory : nil,
+                      processors[m.partition] != nil else { continue }
+                try m.withUnsafeKey { key in
+                    try m.withUnsafeValue { value in
+                        let input = InputMessage(topic: topic, topicName: m.topic, partition: m.partition, offset: m.offset, key: key, value: value, timestamp: m.timestamp?.milliseconds)
+                        try processors[m.partition]!.process(input, into: &sink)
+                    }
+                }
+            }
+            let due = processors.values.contains { $0.eventsSinceSnapshot >= configuration.checkpointEvents }
+                || (clock.now - lastCheckpoint >= configuration.checkpointInterval && processors.values.contains { $0.eventsSinceSnapshot > 0 })
+            if due { try checkpoint(Array(processors.keys)) }
+            let lag = currentLag()
+            publishStatus(lag: lag)
+            if let idle = configuration.stopWhenIdle {
+                if batch.isEmpty, !processors.isEmpty, lag == 0 {
+                    idleSince = idleSince ?? clock.now
+                    if clock.now - idleSince! >= idle {
+                        logger.info("input consumed and idle: stopping")
+                        break
+                    }
+                } else {
+                    idleSince = nil
+                }
+            }
+        }
+        try shutdown()
+    }
+
+    /// Final checkpoint, then leave the group (its revocation finds nothing left to save).
+    func shutdown() throws {
+        try checkpoint(Array(processors.keys))
+        try consumer.close(onRebalance: rebalance)
+        try producer.flush(timeout: configuration.flushTimeout)
+        publishStatus(lag: 0)
+        logger.info("stopped", metadata: ["checkpoints": "\(checkpoints)"])
+    }
+
+    /// Messages behind the high watermark of the last fetch, over assigned inputs; the
+    /// dev broker's ListOffsets is wrong, fetch responses are not.
+    func currentLag() -> Int64 {
+        var lag: Int64 = 0
+        for (p, processor) in processors {
+            for topic in InputTopic.allCases {
+                let tp = KafkaTopicPartition(topic: configuration.topics.inputs[topic.rawValue], partition: p)
+                guard let high = consumer.cachedWatermarks(tp)?.high else {
+                    // Not fetched yet: unknown, count as behind so nothing stops early.
+                    lag += 1
+                    continue
+                }
+                lag += max(0, high - max(processor.next[topic.rawValue], 0))
+            }
+        }
+        return lag
+    }
+
+    func publishStatus(lag: Int64) {
+        var counts = retiredCounts
+        for p in processors.values { counts.add(p.counts) }
+        let status = ServiceStatus(
+            counts: counts, partitions: processors.keys.sorted(), checkpoints: checkpoints,
+            lastCheckpointSeconds: lastCheckpointSeconds, lastSnapshotBytes: lastSnapshotBytes,
+            restoredFrom: restoredFrom, lag: lag, ready: !processors.isEmpty
+        )
+        statusBox.withLock { $0 = status }
+    }
+
+    /// Flush, snapshot, commit: in that order, so a committed offset always has a durable
+    /// snapshot and acknowledged outputs behind it.
+    func checkpoint(_ partitions: [Int32]) throws {
+        guard !partitions.isEmpty else { return }
+        let start = clock.now
+        try producer.flush(timeout: configuration.flushTimeout)
+        if ledger.failureCount > 0 {
+            throw ServiceError("\(ledger.failureCount) outputs were not delivered (first: \(ledger.firstError.map { "\($0)" } ?? "?")): stopping without committing, a restart replays from the last checkpoint")
+        }
+        var commit: [KafkaTopicPartition: Int64] = [:]
+        var bytes = 0
+        for p in partitions.sorted() {
+            guard var processor = processors[p] else { continue }
+            let snapshot = processor.snapshot(topicNames: configuration.topics.inputs)
+            let encoded = SnapshotCodec.encode(snapshot)
+            try store.write(encoded, partition: p, position: processor.next)
+            bytes += encoded.count
+            processor.snapshotTaken()
+            processors[p] = processor
+            for topic in InputTopic.allCases where processor.next[topic.rawValue] >= 0 {
+                commit[KafkaTopicPartition(topic: configuration.topics.inputs[topic.rawValue], partition: p)] = processor.next[topic.rawValue]
+            }
+        }
+        do throws(KafkaError) {
+            try consumer.commit(commit)
+        } catch {
+            guard error.code.isGroupMembershipChange else { throw error }
+            // The snapshots are durable; whoever owns the partitions next restores them
+            // and, without this commit, replays a little more. Nothing is lost.
+            logger.warning("commit refused by a group change; the snapshots stand", metadata: ["error": "\(error)"])
+        }
+        checkpoints += 1
+        lastCheckpoint = clock.now
+        lastCheckpointSeconds = (clock.now - start).secondsValue
+        lastSnapshotBytes = bytes
+        logger.debug("checkpoint", metadata: ["partitions": "\(partitions.sorted())", "bytes": "\(bytes)", "seconds": "\(lastCheckpointSeconds)"])
+    }
+
+    /// Partitions move: save what leaves, load what arrives.
+    func rebalance(_ event: inout KafkaRebalance) throws {
+        let numbers = Set(event.partitions.map(\.partition)).sorted()
+        switch event.kind {
+        case .revoked:
+            try checkpoint(numbers.filter { processors[$0] != nil })
+            for p in numbers { retire(p) }
+        case .lost:
+            // Someone else owns them already: nothing may be committed.
+            for p in numbers { retire(p) }
+        case .assigned:
+            let inputs = configuration.topics.inputs
+            for p in numbers {
+                let mine = Set(event.partitions.filter { $0.partition == p }.map(\.topic))
+                guard mine.isSuperset(of: inputs) else {
+                    throw ServiceError("partition \(p) of \(inputs.filter { !mine.contains($0) }) went to another member: the inputs must be co-partitioned and assigned with the range strategy")
+                }
+            }
+            let committed = try consumer.committed(event.partitions, timeout: .seconds(30))
+            for p in numbers {
+                let restored = try store.newestValid(of: p) { snapshot, error in
+                    logger.error("snapshot unusable, trying an older one", metadata: ["snapshot": "\(snapshot)", "error": "\(error)"])
+                }
+                var processor = PartitionProcessor(partition: p, snapshot: restored?.0, configuration: configuration.engine, forecastActiveBuckets: configuration.forecastActiveBuckets)
+                for topic in InputTopic.allCases {
+                    let tp = KafkaTopicPartition(topic: inputs[topic.rawValue], partition: p)
+                    let from = processor.next[topic.rawValue]
+                    event.startOffsets[tp] = from >= 0 ? .offset(from) : .beginning
+                    if let c = committed[tp] { processor.acknowledgedBelow[topic.rawValue] = max(processor.acknowledgedBelow[topic.rawValue], c) }
+                }
+                if let (_, source) = restored {
+                    restoredFrom[p] = source.location
+                    logger.info("partition restored", metadata: ["partition": "\(p)", "snapshot": "\(source)", "skus": "\(processor.engine.skuCount)"])
+                } else {
+                    restoredFrom[p] = nil
+                    logger.info("partition starts from the earliest offset (no snapshot)", metadata: ["partition": "\(p)"])
+                }
+                processors[p] = processor
+            }
+        }
+        publishStatus(lag: currentLag())
+    }
+
+    func retire(_ p: Int32) {
+        if let processor = processors.removeValue(forKey: p) { retiredCounts.add(processor.counts) }
+    }
+}
+
+extension ProcessorCounts {
+    mutating func add(_ o: ProcessorCounts) {
+        for i in events.indices { events[i] += o.events[i] }
+        for (k, v) in o.rejected { rejected[k, default: 0] += v }
+        bucketsClosed += o.bucketsClosed
+        forecasts += o.forecasts
+        alerts += o.alerts
+        suppressed += o.suppressed
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (s, atto) = components
+        return s * 1000 + atto / 1_000_000_000_000_000
+    }
+
+    var secondsValue: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

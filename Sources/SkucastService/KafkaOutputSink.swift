@@ -1,0 +1,90 @@
+import SkucastEvents
+import SkucastKafka
+import Synchronization
+
+/// Names of the topics the service reads and writes, prefix applied.
+public struct ServiceTopics: Sendable, Hashable {
+    public var orders: String
+    public var inventory: String
+    public var forecasts: String
+    public var alerts: String
+    public var deadLetter: String
+
+    /// - Parameter prefix: Put before every name (e.g. `staging.`).
+    public init(prefix: String = "") {
+        orders = prefix + "orders"
+        inventory = prefix + "inventory"
+        forecasts = prefix + "forecasts"
+        alerts = prefix + "restock-alerts"
+        deadLetter = prefix + "dead-letter"
+    }
+
+    /// The input topics in ``InputTopic`` order.
+    public var inputs: [String] { [orders, inventory] }
+}
+
+/// Delivery outcomes of everything the service produced, counted on librdkafka's
+/// background thread.
+public final class DeliveryLedger: Sendable {
+    private let failures = Atomic<Int>(0)
+    private let delivered = Atomic<Int>(0)
+    private let firstFailure = Mutex<KafkaError?>(nil)
+
+    public init() {}
+
+    /// Records one delivery report.
+    public func record(_ report: KafkaDeliveryReport) {
+        if let error = report.error {
+            failures.add(1, ordering: .relaxed)
+            firstFailure.withLock { if $0 == nil { $0 = error } }
+        } else {
+            delivered.add(1, ordering: .relaxed)
+        }
+    }
+
+    public var failureCount: Int { failures.load(ordering: .relaxed) }
+    public var deliveredCount: Int { delivered.load(ordering: .relaxed) }
+    public var firstError: KafkaError? { firstFailure.withLock { $0 } }
+}
+
+/// Produces a processor's outputs: forecasts and alerts keyed by SKU, rejected input to the
+/// dead-letter topic with its original bytes and the reason in headers.
+public struct KafkaOutputSink: OutputSink {
+    let producer: KafkaProducer
+    let topics: ServiceTopics
+    /// Written into the dead-letter headers.
+    let version: String
+
+    public init(producer: KafkaProducer, topics: ServiceTopics, version: String) {
+        self.producer = producer
+        self.topics = topics
+        self.version = version
+    }
+
+    public mutating func forecast(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
+        try send(topics.forecasts, sku, json, timestamp)
+    }
+
+    public mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
+        try send(topics.alerts, sku, json, timestamp)
+    }
+
+    private func send(_ topic: String, _ sku: String, _ value: UnsafeRawBufferPointer, _ timestamp: Int64) throws {
+        var sku = sku
+        try sku.withUTF8 { key in
+            _ = try producer.send(topic: topic, key: UnsafeRawBufferPointer(key), value: value, timestamp: timestamp)
+        }
+    }
+
+    public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {
+        let headers = [
+            KafkaHeader(name: "skucast.dlq.reason", string: rejection.reason.rawValue),
+            KafkaHeader(name: "skucast.dlq.detail", string: String(rejection.detail.prefix(1024))),
+            KafkaHeader(name: "skucast.dlq.source.topic", string: message.topicName),
+            KafkaHeader(name: "skucast.dlq.source.partition", string: String(message.partition)),
+            KafkaHeader(name: "skucast.dlq.source.offset", string: String(message.offset)),
+            KafkaHeader(name: "skucast.dlq.version", string: version),
+        ]
+        _ = try producer.send(topic: topics.deadLetter, key: message.key, value: message.value, headers: headers, timestamp: message.timestamp)
+    }
+}

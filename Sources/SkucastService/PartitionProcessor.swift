@@ -1,0 +1,203 @@
+import SkucastEngine
+import SkucastEvents
+
+/// The input topics of one engine partition, in the order snapshots list their offsets.
+public enum InputTopic: Int, Sendable, Hashable, CaseIterable {
+    case orders = 0
+    case inventory = 1
+}
+
+/// One input message, as the processor sees it: bytes lent for the call.
+public struct InputMessage {
+    public var topic: InputTopic
+    public var topicName: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: UnsafeRawBufferPointer?
+    public var value: UnsafeRawBufferPointer?
+    /// The Kafka timestamp, milliseconds.
+    public var timestamp: Int64?
+
+    public init(topic: InputTopic, topicName: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64?) {
+        self.topic = topic
+        self.topicName = topicName
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.timestamp = timestamp
+    }
+}
+
+/// Where a processor's outputs go: the Kafka producer in the service, a file or a list in
+/// a replay. Every output is keyed by SKU.
+public protocol OutputSink {
+    /// A forecast made at a bucket close.
+    /// - Parameters:
+    ///   - sku: The key.
+    ///   - json: The value (the `forecasts` schema), lent for the call.
+    ///   - timestamp: The forecast's origin, milliseconds.
+    mutating func forecast(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws
+    /// A change of a restock alert.
+    mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws
+    /// A rejected input, with its original bytes and why.
+    mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws
+}
+
+/// What a processor did, for metrics.
+public struct ProcessorCounts: Sendable, Hashable {
+    public var events: [Int] = [0, 0]
+    public var rejected: [Rejection.Reason: Int] = [:]
+    public var bucketsClosed = 0
+    public var forecasts = 0
+    public var alerts = 0
+    /// Outputs not produced again because an earlier run had them acknowledged.
+    public var suppressed = 0
+
+    public init() {}
+}
+
+/// One engine partition: decodes the messages of its input partitions, drives the
+/// engine, and hands the outputs to a sink. The same code runs live, in a topic replay
+/// and in tests; it knows nothing of Kafka clients.
+public struct PartitionProcessor {
+    public let partition: Int32
+    public internal(set) var engine: PartitionEngine
+    /// The next offset to read per input topic (``InputTopic`` order); -1 before the first.
+    public internal(set) var next: [Int64]
+    /// Outputs derived from inputs below these offsets were acknowledged by an earlier run
+    /// (the group's committed offsets): a replay from an older snapshot recomputes them
+    /// but does not produce them again.
+    public var acknowledgedBelow: [Int64]
+    /// Forecasts are published for SKUs that sold within this many buckets (at most 28):
+    /// a SKU dormant for a month keeps its last forecast on the compacted topic instead of
+    /// a fresh near-zero one every day.
+    public let forecastActiveBuckets: Int
+    public internal(set) var counts = ProcessorCounts()
+    public internal(set) var eventsSinceSnapshot = 0
+
+    let orderDecoder = OrderEventDecoder()
+    let inventoryDecoder = InventoryEventDecoder()
+    var buffer: [UInt8] = []
+
+    /// - Parameters:
+    ///   - partition: The input partition number.
+    ///   - snapshot: State to continue from; a fresh engine when nil.
+    ///   - configuration: The engine's configuration for a fresh start.
+    ///   - forecastActiveBuckets: See ``forecastActiveBuckets``.
+    public init(partition: Int32, snapshot: PartitionSnapshot?, configuration: EngineConfiguration, forecastActiveBuckets: Int = 28) {
+        self.partition = partition
+        self.engine = snapshot?.engine ?? PartitionEngine(configuration: configuration)
+        var next: [Int64] = [-1, -1]
+        for o in snapshot?.offsets ?? [] {
+            if o.topic.hasSuffix("orders") { next[0] = o.nextOffset } else if o.topic.hasSuffix("inventory") { next[1] = o.nextOffset }
+        }
+        self.next = next
+        self.acknowledgedBelow = next
+        self.forecastActiveBuckets = min(max(1, forecastActiveBuckets), DemandHistory.capacity)
+        buffer.reserveCapacity(4096)
+    }
+
+    /// The state as a snapshot covering everything processed so far.
+    /// - Parameter topicNames: The input topics' names, in ``InputTopic`` order.
+    public func snapshot(topicNames: [String]) -> PartitionSnapshot {
+        PartitionSnapshot(engine: engine, offsets: InputTopic.allCases.map {
+            SourceOffset(topic: topicNames[$0.rawValue], partition: partition, nextOffset: next[$0.rawValue])
+        })
+    }
+
+    /// Processes one message: decode, validate, apply, close buckets, emit.
+    /// - Throws: What the sink throws (the output could not be queued).
+    public mutating func process(_ message: InputMessage, into sink: inout some OutputSink) throws {
+        let t = message.topic.rawValue
+        defer {
+            next[t] = message.offset + 1
+            counts.events[t] += 1
+            eventsSinceSnapshot += 1
+        }
+        let replay = message.offset < acknowledgedBelow[t]
+        let bytes = message.value ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        switch message.topic {
+        case .orders:
+            switch orderDecoder.decode(bytes) {
+            case .failure(let rejection):
+                try reject(message, rejection, replay: replay, into: &sink)
+            case .success(let order):
+                if let mismatch = Self.keyMismatch(message.key, order.sku) {
+                    try reject(message, mismatch, replay: replay, into: &sink)
+                    return
+                }
+                let cause = AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset, orderID: order.orderID)
+                var alerts: [RestockAlert] = []
+                let outcome = engine.apply(order) { alerts.append($0) }
+                if case .tooLate(let bucket, let closed) = outcome {
+                    try reject(message, Rejection(.tooLate, "bucket \(bucket) closed already (closed through \(closed)): later than the allowed lateness"), replay: replay, into: &sink)
+                }
+                try emit(alerts, cause: cause, replay: replay, into: &sink)
+                try advance(cause: cause, replay: replay, into: &sink)
+            }
+        case .inventory:
+            switch inventoryDecoder.decode(bytes) {
+            case .failure(let rejection):
+                try reject(message, rejection, replay: replay, into: &sink)
+            case .success(let stock):
+                if let mismatch = Self.keyMismatch(message.key, stock.sku) {
+                    try reject(message, mismatch, replay: replay, into: &sink)
+                    return
+                }
+                let cause = AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset)
+                var alerts: [RestockAlert] = []
+                engine.apply(stock) { alerts.append($0) }
+                try emit(alerts, cause: cause, replay: replay, into: &sink)
+                try advance(cause: cause, replay: replay, into: &sink)
+            }
+        }
+    }
+
+    /// A SKU's state lives in the partition of its key: a message whose key is not its
+    /// SKU would split that state.
+    static func keyMismatch(_ key: UnsafeRawBufferPointer?, _ sku: String) -> Rejection? {
+        var sku = sku
+        let same = sku.withUTF8 { s in key.map { $0.count == s.count && $0.elementsEqual(UnsafeRawBufferPointer(s)) } ?? false }
+        guard !same else { return nil }
+        let shown = key.map { String(decoding: $0.prefix(64), as: UTF8.self) } ?? "null"
+        return Rejection(.keyMismatch, "key \"\(shown)\" is not the event's sku \"\(sku)\"")
+    }
+
+    private mutating func reject(_ message: InputMessage, _ rejection: Rejection, replay: Bool, into sink: inout some OutputSink) throws {
+        counts.rejected[rejection.reason, default: 0] += 1
+        if replay { counts.suppressed += 1; return }
+        try sink.deadLetter(message, rejection: rejection)
+    }
+
+    private mutating func emit(_ alerts: [RestockAlert], cause: AlertCause, replay: Bool, into sink: inout some OutputSink) throws {
+        for alert in alerts {
+            counts.alerts += 1
+            if replay { counts.suppressed += 1; continue }
+            alert.encodeJSON(cause: cause, into: &buffer)
+            try buffer.withUnsafeBytes { try sink.alert(sku: alert.sku, json: $0, timestamp: alert.eventTime.milliseconds) }
+        }
+    }
+
+    /// Closes the buckets the watermark passed: forecasts for active SKUs, alerts whose
+    /// levels moved.
+    private mutating func advance(cause: AlertCause, replay: Bool, into sink: inout some OutputSink) throws {
+        var closed: [ClosedBucket] = []
+        var alerts: [RestockAlert] = []
+        engine.advance({ closed.append($0) }, alerts: { alerts.append($0) })
+        guard !closed.isEmpty || !alerts.isEmpty else { return }
+        counts.bucketsClosed += closed.count
+        let configuration = engine.configuration
+        for bucket in closed where bucket.forecaster.history.sum(last: forecastActiveBuckets) > 0 {
+            counts.forecasts += 1
+            if replay { counts.suppressed += 1; continue }
+            let message = bucket.forecast(configuration: configuration)
+            message.encodeJSON(into: &buffer)
+            try buffer.withUnsafeBytes { try sink.forecast(sku: bucket.sku, json: $0, timestamp: message.origin.milliseconds) }
+        }
+        try emit(alerts, cause: cause, replay: replay, into: &sink)
+    }
+
+    /// Marks the state as snapshotted.
+    public mutating func snapshotTaken() { eventsSinceSnapshot = 0 }
+}

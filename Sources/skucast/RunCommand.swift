@@ -1,0 +1,102 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SkucastEngine
+import SkucastService
+import Synchronization
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "The live service: orders and inventory in, forecasts, restock alerts and dead letters out; snapshots and commits so a restart or rebalance resumes exactly."
+    )
+
+    @OptionGroup var kafka: KafkaOptions
+
+    @Option(help: "Consumer group: instances with the same group share the partitions.")
+    var group: String = ProcessInfo.processInfo.environment["SKUCAST_GROUP"] ?? "skucast"
+
+    @Option(help: "Directory of partition snapshots (shared by the instances of a group on one machine).")
+    var stateDir: String = ProcessInfo.processInfo.environment["SKUCAST_STATE_DIR"] ?? "skucast-state"
+
+    @Option(help: "Snapshots kept per partition.")
+    var snapshotsRetained: Int = 3
+
+    @Option(help: "Checkpoint after this many events per partition.")
+    var checkpointEvents: Int = 200_000
+
+    @Option(help: "Checkpoint at least this often, in seconds.")
+    var checkpointSeconds: Double = 30
+
+    @Option(help: "Bucket size: hour, day or week.")
+    var bucket: String = "day"
+
+    @Option(help: "Allowed lateness of events, in minutes.")
+    var latenessMinutes: Double = 60
+
+    @Option(help: "Buckets forecast ahead.")
+    var horizon: Int = 14
+
+    @Option(help: "Service level of the restock policy (probability of no stock-out in a lead time).")
+    var serviceLevel: Double = 0.95
+
+    @Option(help: "Lead time in days for SKUs whose stock events do not give one.")
+    var leadTimeDays: Double = 14
+
+    @Option(help: "Publish forecasts for SKUs that sold within this many buckets (1…28).")
+    var forecastActiveBuckets: Int = 28
+
+    @Option(help: "Group session timeout, in milliseconds.")
+    var sessionTimeoutMs: Int = 10_000
+
+    @Option(help: "Stop (after a final checkpoint) once the input is consumed and nothing arrived for this many seconds.")
+    var stopWhenIdle: Double?
+
+    func validate() throws {
+        guard BucketSize(rawValue: bucket) != nil else { throw ValidationError("--bucket must be hour, day or week") }
+        guard serviceLevel > 0.5, serviceLevel < 1 else { throw ValidationError("--service-level must be in (0.5, 1)") }
+        guard horizon >= 1, horizon <= 366 else { throw ValidationError("--horizon must be in 1…366") }
+        guard leadTimeDays > 0 else { throw ValidationError("--lead-time-days must be positive") }
+    }
+
+    func run() throws {
+        let logger = kafka.logger("skucast.run")
+        var configuration = ServiceConfiguration(client: kafka.client())
+        configuration.groupID = group
+        configuration.topics = ServiceTopics(prefix: kafka.topicPrefix)
+        configuration.engine.calendar = BucketCalendar(size: BucketSize(rawValue: bucket)!)
+        configuration.engine.allowedLatenessMilliseconds = Int64(latenessMinutes * 60_000)
+        configuration.engine.horizon = horizon
+        configuration.engine.restock.serviceLevel = serviceLevel
+        configuration.engine.restock.defaultLeadTimeDays = leadTimeDays
+        configuration.checkpointEvents = checkpointEvents
+        configuration.checkpointInterval = .milliseconds(Int64(checkpointSeconds * 1000))
+        configuration.forecastActiveBuckets = forecastActiveBuckets
+        configuration.sessionTimeout = .milliseconds(Int64(sessionTimeoutMs))
+        configuration.stopWhenIdle = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
+        logger.info("starting", metadata: ["kafka": "\(configuration.client)", "group": "\(group)", "state": "\(stateDir)"])
+
+        let store = try DirectorySnapshotStore(root: "\(stateDir)/\(group)", retain: snapshotsRetained)
+        let service = try ForecastService(configuration: configuration, store: store, logger: logger)
+        // SIGTERM and SIGINT ask for a graceful stop: finish the batch, checkpoint, leave.
+        let stop = StopSignal()
+        let sources = [SIGTERM, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { stop.request() }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        try service.run { stop.requested }
+        let s = service.status
+        let rejected = s.counts.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+        print("processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints")
+    }
+}
+
+final class StopSignal: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func request() { flag.store(true, ordering: .relaxed) }
+    var requested: Bool { flag.load(ordering: .relaxed) }
+}

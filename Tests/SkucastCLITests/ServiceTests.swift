@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import SkucastEngine
+import SkucastKafka
+import SkucastKafkaTesting
+import Testing
+
+/// Starts the `skucast` binary without waiting for it.
+func spawnSkucast(_ arguments: [String], log: URL) throws -> Process {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("skucast")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = repository
+    FileManager.default.createFile(atPath: log.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: log)
+    handle.seekToEndOfFile()
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    return process
+}
+
+/// Every message of a topic, read from the beginning to the end each partition had.
+func readTopic(_ topic: String, broker: DevBroker) throws -> [KafkaMessage] {
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    var config = KafkaConsumerConfiguration(client: broker.clientConfiguration(), groupID: "test-read-\(UUID())")
+    config.reportEndOfPartition = true
+    let consumer = try KafkaConsumer(configuration: config, logger: logger)
+    let count = try #require(try consumer.metadata(topics: [topic], timeout: .seconds(10)).topic(topic)).partitions.count
+    let partitions = (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
+    try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
+    var remaining = Set(partitions)
+    var messages: [KafkaMessage] = []
+    let deadline = ContinuousClock.now + .seconds(120)
+    while !remaining.isEmpty && ContinuousClock.now < deadline {
+        let batch = try consumer.poll(timeout: .milliseconds(200))
+        messages += batch
+        remaining.subtract(batch.reachedEnd)
+    }
+    #expect(remaining.isEmpty, "\(topic) not read to its end")
+    return messages
+}
+
+/// The value of a top-level string field, found by text (the values are skucast's own JSON).
+func field(_ name: String, in value: [UInt8]) -> String? {
+    let text = String(decoding: value, as: UTF8.self)
+    guard let r = text.range(of: "\"\(name)\":\"") else { return nil }
+    return String(text[r.upperBound...].prefix { $0 != "\"" })
+}
+
+/// The newest snapshot of every partition in a state directory, decoded.
+func finalSnapshots(_ dir: URL, partitions: Int) throws -> [PartitionSnapshot] {
+    try (0..<partitions).map { p in
+        let folder = dir.appendingPathComponent("p\(p)")
+        let newest = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".snapshot") }.sorted().last)
+        return try SnapshotCodec.decode(Array(Data(contentsOf: folder.appendingPathComponent(newest))))
+    }
+}
+
+@Suite("skucast run against the dev broker", .serialized)
+struct ServiceTests {
+    let broker: DevBroker
+    /// Two weeks of the real Online Retail log: enough for thousands of forecasts and a
+    /// few seconds of debug-build processing to kill into.
+    static let rows = "25000"
+
+    init() throws {
+        broker = try DevBroker.shared()
+    }
+
+    func prepare(_ prefix: String, rows: String = rows) throws {
+        let apply = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let load = try skucast(["load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV, "--limit", rows])
+        #expect(load.status == 0, "\(load.stderr)")
+    }
+
+    func runArguments(_ prefix: String, state: URL, group: String = "g") -> [String] {
+        ["run", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--group", group, "--state-dir", state.path,
+         "--session-timeout-ms", "2000", "--checkpoint-events", "2000", "--checkpoint-seconds", "0.5", "--log-level", "notice"]
+    }
+
+    @Test("kill -9 at random points and restarts: the final state equals an uninterrupted run's, no forecast or alert is missing, repeats carry the same id and payload")
+    func killNineExactness() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-service-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tag = UUID().uuidString.prefix(6).lowercased()
+
+        // The reference: one uninterrupted run.
+        let calm = "calm\(tag)."
+        try prepare(calm)
+        let calmState = root.appendingPathComponent("calm")
+        let reference = try skucast(runArguments(calm, state: calmState) + ["--stop-when-idle", "2"])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        #expect(reference.stdout.contains("processed 25000 orders"), "\(reference.stdout)")
+
+        // The same input, killed three times at random points of the replay.
+        let rough = "rough\(tag)."
+        try prepare(rough)
+        let roughState = root.appendingPathComponent("rough")
+        let log = root.appendingPathComponent("rough.log")
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<3 {
+            let process = try spawnSkucast(runArguments(rough, state: roughState), log: log)
+            Thread.sleep(forTimeInterval: Double.random(in: 2.5...6, using: &rng))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+        }
+        let finish = try skucast(runArguments(rough, state: roughState) + ["--stop-when-idle", "2"])
+        #expect(finish.status == 0, "\(finish.stderr)")
+        #expect(kills >= 2, "the replay ended before the kills: make it longer")
+
+        // Same final state, partition by partition.
+        let expected = try finalSnapshots(calmState.appendingPathComponent("g"), partitions: 6)
+        let actual = try finalSnapshots(roughState.appendingPathComponent("g"), partitions: 6)
+        for p in 0..<6 {
+            #expect(actual[p].engine == expected[p].engine, "partition \(p): the engine state differs")
+            #expect(actual[p].offsets.map(\.nextOffset) == expected[p].offsets.map(\.nextOffset))
+        }
+
+        // Every output of the calm run is there; repeats (from the uncommitted window
+        // before each kill) carry the same id and the same bytes.
+        for (topic, idField) in [("forecasts", "forecast_id"), ("restock-alerts", "event_id")] {
+            var calmByID: [String: [UInt8]] = [:]
+            for m in try readTopic(calm + topic, broker: broker) {
+                let id = try #require(field(idField, in: m.value ?? []))
+                #expect(calmByID.updateValue(m.value ?? [], forKey: id) == nil, "the calm run repeated \(id)")
+            }
+            var seen: Set<String> = []
+            var repeats = 0
+            for m in try readTopic(rough + topic, broker: broker) {
+                let id = try #require(field(idField, in: m.value ?? []))
+                #expect(calmByID[id] == m.value, "\(topic) \(id): not in the calm run, or a different payload")
+                if !seen.insert(id).inserted { repeats += 1 }
+            }
+            #expect(seen == Set(calmByID.keys), "\(topic): \(Set(calmByID.keys).subtracting(seen).count) missing")
+            if topic == "forecasts" { #expect(!calmByID.isEmpty) }
+            print("\(topic): \(calmByID.count) distinct, \(repeats) repeated after \(kills) kills")
+        }
+    }
+}
