@@ -21,6 +21,17 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "The orders topic (without prefix).")
     var topic: String = "orders"
 
+    @Option(help: ArgumentHelp("none, or synthetic: also publish made-up stock counts (marked synthetic) to the inventory topic, so restock alerts can be seen on a log without stock data.", valueName: "mode"))
+    var inventory: String = "none"
+
+    @Option(help: "Pace events at this multiple of real time (e.g. 86400: a day per second); full speed when absent.")
+    var speedup: Double?
+
+    func validate() throws {
+        guard ["none", "synthetic"].contains(inventory) else { throw ValidationError("--inventory must be none or synthetic") }
+        if let speedup, !(speedup > 0) { throw ValidationError("--speedup must be positive") }
+    }
+
     func run() throws {
         let logger = kafka.logger("skucast.load")
         let clock = ContinuousClock()
@@ -36,6 +47,10 @@ struct LoadCommand: ParsableCommand {
             }
         }
         let topicName = kafka.topicPrefix + topic
+        let inventoryTopic = kafka.topicPrefix + "inventory"
+        var simulation = inventory == "synthetic" ? SyntheticInventory() : nil
+        var stockCounts = 0
+        var firstEventTime: Int64?
         var buffer: [UInt8] = []
         buffer.reserveCapacity(512)
         var sent = 0
@@ -51,6 +66,23 @@ struct LoadCommand: ParsableCommand {
                 note("skipped \(csv):\(error)")
                 continue
             }
+            if let speedup {
+                // Event time since the first event, compressed: sleep until it is due.
+                let first = firstEventTime ?? event.eventTime.milliseconds
+                firstEventTime = first
+                let due = start + .milliseconds(Int64(Double(event.eventTime.milliseconds - first) / speedup))
+                if due > clock.now { Thread.sleep(forTimeInterval: (due - clock.now).seconds) }
+            }
+            for count in simulation?.counts(before: event) ?? [] {
+                count.encodeJSON(into: &buffer)
+                try buffer.withUnsafeBytes { value in
+                    var sku = count.sku
+                    try sku.withUTF8 { key in
+                        _ = try producer.send(topic: inventoryTopic, key: UnsafeRawBufferPointer(key), value: value, timestamp: count.eventTime.milliseconds)
+                    }
+                }
+                stockCounts += 1
+            }
             event.encodeJSON(into: &buffer)
             try buffer.withUnsafeBytes { value in
                 var sku = event.sku
@@ -65,6 +97,7 @@ struct LoadCommand: ParsableCommand {
         progress.finish()
         let seconds = (clock.now - start).seconds
         let failures = failed.load(ordering: .relaxed)
+        if simulation != nil { print("published \(stockCounts) synthetic stock counts into \(inventoryTopic)") }
         print("loaded \(sent) order events into \(topicName) in \(String(format: "%.2f", seconds)) s (\(Int(Double(sent) / max(seconds, 1e-9))) events/s); \(skipped) rows skipped; \(failures) deliveries failed")
         if failures > 0 {
             note("first delivery failure: \(firstFailure.withLock { $0.map(String.init(describing:)) ?? "?" })")
