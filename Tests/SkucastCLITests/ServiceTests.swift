@@ -82,6 +82,84 @@ struct ServiceTests {
          "--session-timeout-ms", "2000", "--checkpoint-events", "2000", "--checkpoint-seconds", "0.5", "--log-level", "notice"]
     }
 
+    /// Every output of the calm run is in the other run; repeats (from the uncommitted
+    /// window before a kill or a rebalance) carry the same id and the same payload.
+    func compareOutputs(calm: String, other rough: String, kills: Int) throws {
+        // Every output of the calm run is there; repeats (from the uncommitted window
+        // before each kill) carry the same id and the same bytes.
+        for (topic, idField) in [("forecasts", "forecast_id"), ("restock-alerts", "event_id")] {
+            // Payloads compared as text, with the one intended difference (an alert names
+            // its cause's topic, and the two runs read differently prefixed topics) undone.
+            var calmByID: [String: String] = [:]
+            for m in try readTopic(calm + topic, broker: broker) {
+                let id = try #require(field(idField, in: m.value ?? []))
+                #expect(calmByID.updateValue(String(decoding: m.value ?? [], as: UTF8.self), forKey: id) == nil, "the calm run repeated \(id)")
+            }
+            var seen: Set<String> = []
+            var repeats = 0
+            for m in try readTopic(rough + topic, broker: broker) {
+                let id = try #require(field(idField, in: m.value ?? []))
+                let payload = String(decoding: m.value ?? [], as: UTF8.self).replacingOccurrences(of: "\"topic\":\"\(rough)", with: "\"topic\":\"\(calm)")
+                #expect(calmByID[id] == payload, "\(topic) \(id): not in the calm run, or a different payload")
+                if !seen.insert(id).inserted { repeats += 1 }
+            }
+            #expect(seen == Set(calmByID.keys), "\(topic): \(Set(calmByID.keys).subtracting(seen).count) missing")
+            #expect(!calmByID.isEmpty, "\(topic): the calm run produced none")
+            print("\(topic): \(calmByID.count) distinct, \(repeats) repeated after \(kills) kills")
+        }
+    }
+
+    func finalStatesEqual(_ calmState: URL, _ otherState: URL) throws {
+        let expected = try finalSnapshots(calmState.appendingPathComponent("g"), partitions: 6)
+        let actual = try finalSnapshots(otherState.appendingPathComponent("g"), partitions: 6)
+        for p in 0..<6 {
+            #expect(actual[p].engine == expected[p].engine, "partition \(p): the engine state differs")
+            #expect(actual[p].offsets.map(\.nextOffset) == expected[p].offsets.map(\.nextOffset))
+        }
+    }
+
+    @Test("Two, then three instances in one group, one killed and restarted mid-replay: the same final state and outputs as a single instance")
+    func scaleOutExactness() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-group-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tag = UUID().uuidString.prefix(6).lowercased()
+        let calm = "single\(tag)."
+        try prepare(calm)
+        let calmState = root.appendingPathComponent("single")
+        let reference = try skucast(runArguments(calm, state: calmState) + ["--stop-when-idle", "2"])
+        #expect(reference.status == 0, "\(reference.stderr)")
+
+        let crowd = "crowd\(tag)."
+        try prepare(crowd)
+        let state = root.appendingPathComponent("crowd")
+        // Info logs, to see partitions move.
+        let arguments = runArguments(crowd, state: state).map { $0 == "notice" ? "info" : $0 } + ["--stop-when-idle", "4"]
+        let log = root.appendingPathComponent("crowd.log")
+        let a = try spawnSkucast(arguments, log: log)
+        let b = try spawnSkucast(arguments, log: log)
+        Thread.sleep(forTimeInterval: 2.5)
+        let c = try spawnSkucast(arguments, log: log)
+        Thread.sleep(forTimeInterval: 2.5)
+        let killed = b.isRunning
+        kill(b.processIdentifier, SIGKILL)
+        b.waitUntilExit()
+        Thread.sleep(forTimeInterval: 2)
+        let b2 = try spawnSkucast(arguments, log: log)
+        let deadline = Date().addingTimeInterval(180)
+        for p in [a, c, b2] {
+            while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+        }
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        for p in [a, c, b2] { #expect(p.terminationStatus == 0, "an instance failed: \(output.suffix(3000))") }
+        #expect(killed, "the replay ended before the kill: make it longer")
+        #expect(output.components(separatedBy: "partition restored").count > 2, "partitions moved between instances through snapshots")
+
+        try finalStatesEqual(calmState, state)
+        try compareOutputs(calm: calm, other: crowd, kills: 1)
+    }
+
     @Test("kill -9 at random points and restarts: the final state equals an uninterrupted run's, no forecast or alert is missing, repeats carry the same id and payload")
     func killNineExactness() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-service-\(UUID())")
@@ -116,35 +194,7 @@ struct ServiceTests {
         #expect(finish.status == 0, "\(finish.stderr)")
         #expect(kills >= 2, "the replay ended before the kills: make it longer")
 
-        // Same final state, partition by partition.
-        let expected = try finalSnapshots(calmState.appendingPathComponent("g"), partitions: 6)
-        let actual = try finalSnapshots(roughState.appendingPathComponent("g"), partitions: 6)
-        for p in 0..<6 {
-            #expect(actual[p].engine == expected[p].engine, "partition \(p): the engine state differs")
-            #expect(actual[p].offsets.map(\.nextOffset) == expected[p].offsets.map(\.nextOffset))
-        }
-
-        // Every output of the calm run is there; repeats (from the uncommitted window
-        // before each kill) carry the same id and the same bytes.
-        for (topic, idField) in [("forecasts", "forecast_id"), ("restock-alerts", "event_id")] {
-            // Payloads compared as text, with the one intended difference (an alert names
-            // its cause's topic, and the two runs read differently prefixed topics) undone.
-            var calmByID: [String: String] = [:]
-            for m in try readTopic(calm + topic, broker: broker) {
-                let id = try #require(field(idField, in: m.value ?? []))
-                #expect(calmByID.updateValue(String(decoding: m.value ?? [], as: UTF8.self), forKey: id) == nil, "the calm run repeated \(id)")
-            }
-            var seen: Set<String> = []
-            var repeats = 0
-            for m in try readTopic(rough + topic, broker: broker) {
-                let id = try #require(field(idField, in: m.value ?? []))
-                let payload = String(decoding: m.value ?? [], as: UTF8.self).replacingOccurrences(of: "\"topic\":\"\(rough)", with: "\"topic\":\"\(calm)")
-                #expect(calmByID[id] == payload, "\(topic) \(id): not in the calm run, or a different payload")
-                if !seen.insert(id).inserted { repeats += 1 }
-            }
-            #expect(seen == Set(calmByID.keys), "\(topic): \(Set(calmByID.keys).subtracting(seen).count) missing")
-            #expect(!calmByID.isEmpty, "\(topic): the calm run produced none")
-            print("\(topic): \(calmByID.count) distinct, \(repeats) repeated after \(kills) kills")
-        }
+        try finalStatesEqual(calmState, roughState)
+        try compareOutputs(calm: calm, other: rough, kills: kills)
     }
 }
