@@ -12,10 +12,15 @@ let package = Package(
         .library(name: "SkucastEvents", targets: ["SkucastEvents"]),
         .library(name: "SkucastEngine", targets: ["SkucastEngine"]),
         .library(name: "SkucastService", targets: ["SkucastService"]),
+        .library(name: "SkucastOperations", targets: ["SkucastOperations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // librdkafka, found through pkg-config `rdkafka` (Deploy/librdkafka.sh builds 2.8.0;
@@ -61,12 +66,26 @@ let package = Package(
                 "SkucastEvents",
                 "SkucastEngine",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        // Health, readiness and Prometheus metrics over HTTP, beside the service.
+        .target(
+            name: "SkucastOperations",
+            dependencies: [
+                "SkucastService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "skucast",
             dependencies: [
                 "SkucastService",
+                "SkucastOperations",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "SkucastKafka",
                 "SkucastTopics",
                 "SkucastEvents",

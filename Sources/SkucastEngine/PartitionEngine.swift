@@ -20,8 +20,10 @@ public enum OrderOutcome: Sendable, Hashable {
     case applied
     /// Not demand (a return, cancellation, adjustment, or a sale at no price): counted elsewhere.
     case notDemand
-    /// Its bucket had closed already: later than the allowed lateness. Never silently dropped:
-    /// the caller reports it (dead-letter topic, metrics).
+    /// Its bucket is behind the watermark (closed, or closing at the next advance): later
+    /// than the allowed lateness. Never silently dropped: the caller reports it
+    /// (dead-letter topic, metrics). `closedThrough` is the last bucket the watermark
+    /// has passed.
     case tooLate(bucket: Int64, closedThrough: Int64)
 }
 
@@ -97,6 +99,10 @@ public struct PartitionEngine: Sendable {
     public internal(set) var modelPrior = SIMD8<Double>(repeating: 1)
     /// The model all SKUs of the partition share (see ``GlobalDemandModel``).
     public internal(set) var globalModel = GlobalDemandModel()
+    /// Discounted absolute one-bucket-ahead error of the ensemble, and discounted demand,
+    /// over all SKUs (memory of about 33 buckets): ``rollingError`` is their ratio.
+    public internal(set) var errorSum = 0.0
+    public internal(set) var demandSum = 0.0
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -104,6 +110,13 @@ public struct PartitionEngine: Sendable {
 
     /// SKUs with demand seen.
     public var skuCount: Int { slots.count }
+
+    /// The ensemble's recent one-bucket-ahead error over all SKUs, relative to their
+    /// demand (a rolling WAPE); nil before any demand.
+    public var rollingError: Double? { demandSum > 0 ? errorSum / demandSum : nil }
+
+    /// SKUs with a restock alert open.
+    public var openAlerts: Int { slots.reduce(0) { $0 + ($1.alert == nil ? 0 : 1) } }
 
     /// The event-time watermark: buckets ending at or before it are closed by ``advance(_:)``.
     public var watermark: EventTime? {
@@ -135,7 +148,11 @@ public struct PartitionEngine: Sendable {
         }
         guard order.kind == .sale, order.quantity > 0, order.unitPrice > 0 else { return .notDemand }
         let bucket = configuration.calendar.bucket(of: order.eventTime)
-        if let closed = closedThrough, bucket <= closed {
+        // Late means behind the watermark's bucket, whether or not a bucket has closed
+        // yet: before the first close, an old event would otherwise open a bucket that
+        // no close ever reaches.
+        let closed = max(closedThrough ?? .min, watermark.map { configuration.calendar.bucket(of: $0) - 1 } ?? .min)
+        if bucket <= closed {
             lateEvents += 1
             return .tooLate(bucket: bucket, closedThrough: closed)
         }
@@ -288,12 +305,17 @@ public struct PartitionEngine: Sendable {
             learnCalendar(season: season, demand: total, cycle: cycle)
             // Locals: the closure below holds `slots` and cannot read other properties.
             var learner = globalModel
+            var (bucketError, bucketDemand) = (0.0, 0.0)
             let (coefficients, closedNow, prior) = (globalModel.coefficients, closedSeasons, modelPrior)
             slots.withUnsafeMutableBufferPointer { slots in
                 for i in slots.indices where slots[i].firstBucket <= bucket {
                     var demand = BucketDemand()
                     if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
                         demand = slots[i].pending.remove(at: p).demand
+                    }
+                    if slots[i].forecaster.buckets > 0 {
+                        bucketError += abs(demand.quantity - slots[i].forecaster.nextBucketMean(prior: prior))
+                        bucketDemand += demand.quantity
                     }
                     if let example = slots[i].forecaster.close(demand, season: season, cycle: cycle, closedSeasons: closedNow, global: coefficients) {
                         learner.learn(example)
@@ -303,6 +325,8 @@ public struct PartitionEngine: Sendable {
                 }
             }
             globalModel = learner
+            errorSum = 0.97 * errorSum + bucketError
+            demandSum = 0.97 * demandSum + bucketDemand
             globalModel.finishBucket()
             learnModelPrior()
             closedThrough = bucket
@@ -358,6 +382,6 @@ extension PartitionEngine: Equatable {
         a.configuration == b.configuration && a.maxEventTime == b.maxEventTime && a.closedThrough == b.closedThrough
             && a.lateEvents == b.lateEvents && a.slots == b.slots && a.seasonDemand == b.seasonDemand
             && a.seasonCount == b.seasonCount && a.closedSeasons == b.closedSeasons && a.modelPrior == b.modelPrior
-            && a.globalModel == b.globalModel
+            && a.globalModel == b.globalModel && a.errorSum == b.errorSum && a.demandSum == b.demandSum
     }
 }

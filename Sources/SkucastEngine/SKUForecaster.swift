@@ -229,6 +229,12 @@ public struct SKUForecaster: Sendable, Hashable {
         return w / total
     }
 
+    /// The ensemble's forecast of the next bucket as made at the last close (its models'
+    /// one-step forecasts, weighted as now).
+    func nextBucketMean(prior: SIMD8<Double>) -> Double {
+        max(0, (weights(prior: prior) * nextBucket).sum())
+    }
+
     /// The ensemble's mean forecast `h` buckets ahead.
     public func mean(step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) -> Double {
         let w = weights(prior: prior)

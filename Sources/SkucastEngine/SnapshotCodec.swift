@@ -135,6 +135,8 @@ extension PartitionEngine {
         w.uvarint(UInt64(closedSeasons))
         w.doubles(modelPrior)
         globalModel.write(to: &w)
+        w.double(errorSum)
+        w.double(demandSum)
         w.uvarint(UInt64(slots.count))
         // Borrowed, not copied: a slot is most of a kilobyte.
         slots.withUnsafeBufferPointer { slots in
@@ -197,6 +199,8 @@ extension PartitionEngine {
         closedSeasons = UInt8(try r.count(max: 255))
         modelPrior = try r.doubles()
         try globalModel.read(from: &r)
+        errorSum = try r.double()
+        demandSum = try r.double()
         let n = try r.count(max: 1 << 30)
         slots.reserveCapacity(n)
         index.reserveCapacity(n)

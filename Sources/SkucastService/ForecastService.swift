@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import SkucastEngine
 import SkucastEvents
@@ -47,7 +48,13 @@ public struct ServiceStatus: Sendable {
     public var restoredFrom: [Int32: String] = [:]
     /// Input messages behind the high watermark, over all assigned partitions.
     public var lag: Int64 = 0
+    /// Partitions assigned, restored and read up to their high watermark once.
     public var ready = false
+    /// When the poll loop last came round: a loop stuck for long is unhealthy.
+    public var lastLoop = ContinuousClock.now
+    /// Open restock alerts and the rolling forecast error (WAPE), as of the last checkpoint.
+    public var openAlerts = 0
+    public var forecastError: Double?
 }
 
 /// `skucast run`: consumes `orders` and `inventory` in one consumer group, drives one
@@ -60,7 +67,10 @@ public struct ServiceStatus: Sendable {
 /// from the earliest offset; outputs below the committed offsets are recomputed but not
 /// produced again. Partitions are assigned with the eager `range` strategy, which gives a
 /// member the same partition numbers of both co-partitioned inputs.
-public final class ForecastService {
+///
+/// ``run(shouldStop:)`` owns the instance while it runs, on one thread; ``status`` and
+/// ``statusBoard`` may be read from any thread.
+public final class ForecastService: @unchecked Sendable {
     let configuration: ServiceConfiguration
     let store: any SnapshotStore
     let logger: Logger
@@ -79,17 +89,24 @@ public final class ForecastService {
     var lastCheckpointSeconds = 0.0
     var lastSnapshotBytes = 0
     var restoredFrom: [Int32: String] = [:]
-    let statusBox = Mutex(ServiceStatus())
+    /// The latest status, readable from any thread (the HTTP endpoint's).
+    public let statusBoard = StatusBoard()
+    let metrics: ServiceMetrics
+    var caughtUpOnce = false
+    var openAlerts = 0
+    var forecastError: Double?
 
     /// Connects to the cluster and checks the topics.
     /// - Parameters:
     ///   - configuration: Cluster, group, topics, engine and checkpoint policy.
     ///   - store: Where partition snapshots live.
     ///   - logger: Receives the service's and librdkafka's logs.
+    ///   - metrics: The metrics backend (swift-metrics); the process-wide one by default.
     /// - Throws: ``KafkaError`` when the cluster is unreachable; ``ServiceError`` when a
     ///   topic is missing or the inputs are not co-partitioned.
-    public init(configuration: ServiceConfiguration, store: any SnapshotStore, logger: Logger) throws {
+    public init(configuration: ServiceConfiguration, store: any SnapshotStore, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) throws {
         self.configuration = configuration
+        self.metrics = ServiceMetrics(factory: metrics, topics: configuration.topics)
         self.store = store
         self.logger = logger
         var consumerConfiguration = KafkaConsumerConfiguration(client: configuration.client, groupID: configuration.groupID)
@@ -127,7 +144,7 @@ public final class ForecastService {
     }
 
     /// A snapshot of the service's progress, safe to read from any thread.
-    public var status: ServiceStatus { statusBox.withLock { $0 } }
+    public var status: ServiceStatus { statusBoard.current }
 
     /// Runs until `shouldStop` says so (checked between polls) or, with
     /// ``ServiceConfiguration/stopWhenIdle``, until the input is consumed; then takes a
@@ -237,12 +254,18 @@ public final class ForecastService {
     func publishStatus(lag: Int64) {
         var counts = retiredCounts
         for p in processors.values { counts.add(p.counts) }
+        if !processors.isEmpty, lag == 0 { caughtUpOnce = true }
         let status = ServiceStatus(
             counts: counts, partitions: processors.keys.sorted(), checkpoints: checkpoints,
             lastCheckpointSeconds: lastCheckpointSeconds, lastSnapshotBytes: lastSnapshotBytes,
-            restoredFrom: restoredFrom, lag: lag, ready: !processors.isEmpty
+            restoredFrom: restoredFrom, lag: lag, ready: !processors.isEmpty && caughtUpOnce,
+            lastLoop: clock.now, openAlerts: openAlerts, forecastError: forecastError
         )
-        statusBox.withLock { $0 = status }
+        statusBoard.publish(status)
+        metrics.update(counts)
+        metrics.lag.record(Double(lag))
+        metrics.partitions.record(Double(processors.count))
+        metrics.snapshotAge.record((clock.now - lastCheckpoint).secondsValue)
     }
 
     /// Flush, snapshot, commit: in that order, so a committed offset always has a durable
@@ -280,6 +303,14 @@ public final class ForecastService {
         lastCheckpoint = clock.now
         lastCheckpointSeconds = (clock.now - start).secondsValue
         lastSnapshotBytes = bytes
+        openAlerts = processors.values.reduce(0) { $0 + $1.engine.openAlerts }
+        var (error, demand) = (0.0, 0.0)
+        for p in processors.values { error += p.engine.errorSum; demand += p.engine.demandSum }
+        forecastError = demand > 0 ? error / demand : nil
+        metrics.snapshotSeconds.recordNanoseconds((clock.now - start).nanoseconds)
+        metrics.snapshotBytes.record(Double(bytes))
+        metrics.openAlerts.record(Double(openAlerts))
+        if let forecastError { metrics.forecastError.record(forecastError) }
         logger.debug("checkpoint", metadata: ["partitions": "\(partitions.sorted())", "bytes": "\(bytes)", "seconds": "\(lastCheckpointSeconds)"])
     }
 
@@ -349,6 +380,11 @@ extension Duration {
         return s * 1000 + atto / 1_000_000_000_000_000
     }
 
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+
     var secondsValue: Double {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
@@ -382,4 +418,15 @@ struct InputMerge {
         }
         return queues[t][heads[t]]
     }
+}
+
+/// The service's latest ``ServiceStatus``, shared with other threads.
+public final class StatusBoard: Sendable {
+    private let box = Mutex(ServiceStatus())
+
+    public init() {}
+
+    public var current: ServiceStatus { box.withLock { $0 } }
+
+    func publish(_ status: ServiceStatus) { box.withLock { $0 = status } }
 }

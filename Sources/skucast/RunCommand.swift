@@ -1,11 +1,14 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Prometheus
+import ServiceLifecycle
 import SkucastEngine
+import SkucastOperations
 import SkucastService
 import Synchronization
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "The live service: orders and inventory in, forecasts, restock alerts and dead letters out; snapshots and commits so a restart or rebalance resumes exactly."
@@ -52,6 +55,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop (after a final checkpoint) once the input is consumed and nothing arrived for this many seconds.")
     var stopWhenIdle: Double?
 
+    @Option(help: "Address of the /healthz, /readyz and /metrics endpoint.")
+    var httpHost: String = ProcessInfo.processInfo.environment["SKUCAST_HTTP_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port of that endpoint; 0 for any free port (logged).")
+    var httpPort: Int = Int(ProcessInfo.processInfo.environment["SKUCAST_HTTP_PORT"] ?? "") ?? 9464
+
     func validate() throws {
         guard BucketSize(rawValue: bucket) != nil else { throw ValidationError("--bucket must be hour, day or week") }
         guard serviceLevel > 0.5, serviceLevel < 1 else { throw ValidationError("--service-level must be in (0.5, 1)") }
@@ -59,7 +68,7 @@ struct RunCommand: ParsableCommand {
         guard leadTimeDays > 0 else { throw ValidationError("--lead-time-days must be positive") }
     }
 
-    func run() throws {
+    func run() async throws {
         let logger = kafka.logger("skucast.run")
         var configuration = ServiceConfiguration(client: kafka.client())
         configuration.groupID = group
@@ -77,7 +86,13 @@ struct RunCommand: ParsableCommand {
         logger.info("starting", metadata: ["kafka": "\(configuration.client)", "group": "\(group)", "state": "\(stateDir)"])
 
         let store = try DirectorySnapshotStore(root: "\(stateDir)/\(group)", retain: snapshotsRetained)
-        let service = try ForecastService(configuration: configuration, store: store, logger: logger)
+        let registry = PrometheusCollectorRegistry()
+        let service = try ForecastService(configuration: configuration, store: store, logger: logger, metrics: PrometheusMetricsFactory(registry: registry))
+        let board = service.statusBoard
+        let endpoint = OperationsEndpoint(registry: registry) { board.current }
+        var httpLogger = logger
+        httpLogger.logLevel = max(logger.logLevel, .notice)
+        let http = ServiceGroup(services: [endpoint.application(host: httpHost, port: httpPort, logger: httpLogger)], gracefulShutdownSignals: [], logger: httpLogger)
         // SIGTERM and SIGINT ask for a graceful stop: finish the batch, checkpoint, leave.
         let stop = StopSignal()
         let sources = [SIGTERM, SIGINT].map { sig in
@@ -88,7 +103,14 @@ struct RunCommand: ParsableCommand {
             return source
         }
         defer { sources.forEach { $0.cancel() } }
-        try service.run { stop.requested }
+        // The poll loop blocks: it gets a thread of its own, the endpoint the async runtime.
+        async let serving: Void = http.run()
+        let outcome: Result<Void, any Error> = await withCheckedContinuation { done in
+            Thread { done.resume(returning: Result { try service.run { stop.requested } }) }.start()
+        }
+        await http.triggerGracefulShutdown()
+        try? await serving
+        try outcome.get()
         let s = service.status
         let rejected = s.counts.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
         print("processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints")

@@ -4,7 +4,7 @@ import Logging
 import SkucastKafka
 
 @main
-struct Skucast: ParsableCommand {
+struct Skucast: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skucast",
         abstract: "Streaming demand forecasts and restock alerts from Kafka order events.",

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import SkucastEngine
 import SkucastKafka
@@ -12,7 +15,8 @@ func spawnSkucast(_ arguments: [String], log: URL) throws -> Process {
     process.executableURL = binary
     process.arguments = arguments
     process.currentDirectoryURL = repository
-    FileManager.default.createFile(atPath: log.path, contents: nil)
+    try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
+    if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
     let handle = try FileHandle(forWritingTo: log)
     handle.seekToEndOfFile()
     process.standardOutput = handle
@@ -59,6 +63,32 @@ func finalSnapshots(_ dir: URL, partitions: Int) throws -> [PartitionSnapshot] {
     }
 }
 
+/// A loopback port nobody listens on right now.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// GET over loopback: status and body; nil when nothing answers.
+func httpGet(_ url: String) -> (status: Int, body: String)? {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var result: (Int, String)?
+    URLSession.shared.dataTask(with: URL(string: url)!) { data, response, _ in
+        if let http = response as? HTTPURLResponse { result = (http.statusCode, String(decoding: data ?? Data(), as: UTF8.self)) }
+        done.signal()
+    }.resume()
+    done.wait()
+    return result
+}
+
 @Suite("skucast run against the dev broker", .serialized)
 struct ServiceTests {
     let broker: DevBroker
@@ -79,7 +109,7 @@ struct ServiceTests {
 
     func runArguments(_ prefix: String, state: URL, group: String = "g") -> [String] {
         ["run", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--group", group, "--state-dir", state.path,
-         "--session-timeout-ms", "2000", "--checkpoint-events", "2000", "--checkpoint-seconds", "0.5", "--log-level", "notice"]
+         "--session-timeout-ms", "2000", "--checkpoint-events", "2000", "--checkpoint-seconds", "0.5", "--log-level", "notice", "--http-port", "0"]
     }
 
     /// Every output of the calm run is in the other run; repeats (from the uncommitted
@@ -158,6 +188,74 @@ struct ServiceTests {
 
         try finalStatesEqual(calmState, state)
         try compareOutputs(calm: calm, other: crowd, kills: 1)
+    }
+
+    @Test("Bad input of every kind goes to the dead-letter topic with its bytes, source and reason; /healthz, /readyz and /metrics report; SIGTERM stops it cleanly")
+    func deadLettersMetricsAndShutdown() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-ops-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let prefix = "ops\(UUID().uuidString.prefix(6).lowercased())."
+        try prepare(prefix, rows: "3000")
+        // Bad messages, produced as a misbehaving client would.
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: broker.clientConfiguration()), logger: logger)
+        let good = #"{"order_id":"X1","line":1,"sku":"85123A","quantity":2,"kind":"sale","unit_price":2.55,"currency":"GBP","event_time":"2010-12-01T09:00:00Z"}"#
+        let bad: [(key: String, value: [UInt8], reason: String)] = [
+            ("85123A", Array("{not json".utf8), "malformed"),
+            ("85123A", [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D], "not_utf8"),
+            ("85123A", Array(good.replacingOccurrences(of: #""currency":"GBP","#, with: "").utf8), "missing_field"),
+            ("85123A", Array(good.replacingOccurrences(of: #""quantity":2"#, with: #""quantity":"2""#).utf8), "wrong_type"),
+            ("85123A", Array(good.replacingOccurrences(of: #""quantity":2"#, with: #""quantity":1e12"#).utf8), "invalid_value"),
+            ("85123A", Array(good.replacingOccurrences(of: "2010-12-01", with: "1970-01-01").utf8), "implausible_time"),
+            ("22423", Array(good.utf8), "key_mismatch"),
+            ("85123A", Array(good.replacingOccurrences(of: "2010-12-01T09", with: "2010-11-01T09").utf8), "too_late"),
+            ("85123A", [UInt8](repeating: 0x20, count: 20_000), "oversize"),
+        ]
+        for b in bad { _ = try producer.send(KafkaProducerMessage(topic: prefix + "orders", key: Array(b.key.utf8), value: b.value)) }
+        try producer.flush(timeout: .seconds(10))
+
+        let port = freePort()
+        let log = root.appendingPathComponent("ops.log")
+        let process = try spawnSkucast(runArguments(prefix, state: root.appendingPathComponent("state")).map { $0 == "0" ? String(port) : $0 }, log: log)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var ready: (status: Int, body: String)?
+        let deadline = Date().addingTimeInterval(90)
+        while Date() < deadline {
+            ready = httpGet("http://127.0.0.1:\(port)/readyz")
+            if ready?.status == 200 { break }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        #expect(ready?.status == 200, "\(String(describing: ready)) \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        #expect(httpGet("http://127.0.0.1:\(port)/healthz")?.status == 200)
+        let metrics = try #require(httpGet("http://127.0.0.1:\(port)/metrics")).body
+        #expect(metrics.contains("skucast_events_in_total{topic=\"\(prefix)orders\"} \(3000 + bad.count)"), "\(metrics)")
+        for b in bad { #expect(metrics.contains("skucast_events_rejected_total{reason=\"\(b.reason)\"} 1"), "\(b.reason)") }
+        #expect(metrics.contains("skucast_events_late_total 1"))
+        #expect(metrics.contains("skucast_partitions_assigned 6"))
+
+        // SIGTERM: finish, checkpoint, leave, exit 0 in bounded time.
+        let stopAsked = Date()
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning && Date().timeIntervalSince(stopAsked) < 30 { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(!process.isRunning, "still running 30 s after SIGTERM")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let output = try String(contentsOf: log, encoding: .utf8)
+        #expect(output.contains("processed \(3000 + bad.count) orders"), "\(output.suffix(2000))")
+
+        let letters = try readTopic(prefix + "dead-letter", broker: broker)
+        #expect(letters.count == bad.count)
+        for m in letters {
+            let headers = Dictionary(m.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) }) { a, _ in a }
+            let reason = try #require(headers["skucast.dlq.reason"])
+            let original = try #require(bad.first { $0.reason == reason }, "unexpected reason \(reason)")
+            #expect(m.value == original.value, "\(reason): the original bytes")
+            #expect(m.keyString == original.key)
+            #expect(headers["skucast.dlq.source.topic"] == prefix + "orders")
+            #expect(Int(headers["skucast.dlq.source.offset"] ?? "") != nil)
+            #expect(!(headers["skucast.dlq.detail"] ?? "").isEmpty)
+        }
     }
 
     @Test("kill -9 at random points and restarts: the final state equals an uninterrupted run's, no forecast or alert is missing, repeats carry the same id and payload")

@@ -1,0 +1,63 @@
+import CoreMetrics
+import SkucastEvents
+
+/// The service's metrics, through swift-metrics: the executable picks the backend
+/// (Prometheus for `/metrics`), tests and embedders pass their own factory.
+///
+/// Counters move by the difference between successive ``ProcessorCounts`` once per poll
+/// loop, not per event: the event path stays free of atomics.
+final class ServiceMetrics {
+    let factory: any MetricsFactory
+    let eventsIn: [Counter]
+    var rejected: [Rejection.Reason: Counter] = [:]
+    let late: Counter
+    let bucketsClosed: Counter
+    let forecasts: Counter
+    let alerts: Counter
+    let suppressed: Counter
+    let lag: Gauge
+    let openAlerts: Gauge
+    let partitions: Gauge
+    let snapshotSeconds: Timer
+    let snapshotBytes: Gauge
+    let snapshotAge: Gauge
+    let forecastError: Gauge
+    var last = ProcessorCounts()
+
+    init(factory: any MetricsFactory, topics: ServiceTopics) {
+        self.factory = factory
+        eventsIn = topics.inputs.map { Counter(label: "skucast_events_in_total", dimensions: [("topic", $0)], factory: factory) }
+        for reason in Rejection.Reason.allCases {
+            rejected[reason] = Counter(label: "skucast_events_rejected_total", dimensions: [("reason", reason.rawValue)], factory: factory)
+        }
+        late = Counter(label: "skucast_events_late_total", factory: factory)
+        bucketsClosed = Counter(label: "skucast_buckets_closed_total", factory: factory)
+        forecasts = Counter(label: "skucast_forecasts_out_total", factory: factory)
+        alerts = Counter(label: "skucast_alerts_out_total", factory: factory)
+        suppressed = Counter(label: "skucast_outputs_not_repeated_total", factory: factory)
+        lag = Gauge(label: "skucast_consumer_lag_messages", factory: factory)
+        openAlerts = Gauge(label: "skucast_open_alerts", factory: factory)
+        partitions = Gauge(label: "skucast_partitions_assigned", factory: factory)
+        snapshotSeconds = Timer(label: "skucast_snapshot_duration_seconds", factory: factory)
+        snapshotBytes = Gauge(label: "skucast_snapshot_bytes", factory: factory)
+        snapshotAge = Gauge(label: "skucast_snapshot_age_seconds", factory: factory)
+        forecastError = Gauge(label: "skucast_forecast_error_wape", factory: factory)
+    }
+
+    /// Moves the counters to `counts` (cumulative over the run).
+    func update(_ counts: ProcessorCounts) {
+        for (i, counter) in eventsIn.enumerated() { counter.increment(by: max(0, counts.events[i] - last.events[i])) }
+        for (reason, n) in counts.rejected {
+            let delta = n - last.rejected[reason, default: 0]
+            if delta > 0 {
+                rejected[reason]?.increment(by: delta)
+                if reason == .tooLate { late.increment(by: delta) }
+            }
+        }
+        bucketsClosed.increment(by: max(0, counts.bucketsClosed - last.bucketsClosed))
+        forecasts.increment(by: max(0, counts.forecasts - last.forecasts))
+        alerts.increment(by: max(0, counts.alerts - last.alerts))
+        suppressed.increment(by: max(0, counts.suppressed - last.suppressed))
+        last = counts
+    }
+}
