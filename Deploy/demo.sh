@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The main job, on a fresh machine: builds what is missing, starts the dev broker, creates
-# skucast's topics, replays the real Online Retail order log into `orders`, reads it back,
-# and forecasts the same data with the engine (a scored backtest). The live service that
-# forecasts from the topic comes with `skucast run`.
+# skucast's topics, starts the service (`skucast run`), replays the real Online Retail
+# order log into `orders` (with made-up stock counts into `inventory`, marked synthetic,
+# since the log has none) and prints forecasts and restock alerts as the service
+# publishes them. Then a graceful stop, the service's figures, and the scored backtest
+# of the same data.
 #
 #   Deploy/demo.sh [ROWS]     ROWS of the file to replay (default: all 541,909)
 #
 # Environment: SKUCAST_DATA (the CSV, default ../shared/data/online-retail/…),
-# SKUCAST_BROKER_PORT (default 19092), SKUCAST_KEEP_BROKER=1 to leave the broker running.
+# SKUCAST_BROKER_PORT (default 19092), SKUCAST_HTTP_PORT (default 9464),
+# SKUCAST_KEEP_BROKER=1 to leave the broker running.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -15,6 +18,7 @@ cd "$root"
 rows="${1:-}"
 data="${SKUCAST_DATA:-$root/../shared/data/online-retail/online_retail_2010_2011.csv}"
 port="${SKUCAST_BROKER_PORT:-19092}"
+http="${SKUCAST_HTTP_PORT:-9464}"
 brokers="127.0.0.1:$port"
 step() { echo "== $*" >&2; }
 
@@ -27,11 +31,31 @@ export SKUCAST_BIN="$(swift build -c release --show-bin-path)/skucast"
 step "dev broker on $brokers, topics from Topics/"
 export SKUCAST_BROKER_PORT="$port"
 "$here/dev-broker.sh" start >/dev/null
-[ "${SKUCAST_KEEP_BROKER:-0}" = 1 ] || trap '"$here/dev-broker.sh" stop' EXIT
+state="$(mktemp -d)"
+service=""
+cleanup() {
+  [ -n "$service" ] && kill "$service" 2>/dev/null || true
+  [ "${SKUCAST_KEEP_BROKER:-0}" = 1 ] || "$here/dev-broker.sh" stop
+  rm -rf "$state"
+}
+trap cleanup EXIT
 "$SKUCAST_BIN" topics check --brokers "$brokers"
-step "replay $(basename "$data")${rows:+ (first $rows rows)} into orders"
-"$SKUCAST_BIN" load --brokers "$brokers" --csv "$data" ${rows:+--limit "$rows"}
-step "read orders back"
-"$SKUCAST_BIN" consume --brokers "$brokers" --topic orders --print 5
-step "forecast the same data with the engine (retail-daily-v1 backtest: every model, scored)"
+
+step "skucast run (group demo, snapshots in $state, http://127.0.0.1:$http/metrics)"
+"$SKUCAST_BIN" run --brokers "$brokers" --group demo --state-dir "$state" --http-port "$http" --log-level notice >"$state/run.log" 2>&1 &
+service=$!
+step "replay $(basename "$data")${rows:+ (first $rows rows)} into orders, synthetic stock counts into inventory"
+"$SKUCAST_BIN" load --brokers "$brokers" --csv "$data" --inventory synthetic ${rows:+--limit "$rows"}
+step "forecasts and restock alerts as skucast publishes them (a sample of forecasts, alerts raised and resolved)"
+"$SKUCAST_BIN" watch --brokers "$brokers" --idle 5 --forecast-every 0.5 --max-alerts 30
+if command -v curl >/dev/null; then
+  step "the service's metrics"
+  curl -fsS "http://127.0.0.1:$http/metrics" | grep -E '^skucast_(events_in|events_rejected_total\{reason="too_late"|forecasts_out|alerts_out|open_alerts|forecast_error|snapshot_bytes|consumer_lag)' || true
+fi
+step "graceful stop (SIGTERM: checkpoint, commit, leave)"
+kill -TERM "$service"
+wait "$service" || { cat "$state/run.log" >&2; exit 1; }
+service=""
+tail -n 1 "$state/run.log"
+step "forecast the same data with the same engine (retail-daily-v1 backtest: every model, scored)"
 "$SKUCAST_BIN" backtest --csv "$data"

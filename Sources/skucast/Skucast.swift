@@ -8,7 +8,7 @@ struct Skucast: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skucast",
         abstract: "Streaming demand forecasts and restock alerts from Kafka order events.",
-        subcommands: [TopicsCommand.self, LoadCommand.self, RunCommand.self, ConsumeCommand.self, BacktestCommand.self]
+        subcommands: [TopicsCommand.self, LoadCommand.self, RunCommand.self, WatchCommand.self, ConsumeCommand.self, BacktestCommand.self]
     )
 }
 

@@ -50,6 +50,6 @@ struct BacktestTests {
         }
         #expect((0.87...0.93).contains(try #require(ensemble["cov90"])))
         #expect(reference["negative_means"] == 0 && reference["p90_below_p50"] == 0)
-        #expect(Set(all.keys) == ["ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast", "croston_sba", "tsb", "naive"])
+        #expect(Set(all.keys) == ["ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast", "croston_sba", "tsb", "global_regression", "naive"])
     }
 }
