@@ -15,16 +15,19 @@ extension ClosedBucket {
         let names = levels.map(ForecastMessage.quantileName)
         // Empirical quantiles of recent open days: non-negative and non-crossing by construction.
         let quantiles = f.quantiles(horizon: configuration.horizon, nextSeason: next, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
+        let lead = leadTimeDays ?? configuration.restock.defaultLeadTimeDays
+        // One pass of the ensemble serves the horizon and the restock levels.
+        let needed = max(configuration.horizon, ReorderLevels.bucketsNeeded(leadTimeDays: lead, configuration: configuration.restock, calendar: calendar))
+        let means = f.means(steps: needed, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons, prior: modelPrior)
         let steps = (1...configuration.horizon).map { h in
             ForecastMessage.Step(
                 step: h,
                 start: calendar.start(of: bucket + Int64(h)),
-                mean: f.mean(step: h, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons, prior: modelPrior),
+                mean: means[h - 1],
                 quantiles: zip(names, quantiles[h - 1]).map { NamedValue($0, $1) }
             )
         }
-        let lead = leadTimeDays ?? configuration.restock.defaultLeadTimeDays
-        let reorder = ReorderLevels(forecaster: f, leadTimeDays: lead, configuration: configuration.restock, nextSeason: next, calendar: calendar, closedSeasons: closedSeasons, prior: modelPrior)
+        let reorder = ReorderLevels(means: means, history: f.history, leadTimeDays: lead, configuration: configuration.restock, calendar: calendar)
         let leadQuantiles = levels.map { p in
             NamedValue(ForecastMessage.quantileName(p), ReorderLevels.gammaQuantile(mean: reorder.leadTimeDemand, variance: reorder.bucketVariance * lead, p: p))
         }

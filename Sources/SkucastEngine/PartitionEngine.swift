@@ -211,6 +211,7 @@ public struct PartitionEngine: Sendable {
     /// Moves the SKU's alert through raised → updated → resolved as its position demands.
     private mutating func evaluateAlert(_ i: Int, at time: EventTime, _ alerts: (RestockAlert) -> Void) {
         guard let stock = slots[i].stock, let levels = slots[i].levels else { return }
+        guard slots[i].alert != nil || slots[i].forecaster.buckets >= configuration.restock.warmUpBuckets else { return }
         let severity: RestockSeverity
         if stock.position >= levels.reorderPoint || levels.reorderPoint <= 0 {
             severity = .none

@@ -12,6 +12,10 @@ public struct RestockConfiguration: Sendable, Hashable {
     public var defaultLeadTimeDays = 14.0
     /// How often orders are placed: the order-up-to level covers lead time plus this.
     public var reviewPeriodDays = 7.0
+    /// Buckets a SKU must have been forecast over before it can raise an alert: a reorder
+    /// point from a day or two of history is noise, and planners stop reading alerts
+    /// that cry wolf.
+    public var warmUpBuckets = 7
 
     public init() {}
 }
@@ -51,19 +55,29 @@ public struct ReorderLevels: Sendable, Hashable {
     ///   - prior: The partition's prior over the ensemble's models.
     public init(forecaster: SKUForecaster, leadTimeDays: Double, configuration: RestockConfiguration, nextSeason: Int, calendar: BucketCalendar,
                 closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) {
+        let means = forecaster.means(steps: Self.bucketsNeeded(leadTimeDays: leadTimeDays, configuration: configuration, calendar: calendar),
+                                     nextSeason: nextSeason, cycle: calendar.modelCycle, closedSeasons: closedSeasons, prior: prior)
+        self.init(means: means, history: forecaster.history, leadTimeDays: leadTimeDays, configuration: configuration, calendar: calendar)
+    }
+
+    /// Buckets of forecast the levels read: lead time plus review period.
+    static func bucketsNeeded(leadTimeDays: Double, configuration: RestockConfiguration, calendar: BucketCalendar) -> Int {
+        Int((leadTimeDays + configuration.reviewPeriodDays) * 86_400_000.0 / Double(calendar.size.milliseconds)) + 1
+    }
+
+    /// - Parameter means: The ensemble's mean for steps 1…n, n at least ``bucketsNeeded(leadTimeDays:configuration:calendar:)``.
+    init(means: [Double], history: DemandHistory, leadTimeDays: Double, configuration: RestockConfiguration, calendar: BucketCalendar) {
         let bucketsPerDay = 86_400_000.0 / Double(calendar.size.milliseconds)
-        let cycle = calendar.modelCycle
         func demand(overDays days: Double) -> Double {
             let buckets = days * bucketsPerDay
             let whole = Int(buckets)
             var sum = 0.0
             for h in 0..<(whole + 1) {
                 let share = h < whole ? 1 : buckets - Double(whole)
-                if share > 0 { sum += share * forecaster.mean(step: h + 1, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons, prior: prior) }
+                if share > 0 { sum += share * means[h] }
             }
             return sum
         }
-        let history = forecaster.history
         let n = Double(history.count)
         let mean = history.mean(last: DemandHistory.capacity)
         var variance = 0.0

@@ -235,6 +235,42 @@ public struct SKUForecaster: Sendable, Hashable {
         max(0, (weights(prior: prior) * nextBucket).sum())
     }
 
+    /// The ensemble's mean forecasts for steps 1…n, with the weights worked out once:
+    /// each equals ``mean(step:nextSeason:cycle:closedSeasons:prior:)`` bit for bit.
+    public func means(steps n: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) -> [Double] {
+        guard n > 0 else { return [] }
+        let w = weights(prior: prior)
+        let open = Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
+        // What ``forecast(_:step:nextSeason:cycle:closedSeasons:)`` recomputes per step,
+        // once: the level-only models, and the Holt-Winters damping sums step by step
+        // (the same products in the same order, so every value is bit-identical).
+        let fallback = history.mean(last: DemandHistory.capacity)
+        let levels = (fallback * open, croston.forecast * open, tsb.forecast * open)
+        let (slow, fast) = (holtWintersSlow, holtWintersFast)
+        var (dampSlow, pSlow, dampFast, pFast) = (0.0, 1.0, 0.0, 1.0)
+        var out = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let h = i + 1
+            pSlow *= slow.phi
+            dampSlow += pSlow
+            pFast *= fast.phi
+            dampFast += pFast
+            let position = (nextSeason + h - 1) % cycle
+            guard !Self.isClosed(position, closedSeasons) else { continue }
+            let lag = cycle * ((h + cycle - 1) / cycle) - h + 1
+            var f = 0.0
+            f += w[Model.seasonalNaive.rawValue] * (lag <= history.count ? history.value(lag: lag) : fallback)
+            f += w[Model.movingAverage.rawValue] * levels.0
+            f += w[Model.holtWintersSlow.rawValue] * max(0, slow.level + dampSlow * slow.trend + slow.season[position])
+            f += w[Model.holtWintersFast.rawValue] * max(0, fast.level + dampFast * fast.trend + fast.season[position])
+            f += w[Model.croston.rawValue] * levels.1
+            f += w[Model.tsb.rawValue] * levels.2
+            f += w[Model.global.rawValue] * Double(globalForecasts[position])
+            out[i] = max(0, f)
+        }
+        return out
+    }
+
     /// The ensemble's mean forecast `h` buckets ahead.
     public func mean(step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) -> Double {
         let w = weights(prior: prior)

@@ -123,6 +123,7 @@ extension PartitionEngine {
         w.int64(c.allowedLatenessMilliseconds)
         w.uvarint(UInt64(c.horizon))
         for v in [c.restock.serviceLevel, c.restock.defaultLeadTimeDays, c.restock.reviewPeriodDays] { w.double(v) }
+        w.uvarint(UInt64(c.restock.warmUpBuckets))
         // The models' constants once for all SKUs; a build with other constants refuses
         // the snapshot rather than mixing them.
         let model = SKUForecaster()
@@ -183,6 +184,7 @@ extension PartitionEngine {
         c.restock.serviceLevel = try r.double()
         c.restock.defaultLeadTimeDays = try r.double()
         c.restock.reviewPeriodDays = try r.double()
+        c.restock.warmUpBuckets = try r.count(max: 1 << 20)
         let model = SKUForecaster()
         for hw in [model.holtWintersSlow, model.holtWintersFast] {
             let constants = (try r.double(), try r.double(), try r.double(), try r.double())

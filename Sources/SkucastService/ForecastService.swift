@@ -55,6 +55,8 @@ public struct ServiceStatus: Sendable {
     /// Open restock alerts and the rolling forecast error (WAPE), as of the last checkpoint.
     public var openAlerts = 0
     public var forecastError: Double?
+    /// Wall time from the first input message fetched to the last one processed.
+    public var busySeconds = 0.0
 }
 
 /// `skucast run`: consumes `orders` and `inventory` in one consumer group, drives one
@@ -93,6 +95,8 @@ public final class ForecastService: @unchecked Sendable {
     public let statusBoard = StatusBoard()
     let metrics: ServiceMetrics
     var caughtUpOnce = false
+    var firstInput: ContinuousClock.Instant?
+    var lastInput: ContinuousClock.Instant?
     var openAlerts = 0
     var forecastError: Double?
 
@@ -164,6 +168,10 @@ public final class ForecastService: @unchecked Sendable {
                 merges[m.partition, default: InputMerge()].append(m, topic)
             }
             for p in merges.keys.sorted() { try drain(p) }
+            if !batch.isEmpty {
+                firstInput = firstInput ?? clock.now
+                lastInput = clock.now
+            }
             let due = processors.values.contains { $0.eventsSinceSnapshot >= configuration.checkpointEvents }
                 || (clock.now - lastCheckpoint >= configuration.checkpointInterval && processors.values.contains { $0.eventsSinceSnapshot > 0 })
             if due { try checkpoint(Array(processors.keys)) }
@@ -259,7 +267,8 @@ public final class ForecastService: @unchecked Sendable {
             counts: counts, partitions: processors.keys.sorted(), checkpoints: checkpoints,
             lastCheckpointSeconds: lastCheckpointSeconds, lastSnapshotBytes: lastSnapshotBytes,
             restoredFrom: restoredFrom, lag: lag, ready: !processors.isEmpty && caughtUpOnce,
-            lastLoop: clock.now, openAlerts: openAlerts, forecastError: forecastError
+            lastLoop: clock.now, openAlerts: openAlerts, forecastError: forecastError,
+            busySeconds: firstInput.flatMap { f in lastInput.map { ($0 - f).secondsValue } } ?? 0
         )
         statusBoard.publish(status)
         metrics.update(counts)

@@ -46,6 +46,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Lead time in days for SKUs whose stock events do not give one.")
     var leadTimeDays: Double = 14
 
+    @Option(help: "Buckets of history a SKU needs before it can raise a restock alert.")
+    var alertWarmUpBuckets: Int = 7
+
     @Option(help: "Publish forecasts for SKUs that sold within this many buckets (1…28).")
     var forecastActiveBuckets: Int = 28
 
@@ -78,6 +81,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.engine.horizon = horizon
         configuration.engine.restock.serviceLevel = serviceLevel
         configuration.engine.restock.defaultLeadTimeDays = leadTimeDays
+        configuration.engine.restock.warmUpBuckets = max(0, alertWarmUpBuckets)
         configuration.checkpointEvents = checkpointEvents
         configuration.checkpointInterval = .milliseconds(Int64(checkpointSeconds * 1000))
         configuration.forecastActiveBuckets = forecastActiveBuckets
@@ -113,7 +117,7 @@ struct RunCommand: AsyncParsableCommand {
         try outcome.get()
         let s = service.status
         let rejected = s.counts.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
-        print("processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints")
+        print("processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)")
     }
 }
 

@@ -38,16 +38,21 @@ struct WatchCommand: ParsableCommand {
             let batch = try consumer.poll(timeout: .milliseconds(200))
             if !batch.isEmpty { lastMessage = Date(); seen = true }
             for m in batch {
-                guard let value = m.value, let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { continue }
+                // Counted from the raw bytes; parsed only when printed, so watching keeps
+                // up with a service publishing hundreds of thousands of forecasts.
+                guard let value = m.value else { continue }
                 if m.topic == forecasts {
                     counts["forecasts", default: 0] += 1
-                    guard Date().timeIntervalSince(lastForecast) >= forecastEvery else { continue }
+                    guard Date().timeIntervalSince(lastForecast) >= forecastEvery,
+                          let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { continue }
                     lastForecast = Date()
                     print(Self.forecastLine(object))
                 } else {
-                    let state = object["state"] as? String ?? "?"
+                    let text = String(decoding: value, as: UTF8.self)
+                    let state = ["raised", "updated", "resolved"].first { text.contains("\"state\":\"\($0)\"") } ?? "?"
                     counts["alerts " + state, default: 0] += 1
-                    guard state != "updated", alertLines < maxAlerts else { continue }
+                    guard state != "updated", alertLines < maxAlerts,
+                          let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { continue }
                     alertLines += 1
                     print(Self.alertLine(object))
                 }

@@ -209,4 +209,26 @@ struct ShopCalendarTests {
             }
         }
     }
+
+    @Test("The ensemble's whole path equals its step-by-step means bit for bit (300 random SKUs, with and without closed days)")
+    func meansPath() {
+        var rng = SplitMix64(seed: 21)
+        var global = GlobalDemandModel()
+        for k in 0..<300 {
+            var f = SKUForecaster()
+            let closed: UInt8 = k % 2 == 0 ? 0 : 1 << 5
+            for day in 0..<Int.random(in: 1...90, using: &rng) {
+                let y = Double.random(in: 0...1, using: &rng) < 0.3 ? Double(Int.random(in: 1...40, using: &rng)) : 0
+                if let example = f.close(BucketDemand(quantity: y, revenue: y * 2.5), season: day % 7, cycle: 7, closedSeasons: closed, global: global.coefficients) {
+                    global.learn(example)
+                }
+                global.finishBucket()
+            }
+            let prior = SIMD8<Double>(1, 2, 0.5, 1.5, 1, 3, 2, 1)
+            let next = Int.random(in: 0..<7, using: &rng)
+            let path = f.means(steps: 30, nextSeason: next, cycle: 7, closedSeasons: closed, prior: prior)
+            let single = (1...30).map { f.mean(step: $0, nextSeason: next, cycle: 7, closedSeasons: closed, prior: prior) }
+            #expect(path.map(\.bitPattern) == single.map(\.bitPattern), "SKU \(k)")
+        }
+    }
 }
