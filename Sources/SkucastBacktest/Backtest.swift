@@ -129,26 +129,5 @@ public enum Backtest {
 
 /// Appends a non-negative finite number rounded to 4 decimals, without trailing zeros.
 func appendDecimal(_ value: Double, to out: inout [UInt8]) {
-    let scaled = (max(0, value) * 10_000).rounded()
-    var whole = UInt64(scaled / 10_000)
-    var fraction = UInt64(scaled) - whole * 10_000
-    var digits: [UInt8] = []
-    repeat {
-        digits.append(UInt8(ascii: "0") + UInt8(whole % 10))
-        whole /= 10
-    } while whole > 0
-    out.append(contentsOf: digits.reversed())
-    guard fraction > 0 else { return }
-    out.append(UInt8(ascii: "."))
-    var places = 4
-    while fraction % 10 == 0 {
-        fraction /= 10
-        places -= 1
-    }
-    var frac: [UInt8] = []
-    for _ in 0..<places {
-        frac.append(UInt8(ascii: "0") + UInt8(fraction % 10))
-        fraction /= 10
-    }
-    out.append(contentsOf: frac.reversed())
+    DecimalText.append(max(0, value), to: &out)
 }

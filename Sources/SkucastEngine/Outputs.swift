@@ -100,14 +100,14 @@ extension RestockAlert {
             if let o = cause.orderID { w.key("order_id"); w.string(o) }
             w.endObject()
         }
-        w.key("on_hand"); w.number(onHand)
-        w.key("on_order"); w.number(onOrder)
-        w.key("projected_position"); w.number(projectedPosition)
-        w.key("reorder_point"); w.number(reorderPoint)
-        w.key("order_up_to"); w.number(orderUpTo)
-        w.key("suggested_order_quantity"); w.number(suggestedOrderQuantity)
+        w.key("on_hand"); w.quantity(onHand)
+        w.key("on_order"); w.quantity(onOrder)
+        w.key("projected_position"); w.quantity(projectedPosition)
+        w.key("reorder_point"); w.quantity(reorderPoint)
+        w.key("order_up_to"); w.quantity(orderUpTo)
+        w.key("suggested_order_quantity"); w.quantity(suggestedOrderQuantity)
         w.key("days_of_cover")
-        if let d = daysOfCover { w.number(d) } else { w.null() }
+        if let d = daysOfCover { w.quantity(d) } else { w.null() }
         w.key("lead_time_days"); w.number(leadTimeDays)
         w.key("service_level"); w.number(serviceLevel)
         w.endObject()

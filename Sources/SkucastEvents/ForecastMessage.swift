@@ -70,7 +70,7 @@ public struct ForecastMessage: Sendable, Hashable {
         buffer = []
         func quantiles(_ q: [NamedValue]) {
             w.beginObject()
-            for v in q { w.key(v.name); w.number(v.value) }
+            for v in q { w.key(v.name); w.quantity(v.value) }
             w.endObject()
         }
         w.beginObject()
@@ -85,7 +85,7 @@ public struct ForecastMessage: Sendable, Hashable {
             w.beginObject()
             w.key("step"); w.integer(Int64(s.step))
             w.key("start"); w.timestamp(s.start)
-            w.key("mean"); w.number(s.mean)
+            w.key("mean"); w.quantity(s.mean)
             w.key("quantiles"); quantiles(s.quantiles)
             w.endObject()
         }
@@ -93,18 +93,18 @@ public struct ForecastMessage: Sendable, Hashable {
         w.key("lead_time_demand")
         w.beginObject()
         w.key("lead_time_days"); w.number(leadTimeDays)
-        w.key("mean"); w.number(leadTimeMean)
+        w.key("mean"); w.quantity(leadTimeMean)
         w.key("quantiles"); quantiles(leadTimeQuantiles)
         w.endObject()
         w.key("model")
         w.beginObject()
         w.key("weights")
         w.beginObject()
-        for v in weights { w.key(v.name); w.number(v.value) }
+        for v in weights { w.key(v.name); w.quantity(v.value) }
         w.endObject()
         w.key("components")
         w.beginObject()
-        for v in components { w.key(v.name); w.number(v.value) }
+        for v in components { w.key(v.name); w.quantity(v.value) }
         if let daysSinceLastSale { w.key("days_since_last_sale"); w.integer(Int64(daysSinceLastSale)) }
         w.endObject()
         w.endObject()

@@ -119,6 +119,17 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// A measured or forecast quantity, rounded to four decimals (a ten-thousandth of a
+    /// unit is below any stock count's precision): written with integer arithmetic,
+    /// several times faster than the shortest round-trip form and a third shorter on the
+    /// wire. Rounding is monotone, so ordered values (quantiles) stay ordered.
+    public mutating func quantity(_ value: Double) {
+        guard value.isFinite, abs(value) < 1e14 else { return number(value) }
+        separate()
+        DecimalText.append(value, to: &buffer)
+        needsComma = true
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         buffer.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
@@ -151,6 +162,44 @@ public struct JSONWriter: Sendable {
         while divisor > 0 {
             buffer.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
             v %= divisor
+            divisor /= 10
+        }
+    }
+}
+
+/// Decimal text of a number rounded to four places, without trailing zeros: forecasts,
+/// alerts and forecast files, where it is written millions of times.
+public enum DecimalText {
+    /// - Parameters:
+    ///   - value: A finite number below 1e14 in magnitude.
+    ///   - buffer: Receives the digits.
+    public static func append(_ value: Double, to buffer: inout [UInt8]) {
+        let scaled = (value * 10_000).rounded()
+        if scaled < 0 { buffer.append(UInt8(ascii: "-")) }
+        let m = UInt64(abs(scaled))
+        var whole = m / 10_000
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[23 - count] = UInt8(ascii: "0") + UInt8(whole % 10)
+                whole /= 10
+                count += 1
+            } while whole > 0
+            buffer.append(contentsOf: d[(24 - count)...])
+        }
+        var fraction = m % 10_000
+        guard fraction != 0 else { return }
+        buffer.append(UInt8(ascii: "."))
+        var width = 4
+        while fraction % 10 == 0 {
+            fraction /= 10
+            width -= 1
+        }
+        var divisor: UInt64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        while divisor > 0 {
+            buffer.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
             divisor /= 10
         }
     }

@@ -148,3 +148,31 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("JSON quantities")
+struct QuantityTests {
+    func written(_ v: Double) -> String {
+        var w = JSONWriter(buffer: [])
+        w.quantity(v)
+        return String(decoding: w.buffer, as: UTF8.self)
+    }
+
+    @Test("Quantities are written to four decimals, exactly as rounding and Double's own parser agree")
+    func fourDecimals() {
+        #expect(written(0) == "0")
+        #expect(written(468.34999999999997) == "468.35")
+        #expect(written(-2.5) == "-2.5")
+        #expect(written(0.00004) == "0")
+        #expect(written(0.00005) == "0.0001")
+        #expect(written(12.0001) == "12.0001")
+        #expect(written(-0.25) == "-0.25")
+        #expect(written(1e20) == "1e+20")
+        #expect(written(.nan) == "null")
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<20_000 {
+            let v = Double.random(in: -1e6...1e6, using: &rng) / Double([1, 10, 1000].randomElement(using: &rng)!)
+            let text = written(v)
+            #expect(Double(text) == (v * 10_000).rounded() / 10_000, "\(v) → \(text)")
+        }
+    }
+}
