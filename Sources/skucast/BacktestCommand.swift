@@ -3,15 +3,27 @@ import Foundation
 import SkucastBacktest
 import SkucastEngine
 import SkucastEvents
+import SkucastKafka
 
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Replay an Online Retail CSV through the engine; score every model under retail-daily-v1 and write one forecast file."
+        abstract: "Replay an Online Retail CSV or an orders topic through the engine; score every model under retail-daily-v1 and write one forecast file."
     )
 
     @Option(help: "The Online Retail CSV (either UCI header).")
-    var csv: String
+    var csv: String?
+
+    @Option(help: "Or an orders topic (without prefix), read from its beginning without joining any group.")
+    var topic: String?
+
+    @Option(help: "With --topic: only messages whose timestamp is at or after this RFC 3339 time.")
+    var from: String?
+
+    @Option(help: "With --topic: only messages whose timestamp is before this RFC 3339 time.")
+    var to: String?
+
+    @OptionGroup var kafka: KafkaOptions
 
     @Option(help: "Where to write the forecast file (sku,origin,h,mean,p50,p90).")
     var forecastsOut: String?
@@ -28,19 +40,30 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "The forecaster whose point forecasts go into the file: \(BacktestForecaster.all.map(\.description).joined(separator: ", ")).")
     var model: String = "ensemble"
 
+    func validate() throws {
+        guard (csv == nil) != (topic == nil) else { throw ValidationError("give either --csv FILE or --topic NAME") }
+        for t in [from, to].compactMap({ $0 }) where EventTime(rfc3339: t) == nil {
+            throw ValidationError("\(t) is not an RFC 3339 time (e.g. 2011-01-01T00:00:00Z)")
+        }
+    }
+
     func run() throws {
         guard let chosen = BacktestForecaster(name: model) else { throw ValidationError("unknown model \(model)") }
         let clock = ContinuousClock()
         let start = clock.now
         var events: [OrderEvent] = []
         var unreadable = 0
-        for row in try OnlineRetailOrderReader(Array(Data(contentsOf: URL(fileURLWithPath: csv)))) {
-            switch row {
-            case .success(let e): events.append(e)
-            case .failure(let error):
-                unreadable += 1
-                note("skipped \(csv):\(error)")
+        if let csv {
+            for row in try OnlineRetailOrderReader(Array(Data(contentsOf: URL(fileURLWithPath: csv)))) {
+                switch row {
+                case .success(let e): events.append(e)
+                case .failure(let error):
+                    unreadable += 1
+                        note("skipped \(csv):\(error)")
+                }
             }
+        } else if let topic {
+            (events, unreadable) = try readTopic(kafka.topicPrefix + topic)
         }
         let result = try Backtest.run(events: events, partitions: partitions, configuration: EngineConfiguration(), file: chosen, validationShift: validation ? RetailDailyV1.originCount : 0)
         if let forecastsOut { try Data(result.forecastFile).write(to: URL(fileURLWithPath: forecastsOut)) }
@@ -59,5 +82,50 @@ struct BacktestCommand: ParsableCommand {
             let object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
             try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: summaryJson))
         }
+    }
+
+    /// The topic's order events, partition after partition in offset order (each
+    /// partition's order is what the live engine of that partition sees), filtered by
+    /// message timestamp: the dev broker's time lookups ignore timestamps, and reading
+    /// everything is exact everywhere.
+    func readTopic(_ name: String) throws -> ([OrderEvent], unreadable: Int) {
+        var config = KafkaConsumerConfiguration(client: kafka.client(), groupID: "skucast-backtest-\(getpid())")
+        config.reportEndOfPartition = true
+        let consumer = try KafkaConsumer(configuration: config, logger: kafka.logger("skucast.backtest"))
+        guard let metadata = try consumer.metadata(topics: [name], timeout: .seconds(10)).topic(name), !metadata.partitions.isEmpty else {
+            throw ValidationError("no topic \(name)")
+        }
+        let partitions = metadata.partitions.map { KafkaTopicPartition(topic: name, partition: $0.id) }
+        // Assigned, not subscribed: a replay never joins the live group or moves its offsets.
+        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
+        let lower = from.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .min
+        let upper = to.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .max
+        let decoder = OrderEventDecoder()
+        var byPartition: [Int32: [OrderEvent]] = [:]
+        var unreadable = 0
+        var outside = 0
+        var remaining = Set(partitions)
+        var idle = 0
+        while !remaining.isEmpty {
+            let batch = try consumer.poll(timeout: .milliseconds(500))
+            for m in batch {
+                guard let ts = m.timestamp?.milliseconds, ts >= lower, ts < upper else {
+                    outside += 1
+                    continue
+                }
+                let decoded = m.withUnsafeValue { decoder.decode($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+                switch decoded {
+                case .success(let e): byPartition[m.partition, default: []].append(e)
+                case .failure: unreadable += 1
+                }
+            }
+            remaining.subtract(batch.reachedEnd)
+            idle = batch.isEmpty && batch.reachedEnd.isEmpty ? idle + 1 : 0
+            if idle > 20 { throw ValidationError("no progress for 10 s; partitions not at their end: \(remaining.sorted())") }
+        }
+        try consumer.close()
+        let events = byPartition.keys.sorted().flatMap { byPartition[$0]! }
+        note("read \(events.count) order events from \(name) (\(outside) outside --from/--to, \(unreadable) unreadable)")
+        return (events, unreadable)
     }
 }

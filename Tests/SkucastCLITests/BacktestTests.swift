@@ -1,4 +1,5 @@
 import Foundation
+import SkucastKafkaTesting
 import Testing
 
 let scorer = repository.deletingLastPathComponent().appendingPathComponent("shared/benchmarks/score.py").path
@@ -51,5 +52,38 @@ struct BacktestTests {
         #expect((0.87...0.93).contains(try #require(ensemble["cov90"])))
         #expect(reference["negative_means"] == 0 && reference["p90_below_p50"] == 0)
         #expect(Set(all.keys) == ["ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast", "croston_sba", "tsb", "global_regression", "naive"])
+    }
+
+    @Test("backtest --topic replays the orders topic through the same engine: the same forecast file, byte for byte, as the CSV; --from/--to filter by message timestamp")
+    func topicReplay() throws {
+        let broker = try DevBroker.shared()
+        let prefix = "bt\(UUID().uuidString.prefix(6).lowercased())."
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-topic-backtest-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix]).status == 0)
+        let load = try skucast(["load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV])
+        #expect(load.status == 0, "\(load.stderr)")
+        let fromCSV = dir.appendingPathComponent("csv.csv"), fromTopic = dir.appendingPathComponent("topic.csv")
+        let csv = try skucast(["backtest", "--csv", onlineRetailCSV, "--forecasts-out", fromCSV.path])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let topic = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", "--forecasts-out", fromTopic.path])
+        #expect(topic.status == 0, "\(topic.stderr)")
+        #expect(try Data(contentsOf: fromCSV) == Data(contentsOf: fromTopic), "the topic replay's forecasts differ from the file's")
+        #expect(csv.stdout.split(separator: "\n").dropFirst().dropLast() == topic.stdout.split(separator: "\n").dropFirst().dropLast(), "\(topic.stdout)")
+
+        // Cut at June 1 by message timestamp: the two halves hold every event once.
+        func read(_ bound: String) throws -> (events: Int, outside: Int) {
+            let r = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", bound, "2011-06-01T00:00:00Z"])
+            let line = try #require(r.stderr.split(separator: "\n").first { $0.hasPrefix("read ") }, "\(r.stderr)")
+            // "read N order events from TOPIC (M outside --from/--to, K unreadable)"
+            let words = line.split(separator: " ")
+            let outside = try #require(words.first { $0.hasPrefix("(") }.flatMap { Int($0.dropFirst()) })
+            return (try #require(Int(words[1])), outside)
+        }
+        let later = try read("--from"), earlier = try read("--to")
+        #expect(later.events > 0 && earlier.events > 0)
+        #expect(later.events + earlier.events == 541_909, "\(later) \(earlier)")
+        #expect(later.outside == earlier.events && earlier.outside == later.events)
     }
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Alert latency through `skucast run` on this machine (dev broker on the same cores):
+# orders at a steady rate stamped with the wall clock; p50/p99 from producing the order
+# that crosses a reorder point to consuming its alert.
+#
+#   Deploy/bench-latency.sh [RATE] [SECONDS]     default 10000 orders/s for 20 s
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+rate="${1:-10000}"
+seconds="${2:-20}"
+port="${SKUCAST_BENCH_PORT:-19330}"
+eval "$("$here/librdkafka.sh")"
+(cd "$root" && swift build -c release --product skucast --product skucast-bench >&2)
+bin="$(cd "$root" && swift build -c release --show-bin-path)"
+export SKUCAST_BROKER_PORT="$port" SKUCAST_BIN="$bin/skucast"
+"$here/dev-broker.sh" stop >/dev/null 2>&1 || true
+"$here/dev-broker.sh" start >/dev/null
+state="$(mktemp -d)"
+"$bin/skucast" run --brokers "127.0.0.1:$port" --group latency --state-dir "$state" --session-timeout-ms 2000 \
+  --http-port 0 --log-level warning >"$state/run.log" 2>&1 &
+service=$!
+trap 'kill -TERM $service 2>/dev/null; wait $service 2>/dev/null; "$here/dev-broker.sh" stop >/dev/null 2>&1; rm -rf "$state"' EXIT
+sleep 3
+"$bin/skucast-bench" alert-latency --brokers "127.0.0.1:$port" --rate "$rate" --seconds "$seconds"

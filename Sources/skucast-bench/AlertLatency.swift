@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SkucastEvents
+import SkucastKafka
+import Synchronization
+
+/// Alert latency through a running `skucast run`: orders at a steady rate, stamped with
+/// the wall clock as their event time; an alert raised on an order carries that event
+/// time, so consuming it tells how long the order took to become an alert.
+struct AlertLatency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alert-latency",
+        abstract: "Orders at --rate per second against a running skucast run; prints p50/p99 from producing the order that crosses a reorder point to consuming its alert."
+    )
+    @OptionGroup var common: Common
+    @Option var topicPrefix: String = ""
+    @Option var rate: Int = 10_000
+    @Option var seconds: Int = 20
+    @Option var skus: Int = 1000
+    @Option(help: "Seconds of the live phase left out of the figures (bucket closes of the backfill).")
+    var warmUp: Int = 5
+
+    func run() throws {
+        let orders = topicPrefix + "orders", inventory = topicPrefix + "inventory", alerts = topicPrefix + "restock-alerts"
+        var config = KafkaProducerConfiguration(client: common.client())
+        config.linger = .zero
+        let producer = try KafkaProducer(configuration: config, logger: common.logger())
+        let names = (0..<skus).map { "LAT\(10_000 + $0)" }
+        var buffer: [UInt8] = []
+        func send(_ topic: String, _ sku: String, _ time: Int64) throws {
+            try buffer.withUnsafeBytes { value in
+                var key = sku
+                try key.withUTF8 { _ = try producer.send(topic: topic, key: UnsafeRawBufferPointer($0), value: value, timestamp: time) }
+            }
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let day: Int64 = 86_400_000
+        var orderNumber = 0
+        func order(_ sku: String, _ qty: Double, _ time: Int64) throws {
+            orderNumber += 1
+            OrderEvent(orderID: "L\(orderNumber)", line: 1, sku: sku, quantity: qty, kind: .sale, unitPrice: 2.5, currency: "GBP",
+                       eventTime: EventTime(milliseconds: time)).encodeJSON(into: &buffer)
+            try send(orders, sku, time)
+        }
+        func stock(_ sku: String, _ onHand: Double, _ time: Int64) throws {
+            InventoryEvent(sku: sku, onHand: onHand, leadTimeDays: 3, eventTime: EventTime(milliseconds: time)).encodeJSON(into: &buffer)
+            try send(inventory, sku, time)
+        }
+        // Three weeks of history (40 a day), so every SKU has forecasts and levels.
+        for d in stride(from: 21, through: 1, by: -1) {
+            for sku in names { try order(sku, 40, now - Int64(d) * day) }
+        }
+        try producer.flush(timeout: .seconds(30))
+
+        // Consume alerts from here on, on a thread of its own.
+        let latencies = Mutex<[Double]>([])
+        let stop = Atomic<Bool>(false)
+        let measureFrom = now + Int64(warmUp) * 1000
+        var cconfig = KafkaConsumerConfiguration(client: common.client(), groupID: "bench-latency-\(getpid())")
+        cconfig.client.properties["fetch.wait.max.ms"] = "5"
+        let consumer = try KafkaConsumer(configuration: cconfig, logger: common.logger())
+        let partitions = try require(consumer.metadata(topics: [alerts], timeout: .seconds(10)).topic(alerts)).partitions
+        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { (KafkaTopicPartition(topic: alerts, partition: $0.id), KafkaOffset.beginning) }))
+        let reader = Thread {
+            while !stop.load(ordering: .relaxed) {
+                guard let batch = try? consumer.poll(timeout: .milliseconds(50)) else { continue }
+                let received = Date().timeIntervalSince1970 * 1000
+                for m in batch {
+                    guard let text = m.value.map({ String(decoding: $0, as: UTF8.self) }), text.contains("\"cause\""),
+                          !text.contains("\"state\":\"resolved\""),
+                          let r = text.range(of: "\"event_time\":\""),
+                          let t = EventTime(rfc3339: String(text[r.upperBound...].prefix { $0 != "\"" })),
+                          t.milliseconds >= measureFrom else { continue }
+                    latencies.withLock { $0.append(received - Double(t.milliseconds)) }
+                }
+            }
+        }
+        reader.start()
+
+        // Live: orders of one unit at the rate; every SKU restocked to 150 every 3 s, so
+        // it crosses its reorder point again and again.
+        let start = Date()
+        var sent = 0
+        var restocked = 0
+        while Date().timeIntervalSince(start) < Double(seconds) {
+            let elapsed = Date().timeIntervalSince(start)
+            let due = Int(elapsed * Double(rate))
+            let t = Int64(Date().timeIntervalSince1970 * 1000)
+            while restocked < Int(elapsed / 3 * Double(skus)) + skus {
+                try stock(names[restocked % skus], 150, t)
+                restocked += 1
+            }
+            while sent < due {
+                try order(names[sent % skus], 1, t)
+                sent += 1
+            }
+            Thread.sleep(forTimeInterval: 0.0005)
+        }
+        try producer.flush(timeout: .seconds(30))
+        Thread.sleep(forTimeInterval: 2)
+        stop.store(true, ordering: .relaxed)
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        let l = latencies.withLock { $0 }.sorted()
+        guard !l.isEmpty else { throw ValidationError("no alerts measured: is skucast run consuming \(orders)?") }
+        func q(_ p: Double) -> Double { l[min(l.count - 1, Int(p * Double(l.count - 1)))] }
+        print(String(format: "alert latency at %d orders/s for %d s (%d SKUs): %d alerts measured; p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
+                     rate, seconds, skus, l.count, q(0.5), q(0.9), q(0.99), l.last!))
+    }
+}
+
+func require<T>(_ value: T?) throws -> T {
+    guard let value else { throw ValidationError("missing") }
+    return value
+}
