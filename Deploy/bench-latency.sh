@@ -4,6 +4,8 @@
 # that crosses a reorder point to consuming its alert.
 #
 #   Deploy/bench-latency.sh [RATE] [SECONDS]     default 10000 orders/s for 20 s
+#
+# SKUCAST_RUN_ARGS adds flags to `skucast run` (e.g. -X fetch.wait.max.ms=5).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -18,8 +20,8 @@ export SKUCAST_BROKER_PORT="$port" SKUCAST_BIN="$bin/skucast"
 "$here/dev-broker.sh" start >/dev/null
 state="$(mktemp -d)"
 "$bin/skucast" run --brokers "127.0.0.1:$port" --group latency --state-dir "$state" --session-timeout-ms 2000 \
-  --http-port 0 --log-level warning >"$state/run.log" 2>&1 &
+  --http-port 0 --log-level warning ${SKUCAST_RUN_ARGS:-} >"$state/run.log" 2>&1 &
 service=$!
 trap 'kill -TERM $service 2>/dev/null; wait $service 2>/dev/null; "$here/dev-broker.sh" stop >/dev/null 2>&1; rm -rf "$state"' EXIT
 sleep 3
-"$bin/skucast-bench" alert-latency --brokers "127.0.0.1:$port" --rate "$rate" --seconds "$seconds"
+"$bin/skucast-bench" alert-latency --brokers "127.0.0.1:$port" --rate "$rate" --seconds "$seconds" ${SKUCAST_LATENCY_ARGS:-}

@@ -20,6 +20,8 @@ struct AlertLatency: ParsableCommand {
     @Option var skus: Int = 1000
     @Option(help: "Seconds of the live phase left out of the figures (bucket closes of the backfill).")
     var warmUp: Int = 5
+    @Flag(help: "Measure the broker alone: consume the orders themselves instead of alerts.")
+    var baseline = false
 
     func run() throws {
         let orders = topicPrefix + "orders", inventory = topicPrefix + "inventory", alerts = topicPrefix + "restock-alerts"
@@ -60,14 +62,16 @@ struct AlertLatency: ParsableCommand {
         var cconfig = KafkaConsumerConfiguration(client: common.client(), groupID: "bench-latency-\(getpid())")
         cconfig.client.properties["fetch.wait.max.ms"] = "5"
         let consumer = try KafkaConsumer(configuration: cconfig, logger: common.logger())
-        let partitions = try require(consumer.metadata(topics: [alerts], timeout: .seconds(10)).topic(alerts)).partitions
-        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { (KafkaTopicPartition(topic: alerts, partition: $0.id), KafkaOffset.beginning) }))
+        let measured = baseline ? orders : alerts
+        let partitions = try require(consumer.metadata(topics: [measured], timeout: .seconds(10)).topic(measured)).partitions
+        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { (KafkaTopicPartition(topic: measured, partition: $0.id), KafkaOffset.beginning) }))
+        let baseline = baseline
         let reader = Thread {
             while !stop.load(ordering: .relaxed) {
                 guard let batch = try? consumer.poll(timeout: .milliseconds(50)) else { continue }
                 let received = Date().timeIntervalSince1970 * 1000
                 for m in batch {
-                    guard let text = m.value.map({ String(decoding: $0, as: UTF8.self) }), text.contains("\"cause\""),
+                    guard let text = m.value.map({ String(decoding: $0, as: UTF8.self) }), baseline || text.contains("\"cause\""),
                           !text.contains("\"state\":\"resolved\""),
                           let r = text.range(of: "\"event_time\":\""),
                           let t = EventTime(rfc3339: String(text[r.upperBound...].prefix { $0 != "\"" })),
@@ -78,8 +82,8 @@ struct AlertLatency: ParsableCommand {
         }
         reader.start()
 
-        // Live: orders of one unit at the rate; every SKU restocked to 150 every 3 s, so
-        // it crosses its reorder point again and again.
+        // Live: orders of one unit at the rate; every SKU restocked to 130 (just above
+        // its reorder point, about three days of 40) every 4 s, so it crosses again and again.
         let start = Date()
         var sent = 0
         var restocked = 0
@@ -87,8 +91,8 @@ struct AlertLatency: ParsableCommand {
             let elapsed = Date().timeIntervalSince(start)
             let due = Int(elapsed * Double(rate))
             let t = Int64(Date().timeIntervalSince1970 * 1000)
-            while restocked < Int(elapsed / 3 * Double(skus)) + skus {
-                try stock(names[restocked % skus], 150, t)
+            while restocked < Int(elapsed / 4 * Double(skus)) + skus {
+                try stock(names[restocked % skus], 130, t)
                 restocked += 1
             }
             while sent < due {
@@ -104,7 +108,7 @@ struct AlertLatency: ParsableCommand {
         let l = latencies.withLock { $0 }.sorted()
         guard !l.isEmpty else { throw ValidationError("no alerts measured: is skucast run consuming \(orders)?") }
         func q(_ p: Double) -> Double { l[min(l.count - 1, Int(p * Double(l.count - 1)))] }
-        print(String(format: "alert latency at %d orders/s for %d s (%d SKUs): %d alerts measured; p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
+        print(String(format: baseline ? "order latency through the broker alone at %d orders/s for %d s (%d SKUs): %d orders measured; p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms" : "alert latency at %d orders/s for %d s (%d SKUs): %d alerts measured; p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
                      rate, seconds, skus, l.count, q(0.5), q(0.9), q(0.99), l.last!))
     }
 }
