@@ -1,4 +1,5 @@
 import CoreMetrics
+import Dispatch
 import Logging
 import SkucastEngine
 import SkucastEvents
@@ -342,10 +343,24 @@ public final class ForecastService: @unchecked Sendable {
                 }
             }
             let committed = try consumer.committed(event.partitions, timeout: .seconds(30))
-            for p in numbers {
-                let restored = try store.newestValid(of: p) { snapshot, error in
-                    logger.error("snapshot unusable, trying an older one", metadata: ["snapshot": "\(snapshot)", "error": "\(error)"])
+            // Partitions restore in parallel: decoding a large snapshot is most of a
+            // restart, and each partition's is independent.
+            let restoreStart = clock.now
+            let found = Mutex([Int32: Result<(PartitionSnapshot, StoredSnapshot)?, any Error>]())
+            let (store, logger) = (self.store, self.logger)
+            DispatchQueue.concurrentPerform(iterations: numbers.count) { i in
+                let p = numbers[i]
+                let result = Result {
+                    try store.newestValid(of: p) { snapshot, error in
+                        logger.error("snapshot unusable, trying an older one", metadata: ["snapshot": "\(snapshot)", "error": "\(error)"])
+                    }
                 }
+                found.withLock { $0[p] = result }
+            }
+            let restoredByPartition = found.withLock { $0 }
+            logger.info("snapshots loaded", metadata: ["partitions": "\(numbers)", "seconds": "\((clock.now - restoreStart).secondsValue)"])
+            for p in numbers {
+                let restored = try restoredByPartition[p]!.get()
                 var processor = PartitionProcessor(partition: p, snapshot: restored?.0, configuration: configuration.engine, forecastActiveBuckets: configuration.forecastActiveBuckets)
                 for topic in InputTopic.allCases {
                     let tp = KafkaTopicPartition(topic: inputs[topic.rawValue], partition: p)

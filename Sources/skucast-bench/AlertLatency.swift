@@ -117,3 +117,32 @@ func require<T>(_ value: T?) throws -> T {
     guard let value else { throw ValidationError("missing") }
     return value
 }
+
+/// Valid order events for many distinct SKUs, for state-size and recovery measurements.
+struct ManySKUs: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "many-skus", abstract: "Produce --days days of one sale per SKU per day for --skus distinct SKUs into an orders topic.")
+    @OptionGroup var common: Common
+    @Option var topicPrefix: String = ""
+    @Option var skus: Int = 1_000_000
+    @Option var days: Int = 2
+
+    func run() throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: common.client()), logger: common.logger())
+        let start = EventTime(year: 2011, month: 1, day: 3, hour: 9)!.milliseconds
+        var buffer: [UInt8] = []
+        for d in 0..<days {
+            for k in 0..<skus {
+                let sku = "S\(k)"
+                let t = start + Int64(d) * 86_400_000 + Int64(k % 36_000) * 1000
+                OrderEvent(orderID: "M\(d)-\(k)", line: 1, sku: sku, quantity: Double(1 + k % 5), kind: .sale, unitPrice: 1.5, currency: "GBP",
+                           eventTime: EventTime(milliseconds: t)).encodeJSON(into: &buffer)
+                try buffer.withUnsafeBytes { value in
+                    var key = sku
+                    try key.withUTF8 { _ = try producer.send(topic: topicPrefix + "orders", key: UnsafeRawBufferPointer($0), value: value, timestamp: t) }
+                }
+            }
+        }
+        try producer.flush(timeout: .seconds(120))
+        print("produced \(skus * days) orders for \(skus) SKUs")
+    }
+}
