@@ -89,19 +89,7 @@ public struct JSONWriter: Sendable {
     public mutating func integer(_ value: Int64) {
         separate()
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            buffer.append(contentsOf: d[(20 - count)...])
-        }
+        DecimalText.appendDigits(value.magnitude, to: &buffer)
         needsComma = true
     }
 
@@ -170,6 +158,21 @@ public struct JSONWriter: Sendable {
 /// Decimal text of a number rounded to four places, without trailing zeros: forecasts,
 /// alerts and forecast files, where it is written millions of times.
 public enum DecimalText {
+    /// The decimal digits of an unsigned integer, most significant first.
+    static func appendDigits(_ value: UInt64, to buffer: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        var v = value
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[23 - count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            } while v > 0
+            buffer.append(contentsOf: d[(24 - count)...])
+        }
+    }
+
     /// - Parameters:
     ///   - value: A finite number below 1e14 in magnitude.
     ///   - buffer: Receives the digits.
@@ -177,17 +180,7 @@ public enum DecimalText {
         let scaled = (value * 10_000).rounded()
         if scaled < 0 { buffer.append(UInt8(ascii: "-")) }
         let m = UInt64(abs(scaled))
-        var whole = m / 10_000
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[23 - count] = UInt8(ascii: "0") + UInt8(whole % 10)
-                whole /= 10
-                count += 1
-            } while whole > 0
-            buffer.append(contentsOf: d[(24 - count)...])
-        }
+        DecimalText.appendDigits(m / 10_000, to: &buffer)
         var fraction = m % 10_000
         guard fraction != 0 else { return }
         buffer.append(UInt8(ascii: "."))

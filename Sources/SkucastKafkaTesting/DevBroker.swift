@@ -94,7 +94,9 @@ public final class DevBroker: Sendable {
         return found
     }
 
-    static func freeLoopbackPort() throws -> Int {
+    /// A loopback port nobody listens on right now (for a broker, an HTTP endpoint, …).
+    /// - Throws: ``DevBrokerError`` when no socket can be bound.
+    public static func freeLoopbackPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw DevBrokerError("socket() failed: errno \(errno)") }
         defer { close(fd) }

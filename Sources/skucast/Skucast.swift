@@ -8,8 +8,24 @@ struct Skucast: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skucast",
         abstract: "Streaming demand forecasts and restock alerts from Kafka order events.",
+        discussion: "Every command also takes --config FILE: settings one per line as `name: value` (long flag names without dashes); flags on the command line win over the file, the file over SKUCAST_* environment variables.",
         subcommands: [TopicsCommand.self, LoadCommand.self, RunCommand.self, WatchCommand.self, ConsumeCommand.self, BacktestCommand.self]
     )
+
+    /// Parses with `--config FILE` expanded (see ``ConfigFile``), then runs.
+    static func main() async {
+        do {
+            let arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
+            var command = try parseAsRoot(arguments)
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Where the cluster is and how to talk to it; shared by every command that needs Kafka.

@@ -68,22 +68,8 @@ struct CommandLineTests {
         #expect(load.stdout.contains("0 deliveries failed"))
 
         // Read back with the library, independently of the CLI.
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        var config = KafkaConsumerConfiguration(client: broker.clientConfiguration(), groupID: "cli-check-\(UUID())")
-        config.reportEndOfPartition = true
-        let consumer = try KafkaConsumer(configuration: config, logger: logger)
         let topic = prefix + "orders"
-        let partitions = (0..<6).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
-        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
-        var remaining = Set(partitions)
-        var messages: [KafkaMessage] = []
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !remaining.isEmpty && ContinuousClock.now < deadline {
-            let batch = try consumer.poll(timeout: .milliseconds(200))
-            messages += batch
-            remaining.subtract(batch.reachedEnd)
-        }
+        let messages = try readTopic(topic, broker: broker)
         #expect(messages.count == 3000)
         var partitionOfKey: [String: Int32] = [:]
         var previous: [Int32: (time: String, order: String, line: Int)] = [:]
@@ -120,5 +106,28 @@ struct CommandLineTests {
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(result.stderr.contains("connect failed: no broker of 127.0.0.1:1 answered within 1.0 seconds"), "\(result.stderr)")
         #expect(result.stderr.contains("Connection refused"), "\(result.stderr)")
+    }
+
+    @Test("--config FILE supplies settings; flags on the command line win over it; secrets stay out of the log")
+    func configFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-\(UUID()).conf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+        # settings for planners
+        group: fromfile
+        log-level: info
+        property: sasl.password=hunter2
+        property: client.id=fromfile   # a comment after a value
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let fromFile = try skucast(["run", "--config", file.path, "--brokers", "127.0.0.1:1", "--connect-timeout", "1"])
+        #expect(fromFile.status != 0)
+        #expect(fromFile.stderr.contains("group=fromfile"), "\(fromFile.stderr)")
+        #expect(fromFile.stderr.contains("client.id=fromfile"))
+        #expect(fromFile.stderr.contains("sasl.password=[redacted]"))
+        #expect(!fromFile.stderr.contains("hunter2"))
+        let overridden = try skucast(["run", "--group", "fromflag", "--config", file.path, "--brokers", "127.0.0.1:1", "--connect-timeout", "1"])
+        #expect(overridden.stderr.contains("group=fromflag"), "\(overridden.stderr)")
+        let broken = try skucast(["run", "--config", "/nonexistent/skucast.conf"])
+        #expect(broken.status != 0 && broken.stderr.contains("cannot read config file /nonexistent/skucast.conf"), "\(broken.stderr)")
     }
 }

@@ -63,20 +63,6 @@ func finalSnapshots(_ dir: URL, partitions: Int) throws -> [PartitionSnapshot] {
     }
 }
 
-/// A loopback port nobody listens on right now.
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// GET over loopback: status and body; nil when nothing answers.
 func httpGet(_ url: String) -> (status: Int, body: String)? {
     let done = DispatchSemaphore(value: 0)
@@ -215,7 +201,7 @@ struct ServiceTests {
         for b in bad { _ = try producer.send(KafkaProducerMessage(topic: prefix + "orders", key: Array(b.key.utf8), value: b.value)) }
         try producer.flush(timeout: .seconds(10))
 
-        let port = freePort()
+        let port = try DevBroker.freeLoopbackPort()
         let log = root.appendingPathComponent("ops.log")
         let process = try spawnSkucast(runArguments(prefix, state: root.appendingPathComponent("state")).map { $0 == "0" ? String(port) : $0 }, log: log)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
