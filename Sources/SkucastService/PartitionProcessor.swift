@@ -88,10 +88,9 @@ public struct PartitionProcessor {
     public init(partition: Int32, snapshot: PartitionSnapshot?, configuration: EngineConfiguration, forecastActiveBuckets: Int = 28) {
         self.partition = partition
         self.engine = snapshot?.engine ?? PartitionEngine(configuration: configuration)
+        // A snapshot lists its offsets in ``InputTopic`` order (see ``snapshot(topicNames:)``).
         var next: [Int64] = [-1, -1]
-        for o in snapshot?.offsets ?? [] {
-            if o.topic.hasSuffix("orders") { next[0] = o.nextOffset } else if o.topic.hasSuffix("inventory") { next[1] = o.nextOffset }
-        }
+        for (i, o) in (snapshot?.offsets ?? []).prefix(next.count).enumerated() { next[i] = o.nextOffset }
         self.next = next
         self.acknowledgedBelow = next
         self.forecastActiveBuckets = min(max(1, forecastActiveBuckets), DemandHistory.capacity)

@@ -3,6 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+// write(2) and read(2) under names that the store's own `write`/`read` do not shadow.
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
 import SkucastEngine
 
 /// A stored snapshot of one partition, not read yet.
@@ -96,7 +100,7 @@ public struct DirectorySnapshotStore: SnapshotStore {
         bytes.withUnsafeBytes { b in
             var done = 0
             while done < b.count {
-                let n = Glibc.write(fd, b.baseAddress! + done, b.count - done)
+                let n = systemWrite(fd, b.baseAddress! + done, b.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = SnapshotStoreError("write", temporary)
@@ -151,7 +155,7 @@ public struct DirectorySnapshotStore: SnapshotStore {
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var done = 0
             while done < size {
-                let n = Glibc.read(fd, buffer.baseAddress! + done, size - done)
+                let n = systemRead(fd, buffer.baseAddress! + done, size - done)
                 if n < 0, errno == EINTR { continue }
                 if n <= 0 {
                     failure = SnapshotStoreError("read", snapshot.location)
