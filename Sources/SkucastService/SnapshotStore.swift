@@ -121,20 +121,30 @@ public struct DirectorySnapshotStore: SnapshotStore {
             throw e
         }
         try Self.syncDirectory(dir)
-        // Retention: the newest `retain` stay.
+        // Retention: the newest `retain` stay. Temporary files a killed writer left behind
+        // go too (a partition has one writer at a time: its owner, which is us).
         for old in try snapshots(of: partition).dropFirst(retain) { unlink(old.location) }
+        for stale in try Self.entries(of: dir) where stale.hasPrefix(".") && stale.hasSuffix(".tmp") { unlink("\(dir)/\(stale)") }
     }
 
-    public func snapshots(of partition: Int32) throws -> [StoredSnapshot] {
-        let dir = directory(partition)
+    /// The names in a directory; none when it does not exist.
+    static func entries(of dir: String) throws -> [String] {
         guard let d = opendir(dir) else {
             if errno == ENOENT { return [] }
             throw SnapshotStoreError("list", dir)
         }
         defer { closedir(d) }
-        var found: [StoredSnapshot] = []
+        var names: [String] = []
         while let entry = readdir(d) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) })
+        }
+        return names
+    }
+
+    public func snapshots(of partition: Int32) throws -> [StoredSnapshot] {
+        let dir = directory(partition)
+        var found: [StoredSnapshot] = []
+        for name in try Self.entries(of: dir) {
             guard name.hasSuffix(".snapshot"), !name.hasPrefix(".") else { continue }
             let parts = name.dropLast(".snapshot".count).split(separator: "-")
             let position = parts.compactMap { Int64($0) }

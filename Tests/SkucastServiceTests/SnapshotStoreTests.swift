@@ -28,6 +28,9 @@ struct SnapshotStoreTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = try DirectorySnapshotStore(root: root, retain: 3)
         #expect(try store.snapshots(of: 2).isEmpty)
+        // A killed writer's leftover goes with the next write.
+        try FileManager.default.createDirectory(atPath: root + "/p2", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: root + "/p2/.0000000000000000005-0000000000000000000.snapshot.999.tmp", contents: Data([1, 2, 3]))
         // Written out of order: position, not write time, decides which is newest.
         for n in [10, 9, 200, 30, 40] {
             try store.write(SnapshotCodec.encode(snapshot(n)), partition: 2, position: [Int64(n), -1])
