@@ -53,7 +53,7 @@ public struct ServiceStatus: Sendable {
     public var ready = false
     /// When the poll loop last came round: a loop stuck for long is unhealthy.
     public var lastLoop = ContinuousClock.now
-    /// Open restock alerts and the rolling forecast error (WAPE), as of the last checkpoint.
+    /// Open restock alerts and the rolling forecast error (WAPE), at most a second old.
     public var openAlerts = 0
     public var forecastError: Double?
     /// Wall time from the first input message fetched to the last one processed.
@@ -100,6 +100,7 @@ public final class ForecastService: @unchecked Sendable {
     var lastInput: ContinuousClock.Instant?
     var openAlerts = 0
     var forecastError: Double?
+    var lastGaugeRefresh = ContinuousClock.now - .seconds(60)
 
     /// Connects to the cluster and checks the topics.
     /// - Parameters:
@@ -260,7 +261,21 @@ public final class ForecastService: @unchecked Sendable {
         return lag
     }
 
+    /// Open alerts and the rolling forecast error walk every SKU: refreshed once a second,
+    /// not on every poll.
+    func refreshEngineGauges() {
+        guard clock.now - lastGaugeRefresh >= .seconds(1) else { return }
+        lastGaugeRefresh = clock.now
+        openAlerts = processors.values.reduce(0) { $0 + $1.engine.openAlerts }
+        var (error, demand) = (0.0, 0.0)
+        for p in processors.values { error += p.engine.errorSum; demand += p.engine.demandSum }
+        forecastError = demand > 0 ? error / demand : nil
+        metrics.openAlerts.record(Double(openAlerts))
+        if let forecastError { metrics.forecastError.record(forecastError) }
+    }
+
     func publishStatus(lag: Int64) {
+        refreshEngineGauges()
         var counts = retiredCounts
         for p in processors.values { counts.add(p.counts) }
         if !processors.isEmpty, lag == 0 { caughtUpOnce = true }
@@ -313,14 +328,8 @@ public final class ForecastService: @unchecked Sendable {
         lastCheckpoint = clock.now
         lastCheckpointSeconds = (clock.now - start).secondsValue
         lastSnapshotBytes = bytes
-        openAlerts = processors.values.reduce(0) { $0 + $1.engine.openAlerts }
-        var (error, demand) = (0.0, 0.0)
-        for p in processors.values { error += p.engine.errorSum; demand += p.engine.demandSum }
-        forecastError = demand > 0 ? error / demand : nil
         metrics.snapshotSeconds.recordNanoseconds((clock.now - start).nanoseconds)
         metrics.snapshotBytes.record(Double(bytes))
-        metrics.openAlerts.record(Double(openAlerts))
-        if let forecastError { metrics.forecastError.record(forecastError) }
         logger.debug("checkpoint", metadata: ["partitions": "\(partitions.sorted())", "bytes": "\(bytes)", "seconds": "\(lastCheckpointSeconds)"])
     }
 
