@@ -120,13 +120,15 @@ let package = Package(
             name: "SkucastCLITests",
             dependencies: ["SkucastKafka", "SkucastKafkaTesting", "SkucastEngine", "skucast"]
         ),
+        // What the test targets share (a seeded generator for property tests).
+        .target(name: "SkucastTestSupport", path: "Tests/SkucastTestSupport"),
         .testTarget(
             name: "SkucastEngineTests",
-            dependencies: ["SkucastEngine", "SkucastEvents"]
+            dependencies: ["SkucastEngine", "SkucastEvents", "SkucastTestSupport"]
         ),
         .testTarget(
             name: "SkucastEventsTests",
-            dependencies: ["SkucastEvents"]
+            dependencies: ["SkucastEvents", "SkucastTestSupport"]
         ),
         .testTarget(
             name: "SkucastServiceTests",

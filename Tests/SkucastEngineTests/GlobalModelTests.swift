@@ -1,5 +1,6 @@
 @testable import SkucastEngine
 import SkucastEvents
+import SkucastTestSupport
 import Testing
 
 @Suite("Global model across SKUs")

@@ -1,5 +1,6 @@
 import SkucastEngine
 import SkucastEvents
+import SkucastTestSupport
 import Testing
 
 @Suite("Models, against values computed by hand")

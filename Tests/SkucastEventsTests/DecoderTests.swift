@@ -1,5 +1,6 @@
 import Foundation
 import SkucastEvents
+import SkucastTestSupport
 import Testing
 
 func decodeOrder(_ json: String) -> Result<OrderEvent, Rejection> {
