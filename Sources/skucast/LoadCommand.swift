@@ -53,6 +53,15 @@ struct LoadCommand: ParsableCommand {
         var firstEventTime: Int64?
         var buffer: [UInt8] = []
         buffer.reserveCapacity(512)
+        // Keyed by SKU (so a SKU's events share a partition), event time as the timestamp.
+        func publish(_ value: [UInt8], to topic: String, sku: String, at time: EventTime) throws {
+            try value.withUnsafeBytes { value in
+                var sku = sku
+                try sku.withUTF8 { key in
+                    _ = try producer.send(topic: topic, key: UnsafeRawBufferPointer(key), value: value, timestamp: time.milliseconds)
+                }
+            }
+        }
         var sent = 0
         var skipped = 0
         let total = limit
@@ -75,21 +84,11 @@ struct LoadCommand: ParsableCommand {
             }
             for count in simulation?.counts(before: event) ?? [] {
                 count.encodeJSON(into: &buffer)
-                try buffer.withUnsafeBytes { value in
-                    var sku = count.sku
-                    try sku.withUTF8 { key in
-                        _ = try producer.send(topic: inventoryTopic, key: UnsafeRawBufferPointer(key), value: value, timestamp: count.eventTime.milliseconds)
-                    }
-                }
+                try publish(buffer, to: inventoryTopic, sku: count.sku, at: count.eventTime)
                 stockCounts += 1
             }
             event.encodeJSON(into: &buffer)
-            try buffer.withUnsafeBytes { value in
-                var sku = event.sku
-                try sku.withUTF8 { key in
-                    _ = try producer.send(topic: topicName, key: UnsafeRawBufferPointer(key), value: value, timestamp: event.eventTime.milliseconds)
-                }
-            }
+            try publish(buffer, to: topicName, sku: event.sku, at: event.eventTime)
             sent += 1
             progress.tick(sent)
         }
