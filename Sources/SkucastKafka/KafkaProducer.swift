@@ -168,6 +168,28 @@ public final class KafkaProducer: Sendable {
         return id
     }
 
+    /// Queues a message keyed by a string (its UTF-8 bytes, as every skucast topic is
+    /// keyed by SKU), the value given as raw bytes, both copied before returning.
+    /// - Returns: The id its delivery report will carry.
+    /// - Throws: ``KafkaError`` when the message cannot be queued.
+    @discardableResult
+    public func send(
+        topic: String,
+        partition: Int32? = nil,
+        key: String,
+        value: UnsafeRawBufferPointer?,
+        headers: [KafkaHeader] = [],
+        timestamp: Int64? = nil
+    ) throws(KafkaError) -> UInt64 {
+        var key = key
+        let queued = key.withUTF8 { utf8 in
+            Result { () throws(KafkaError) in
+                try send(topic: topic, partition: partition, key: UnsafeRawBufferPointer(utf8), value: value, headers: headers, timestamp: timestamp)
+            }
+        }
+        return try queued.get()
+    }
+
     /// Sends a message and waits until the broker acknowledged it.
     /// - Parameter message: The message.
     /// - Returns: Where it was written.

@@ -70,10 +70,7 @@ public struct KafkaOutputSink: OutputSink {
     }
 
     private func send(_ topic: String, _ sku: String, _ value: UnsafeRawBufferPointer, _ timestamp: Int64) throws {
-        var sku = sku
-        try sku.withUTF8 { key in
-            _ = try producer.send(topic: topic, key: UnsafeRawBufferPointer(key), value: value, timestamp: timestamp)
-        }
+        _ = try producer.send(topic: topic, key: sku, value: value, timestamp: timestamp)
     }
 
     public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {

@@ -31,10 +31,7 @@ struct AlertLatency: ParsableCommand {
         let names = (0..<skus).map { "LAT\(10_000 + $0)" }
         var buffer: [UInt8] = []
         func send(_ topic: String, _ sku: String, _ time: Int64) throws {
-            try buffer.withUnsafeBytes { value in
-                var key = sku
-                try key.withUTF8 { _ = try producer.send(topic: topic, key: UnsafeRawBufferPointer($0), value: value, timestamp: time) }
-            }
+            try buffer.withUnsafeBytes { _ = try producer.send(topic: topic, key: sku, value: $0, timestamp: time) }
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let day: Int64 = 86_400_000
@@ -136,10 +133,7 @@ struct ManySKUs: ParsableCommand {
                 let t = start + Int64(d) * 86_400_000 + Int64(k % 36_000) * 1000
                 OrderEvent(orderID: "M\(d)-\(k)", line: 1, sku: sku, quantity: Double(1 + k % 5), kind: .sale, unitPrice: 1.5, currency: "GBP",
                            eventTime: EventTime(milliseconds: t)).encodeJSON(into: &buffer)
-                try buffer.withUnsafeBytes { value in
-                    var key = sku
-                    try key.withUTF8 { _ = try producer.send(topic: topicPrefix + "orders", key: UnsafeRawBufferPointer($0), value: value, timestamp: t) }
-                }
+                try buffer.withUnsafeBytes { _ = try producer.send(topic: topicPrefix + "orders", key: sku, value: $0, timestamp: t) }
             }
         }
         try producer.flush(timeout: .seconds(120))

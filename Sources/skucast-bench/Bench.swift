@@ -60,12 +60,7 @@ struct Produce: ParsableCommand {
             while value.count < size - 1 { value.append(UInt8(ascii: " ")) }
             value.append(UInt8(ascii: "}"))
             bytes += value.count
-            try value.withUnsafeBytes { v in
-                var k = sku
-                try k.withUTF8 { key in
-                    _ = try producer.send(topic: common.topic, key: UnsafeRawBufferPointer(key), value: v, timestamp: 1_293_840_000_000 + Int64(i))
-                }
-            }
+            try value.withUnsafeBytes { _ = try producer.send(topic: common.topic, key: sku, value: $0, timestamp: 1_293_840_000_000 + Int64(i)) }
         }
         try producer.flush(timeout: .seconds(120))
         let seconds = (clock.now - start).seconds

@@ -55,12 +55,7 @@ struct LoadCommand: ParsableCommand {
         buffer.reserveCapacity(512)
         // Keyed by SKU (so a SKU's events share a partition), event time as the timestamp.
         func publish(_ value: [UInt8], to topic: String, sku: String, at time: EventTime) throws {
-            try value.withUnsafeBytes { value in
-                var sku = sku
-                try sku.withUTF8 { key in
-                    _ = try producer.send(topic: topic, key: UnsafeRawBufferPointer(key), value: value, timestamp: time.milliseconds)
-                }
-            }
+            try value.withUnsafeBytes { _ = try producer.send(topic: topic, key: sku, value: $0, timestamp: time.milliseconds) }
         }
         var sent = 0
         var skipped = 0
