@@ -291,11 +291,8 @@ public final class ForecastService: @unchecked Sendable {
     }
 
     /// Flush, snapshot, commit: in that order, so a committed offset always has a durable
-    /// snapshot and acknowledged outputs behind it. A partition with no event since its
-    /// last snapshot (or restore) has nothing new to save and is left out: the shutdown's
-    /// final checkpoint and the revocation that follows it write each snapshot once.
-    func checkpoint(_ requested: [Int32]) throws {
-        let partitions = requested.filter { (processors[$0]?.eventsSinceSnapshot ?? 0) > 0 }
+    /// snapshot and acknowledged outputs behind it.
+    func checkpoint(_ partitions: [Int32]) throws {
         guard !partitions.isEmpty else { return }
         let start = clock.now
         try producer.flush(timeout: configuration.flushTimeout)
@@ -338,7 +335,7 @@ public final class ForecastService: @unchecked Sendable {
         let numbers = Set(event.partitions.map(\.partition)).sorted()
         switch event.kind {
         case .revoked:
-            try checkpoint(numbers)
+            try checkpoint(numbers.filter { processors[$0] != nil })
             for p in numbers { retire(p) }
         case .lost:
             // Someone else owns them already: nothing may be committed.
