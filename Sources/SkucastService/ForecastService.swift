@@ -226,18 +226,13 @@ public final class ForecastService: @unchecked Sendable {
         }
     }
 
-    /// Messages of one input partition not processed yet, as far as its last fetch tells
-    /// (the high watermark; the dev broker's ListOffsets is wrong, fetch responses are
-    /// not), counting from the low watermark when nothing was read; nil before the
-    /// partition's first fetch.
-    func behind(_ p: Int32, _ topic: InputTopic) -> Int64? {
+    /// Whether everything of this input partition up to its last known high watermark
+    /// has been processed or is waiting in the merge.
+    func caughtUp(_ p: Int32, _ topic: InputTopic) -> Bool {
         let tp = KafkaTopicPartition(topic: configuration.topics.inputs[topic.rawValue], partition: p)
-        guard let (low, high) = consumer.cachedWatermarks(tp), let processor = processors[p] else { return nil }
-        return max(0, high - max(processor.next[topic.rawValue], low))
+        guard let (low, high) = consumer.cachedWatermarks(tp), let processor = processors[p] else { return false }
+        return max(processor.next[topic.rawValue], low) >= high
     }
-
-    /// Whether this input partition has been processed up to its last known high watermark.
-    func caughtUp(_ p: Int32, _ topic: InputTopic) -> Bool { behind(p, topic) == 0 }
 
     /// Final checkpoint, then leave the group (its revocation finds nothing left to save).
     func shutdown() throws {
@@ -248,12 +243,20 @@ public final class ForecastService: @unchecked Sendable {
         logger.info("stopped", metadata: ["checkpoints": "\(checkpoints)"])
     }
 
-    /// Messages behind the high watermark of the last fetch, over assigned inputs.
+    /// Messages behind the high watermark of the last fetch, over assigned inputs; the
+    /// dev broker's ListOffsets is wrong, fetch responses are not.
     func currentLag() -> Int64 {
         var lag: Int64 = 0
-        for p in processors.keys {
-            // A partition not fetched yet is unknown: counted as behind, so nothing stops early.
-            for topic in InputTopic.allCases { lag += behind(p, topic) ?? 1 }
+        for (p, processor) in processors {
+            for topic in InputTopic.allCases {
+                let tp = KafkaTopicPartition(topic: configuration.topics.inputs[topic.rawValue], partition: p)
+                guard let high = consumer.cachedWatermarks(tp)?.high else {
+                    // Not fetched yet: unknown, count as behind so nothing stops early.
+                    lag += 1
+                    continue
+                }
+                lag += max(0, high - max(processor.next[topic.rawValue], 0))
+            }
         }
         return lag
     }
