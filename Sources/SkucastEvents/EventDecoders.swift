@@ -45,13 +45,13 @@ public struct OrderEventDecoder: Sendable {
         var seen: UInt16 = 0
         var scanner = JSONScanner(bytes)
         let limits = limits
-        try scanner.object { (s, key) throws(Rejection) in
-            switch key.count {
-            case 3 where key.equals("sku"):
+        try scanner.object { (s, name) throws(Rejection) in
+            switch name {
+            case .sku:
                 try Self.mark(&seen, 1, "sku"); sku = try text(&s, "sku", limits)
-            case 4 where key.equals("line"):
+            case .line:
                 try Self.mark(&seen, 2, "line"); line = try number(s.value(), "line")
-            case 4 where key.equals("kind"):
+            case .kind:
                 try Self.mark(&seen, 4, "kind")
                 guard let v = try s.stringValue() else { _ = try s.value(); throw Rejection(.wrongType, "kind must be a string") }
                 if case .raw(let b) = v, b.equals("sale") {
@@ -61,29 +61,29 @@ public struct OrderEventDecoder: Sendable {
                 } else {
                     throw Rejection(.invalidValue, "kind \"\(v.string)\" is not sale, return, cancellation or adjustment")
                 }
-            case 6 where key.equals("region"):
-                try Self.mark(&seen, 8, "region"); region = try optionalText(s.value(), "region", limits)
-            case 7 where key.equals("channel"):
-                try Self.mark(&seen, 16, "channel"); channel = try optionalText(s.value(), "channel", limits)
-            case 8 where key.equals("order_id"):
+            case .region:
+                try Self.mark(&seen, 8, "region"); region = try optionalText(&s, "region", limits)
+            case .channel:
+                try Self.mark(&seen, 16, "channel"); channel = try optionalText(&s, "channel", limits)
+            case .orderID:
                 try Self.mark(&seen, 32, "order_id"); orderID = try text(&s, "order_id", limits)
-            case 8 where key.equals("quantity"):
+            case .quantity:
                 try Self.mark(&seen, 64, "quantity"); quantity = try number(s.value(), "quantity")
-            case 8 where key.equals("currency"):
-                try Self.mark(&seen, 128, "currency"); currency = try text(&s, "currency", limits)
-            case 9 where key.equals("promotion"):
+            case .currency:
+                try Self.mark(&seen, 128, "currency"); currency = try currencyCode(&s)
+            case .promotion:
                 try Self.mark(&seen, 256, "promotion")
                 switch try s.value() {
                 case .bool(let b): promotion = b
                 case .null: promotion = nil
                 default: throw Rejection(.wrongType, "promotion must be true or false")
                 }
-            case 10 where key.equals("unit_price"):
+            case .unitPrice:
                 try Self.mark(&seen, 512, "unit_price"); unitPrice = try number(s.value(), "unit_price")
-            case 10 where key.equals("event_time"):
+            case .eventTime:
                 try Self.mark(&seen, 1024, "event_time"); eventTime = try time(&s, "event_time", limits)
-            case 11 where key.equals("customer_id"):
-                try Self.mark(&seen, 2048, "customer_id"); customerID = try optionalText(s.value(), "customer_id", limits)
+            case .customerID:
+                try Self.mark(&seen, 2048, "customer_id"); customerID = try optionalText(&s, "customer_id", limits)
             default:
                 // Unknown fields are skipped: producers may be newer than this consumer.
                 try s.skipValue()
@@ -105,9 +105,6 @@ public struct OrderEventDecoder: Sendable {
             throw Rejection(.invalidValue, "quantity \(quantity) has the wrong sign for kind \(kind.rawValue)")
         }
         guard abs(unitPrice) <= limits.maxUnitPrice else { throw Rejection(.invalidValue, "unit_price \(unitPrice) is beyond ±\(Int(limits.maxUnitPrice))") }
-        guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
-            throw Rejection(.invalidValue, "currency \"\(currency)\" is not an ISO 4217 code")
-        }
         return OrderEvent(
             orderID: orderID, line: Int(line), sku: sku, quantity: quantity, kind: kind, unitPrice: unitPrice,
             currency: currency, eventTime: eventTime, customerID: customerID, channel: channel, region: region, promotion: promotion
@@ -130,17 +127,19 @@ public struct InventoryEventDecoder: Sendable {
             var synthetic = false
             var scanner = JSONScanner(bytes)
             let limits = limits
-            try scanner.object { (s, key) throws(Rejection) in
-                if key.equals("sku") { sku = try text(&s, "sku", limits) }
-                else if key.equals("on_hand") { onHand = try number(s.value(), "on_hand") }
-                else if key.equals("on_order") { onOrder = try number(s.value(), "on_order") }
-                else if key.equals("lead_time_days") { leadTime = try number(s.value(), "lead_time_days") }
-                else if key.equals("location") { location = try optionalText(s.value(), "location", limits) }
-                else if key.equals("event_time") { eventTime = try time(&s, "event_time", limits) }
-                else if key.equals("synthetic") {
+            try scanner.object { (s, name) throws(Rejection) in
+                switch name {
+                case .sku: sku = try text(&s, "sku", limits)
+                case .onHand: onHand = try number(s.value(), "on_hand")
+                case .onOrder: onOrder = try number(s.value(), "on_order")
+                case .leadTimeDays: leadTime = try number(s.value(), "lead_time_days")
+                case .location: location = try optionalText(&s, "location", limits)
+                case .eventTime: eventTime = try time(&s, "event_time", limits)
+                case .synthetic:
                     guard case .bool(let b) = try s.value() else { throw Rejection(.wrongType, "synthetic must be true or false") }
                     synthetic = b
-                } else { try s.skipValue() }
+                default: try s.skipValue()
+                }
             }
             guard let sku else { throw missing("sku") }
             guard let onHand else { throw missing("on_hand") }
@@ -203,19 +202,28 @@ private func text(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits
     return text
 }
 
-private func text(_ v: JSONScanner.Value, _ field: String, _ limits: EventLimits) throws(Rejection) -> String {
-    guard case .string(let s) = v else { throw Rejection(.wrongType, "\(field) must be a string") }
-    guard !s.isEmpty, s.utf8.count <= limits.maxTextLength else {
-        throw Rejection(.invalidValue, "\(field) must have 1…\(limits.maxTextLength) bytes")
+private func optionalText(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits) throws(Rejection) -> String? {
+    guard let v = try s.stringValue() else {
+        if case .null = try s.value() { return nil }
+        throw Rejection(.wrongType, "\(field) must be a string")
     }
-    return s
+    let text = v.string
+    guard text.utf8.count <= limits.maxTextLength else { throw Rejection(.invalidValue, "\(field) is longer than \(limits.maxTextLength) bytes") }
+    return text
 }
 
-private func optionalText(_ v: JSONScanner.Value, _ field: String, _ limits: EventLimits) throws(Rejection) -> String? {
-    if case .null = v { return nil }
-    guard case .string(let s) = v else { throw Rejection(.wrongType, "\(field) must be a string") }
-    guard s.utf8.count <= limits.maxTextLength else { throw Rejection(.invalidValue, "\(field) is longer than \(limits.maxTextLength) bytes") }
-    return s
+/// An ISO 4217 code: three capital letters, checked on the bytes before a string is made.
+private func currencyCode(_ s: inout JSONScanner) throws(Rejection) -> String {
+    guard let v = try s.stringValue() else {
+        _ = try s.value()
+        throw Rejection(.wrongType, "currency must be a string")
+    }
+    switch v {
+    case .raw(let b) where b.count == 3 && b.allSatisfy({ $0 >= 65 && $0 <= 90 }): return v.string
+    case .resolved(let text) where text.utf8.count == 3 && text.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }): return text
+    default: break
+    }
+    throw Rejection(.invalidValue, "currency \"\(v.string)\" is not an ISO 4217 code")
 }
 
 private func number(_ v: JSONScanner.Value, _ field: String) throws(Rejection) -> Double {
@@ -250,48 +258,77 @@ extension EventTime {
 
     /// Parses RFC 3339 from its UTF-8 bytes.
     public init?(rfc3339 u: UnsafeRawBufferPointer) {
-        let parsed: EventTime? = { () -> EventTime? in
-            func digits(_ at: Int, _ n: Int) -> Int? {
-                guard at + n <= u.count else { return nil }
-                var v = 0
-                for k in at..<(at + n) {
-                    let b = u[k]
-                    guard b >= 48, b <= 57 else { return nil }
-                    v = v * 10 + Int(b - 48)
-                }
-                return v
-            }
-            guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84 || u[10] == 116, u[13] == 58, u[16] == 58,
-                  let y = digits(0, 4), let mo = digits(5, 2), let d = digits(8, 2),
-                  let h = digits(11, 2), let mi = digits(14, 2), let s = digits(17, 2) else { return nil }
-            var i = 19
-            var ms = 0
-            if u[i] == 46 {
+        guard u.count >= 20 else { return nil }
+        // The fixed part (`YYYY-MM-DDTHH:MM:SS`) is read without a branch per digit: any
+        // byte that is not a digit sets a bit of `invalid`, checked once.
+        var invalid: UInt8 = 0
+        @inline(__always) func digit(_ k: Int) -> Int {
+            let d = u[k] &- 48
+            invalid |= d > 9 ? 1 : 0
+            return Int(d)
+        }
+        let y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+        let mo = digit(5) * 10 + digit(6), d = digit(8) * 10 + digit(9)
+        let h = digit(11) * 10 + digit(12), mi = digit(14) * 10 + digit(15), s = digit(17) * 10 + digit(18)
+        guard invalid == 0, u[4] == 45, u[7] == 45, u[10] | 0x20 == 116, u[13] == 58, u[16] == 58 else { return nil }
+        var i = 19
+        var ms = 0
+        if u[i] == 46 {
+            i += 1
+            let start = i
+            while i < u.count, u[i] &- 48 <= 9 {
+                if i - start < 3 { ms = ms * 10 + Int(u[i] - 48) }
                 i += 1
-                let start = i
-                while i < u.count, u[i] >= 48, u[i] <= 57 {
-                    if i - start < 3 { ms = ms * 10 + Int(u[i] - 48) }
-                    i += 1
-                }
-                let n = i - start
-                guard n >= 1, n <= 9 else { return nil }
-                if n < 3 { for _ in n..<3 { ms *= 10 } }
             }
-            guard i < u.count else { return nil }
-            var offsetMinutes = 0
-            if u[i] == 90 || u[i] == 122 {
-                i += 1
-            } else if u[i] == 43 || u[i] == 45 {
-                guard let oh = digits(i + 1, 2), i + 3 < u.count, u[i + 3] == 58, let om = digits(i + 4, 2), oh < 24, om < 60 else { return nil }
-                offsetMinutes = (oh * 60 + om) * (u[i] == 45 ? -1 : 1)
-                i += 6
-            } else {
-                return nil
-            }
-            guard i == u.count, s < 60, let base = EventTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, millisecond: ms) else { return nil }
-            return EventTime(milliseconds: base.milliseconds - Int64(offsetMinutes) * 60_000)
-        }()
-        guard let parsed else { return nil }
-        self = parsed
+            let n = i - start
+            guard n >= 1, n <= 9 else { return nil }
+            if n < 3 { for _ in n..<3 { ms *= 10 } }
+        }
+        guard i < u.count else { return nil }
+        var offsetMinutes = 0
+        if u[i] | 0x20 == 122 {
+            i += 1
+        } else if u[i] == 43 || u[i] == 45 {
+            guard i + 6 <= u.count, u[i + 3] == 58 else { return nil }
+            let oh = digit(i + 1) * 10 + digit(i + 2), om = digit(i + 4) * 10 + digit(i + 5)
+            guard invalid == 0, oh < 24, om < 60 else { return nil }
+            offsetMinutes = (oh * 60 + om) * (u[i] == 45 ? -1 : 1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == u.count, s < 60, let base = EventTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, millisecond: ms) else { return nil }
+        self = EventTime(milliseconds: base.milliseconds - Int64(offsetMinutes) * 60_000)
     }
+}
+
+/// The field names of `Topics/`, packed (see ``FieldName``); a test checks each against
+/// its spelling.
+extension FieldName {
+    static let sku = FieldName(length: 3, head: 0x756B73, tail: 0)
+    static let line = FieldName(length: 4, head: 0x656E_696C, tail: 0)
+    static let kind = FieldName(length: 4, head: 0x646E_696B, tail: 0)
+    static let region = FieldName(length: 6, head: 0x6E6F_6967_6572, tail: 0)
+    static let channel = FieldName(length: 7, head: 0x6C_656E_6E61_6863, tail: 0)
+    static let orderID = FieldName(length: 8, head: 0x6469_5F72_6564_726F, tail: 0)
+    static let quantity = FieldName(length: 8, head: 0x7974_6974_6E61_7571, tail: 0)
+    static let currency = FieldName(length: 8, head: 0x7963_6E65_7272_7563, tail: 0)
+    static let promotion = FieldName(length: 9, head: 0x6F69_746F_6D6F_7270, tail: 0x6E)
+    static let unitPrice = FieldName(length: 10, head: 0x6972_705F_7469_6E75, tail: 0x6563)
+    static let eventTime = FieldName(length: 10, head: 0x6974_5F74_6E65_7665, tail: 0x656D)
+    static let customerID = FieldName(length: 11, head: 0x7265_6D6F_7473_7563, tail: 0x64_695F)
+    static let onHand = FieldName(length: 7, head: 0x64_6E61_685F_6E6F, tail: 0)
+    static let onOrder = FieldName(length: 8, head: 0x7265_6472_6F5F_6E6F, tail: 0)
+    static let leadTimeDays = FieldName(length: 14, head: 0x6D69_745F_6461_656C, tail: 0x7379_6164_5F65)
+    static let location = FieldName(length: 8, head: 0x6E6F_6974_6163_6F6C, tail: 0)
+    static let synthetic = FieldName(length: 9, head: 0x6974_6568_746E_7973, tail: 0x63)
+
+    /// Every name above with its spelling, for the test that keeps them honest.
+    static let spelled: [(StaticString, FieldName)] = [
+        ("sku", .sku), ("line", .line), ("kind", .kind), ("region", .region), ("channel", .channel),
+        ("order_id", .orderID), ("quantity", .quantity), ("currency", .currency), ("promotion", .promotion),
+        ("unit_price", .unitPrice), ("event_time", .eventTime), ("customer_id", .customerID),
+        ("on_hand", .onHand), ("on_order", .onOrder), ("lead_time_days", .leadTimeDays),
+        ("location", .location), ("synthetic", .synthetic),
+    ]
 }

@@ -1,5 +1,5 @@
 import Foundation
-import SkucastEvents
+@testable import SkucastEvents
 import SkucastTestSupport
 import Testing
 
@@ -88,6 +88,34 @@ struct DecoderTests {
     func escapedFieldName() throws {
         let e = try decodeOrder(valid.replacingOccurrences(of: #""sku":"#, with: #""sk\u0075":"#)).get()
         #expect(e.sku == "85123A")
+    }
+
+    @Test("Field names are matched by their packed words: each constant is its spelling, and near-misses match nothing")
+    func packedFieldNames() {
+        for (spelling, packed) in FieldName.spelled {
+            #expect(FieldName(spelling) == packed, "\(spelling)")
+        }
+        // A prefix, an extension, the same bytes shifted, and a name past 16 bytes.
+        for other: StaticString in ["sk", "skus", "order_i", "order_idx", "unit_pric", "lead_time_days_", "lead_time_days_and_more"] {
+            #expect(!FieldName.spelled.contains { $0.1 == FieldName(other) }, "\(other)")
+        }
+    }
+
+    @Test("Names and strings at every position relative to 8-byte words, and at the buffer's end, read the same")
+    func wordBoundaries() throws {
+        // Padding shifts every field against the 8-byte words the scanner loads; a last
+        // field ending the buffer takes the byte-by-byte path.
+        for pad in 0..<17 {
+            let spaces = String(repeating: " ", count: pad)
+            let json = #"{"# + spaces + #""order_id":"A\"BCDEFGHIJ","line":1,"sku":"X"#
+                + String(repeating: "y", count: pad) + #"","quantity":6,"kind":"sale","unit_price":2.55,"currency":"G\u0042P","region":"R","#
+                + #""event_time":"2010-12-01T08:26:00Z","sku_note":"\u0000","customer_id":"C"}"#
+            let e = try decodeOrder(json).get()
+            #expect(e.orderID == "A\"BCDEFGHIJ" && e.sku == "X" + String(repeating: "y", count: pad))
+            #expect(e.currency == "GBP" && e.region == "R" && e.customerID == "C")
+        }
+        #expect(rejection(valid.replacingOccurrences(of: "85123A", with: "85123\u{1}A"))?.reason == .malformed)
+        #expect(rejection(valid.replacingOccurrences(of: "85123A", with: "8512345678\u{1F}A"))?.reason == .malformed)
     }
 
     @Test("Invalid UTF-8 is rejected as such")
