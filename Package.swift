@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SkucastTopics", targets: ["SkucastTopics"]),
         .library(name: "SkucastEvents", targets: ["SkucastEvents"]),
         .library(name: "SkucastEngine", targets: ["SkucastEngine"]),
+        .library(name: "SkucastZoneInfo", targets: ["SkucastZoneInfo"]),
         .library(name: "SkucastService", targets: ["SkucastService"]),
         .library(name: "SkucastOperations", targets: ["SkucastOperations"]),
     ],
@@ -55,6 +56,9 @@ let package = Package(
         .target(name: "SkucastEvents"),
         // The forecasting engine: windows, models, ensemble, quantiles. Pure: no I/O.
         .target(name: "SkucastEngine", dependencies: ["SkucastEvents"]),
+        // Time zone rules for the engine's calendar, read from the system's tz database
+        // (through Foundation) at the edge, so the engine itself looks nothing up.
+        .target(name: "SkucastZoneInfo", dependencies: ["SkucastEngine"]),
         // Backtests under the forecast protocol: the same engine, scored. Pure: no I/O.
         .target(name: "SkucastBacktest", dependencies: ["SkucastEngine", "SkucastEvents"]),
         // The live service: Kafka in, engine per partition, outputs out, snapshots and
@@ -90,6 +94,7 @@ let package = Package(
                 "SkucastTopics",
                 "SkucastEvents",
                 "SkucastEngine",
+                "SkucastZoneInfo",
                 "SkucastBacktest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +129,7 @@ let package = Package(
         .target(name: "SkucastTestSupport", path: "Tests/SkucastTestSupport"),
         .testTarget(
             name: "SkucastEngineTests",
-            dependencies: ["SkucastEngine", "SkucastEvents", "SkucastTestSupport"]
+            dependencies: ["SkucastEngine", "SkucastEvents", "SkucastZoneInfo", "SkucastTestSupport"]
         ),
         .testTarget(
             name: "SkucastEventsTests",

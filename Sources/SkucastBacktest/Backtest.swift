@@ -59,7 +59,7 @@ public enum Backtest {
     /// - Throws: ``BacktestError`` when the data is too short or a forecast is missing.
     ///   - validationShift: Origins this many days earlier than the protocol's (see ``RetailDailyV1``).
     public static func run(events: [OrderEvent], partitions: Int, configuration: EngineConfiguration, file: BacktestForecaster, validationShift: Int = 0) throws(BacktestError) -> BacktestResult {
-        guard configuration.calendar.size == .day, configuration.calendar.utcOffsetSeconds == 0 else {
+        guard configuration.calendar.size == .day, configuration.calendar.zone == .utc else {
             throw BacktestError(description: "retail-daily-v1 needs UTC day buckets")
         }
         guard let panel = RetailDailyV1(events: events, validationShift: validationShift) else { throw BacktestError(description: "the data is too short for 92 origins × 14 days") }

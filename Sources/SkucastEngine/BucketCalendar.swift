@@ -22,37 +22,157 @@ public enum BucketSize: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// Cuts event time into buckets aligned to a fixed UTC offset (UTC by default). Weeks
-/// start on Monday.
+/// A time zone's offset from UTC over time, as a table of transitions: what the bucket
+/// calendar needs to cut local days, held as a value so the engine looks nothing up per
+/// event and a snapshot carries exactly the rules it was cut with (a newer tz database
+/// on the restoring machine cannot move a bucket edge).
+///
+/// Built from the system's time zone database by `SkucastZoneInfo` at the edge, or as a
+/// fixed offset here.
+public struct ZoneRules: Sendable, Hashable, CustomStringConvertible {
+    /// The IANA name (`Europe/London`), or `UTC` / `UTC+05:30` for a fixed offset.
+    public let identifier: String
+    /// UTC instants (milliseconds) at which the offset changes, ascending.
+    public let transitions: [Int64]
+    /// Seconds east of UTC: `offsets[0]` before the first transition, `offsets[k + 1]`
+    /// from `transitions[k]` on.
+    public let offsets: [Int32]
+
+    /// UTC itself.
+    public static let utc = ZoneRules(fixedOffsetSeconds: 0)
+
+    /// A zone that never changes its offset.
+    /// - Parameter fixedOffsetSeconds: Seconds east of UTC, within ±18 hours.
+    public init(fixedOffsetSeconds: Int) {
+        precondition(abs(fixedOffsetSeconds) <= 18 * 3600, "an offset beyond ±18 hours")
+        let a = abs(fixedOffsetSeconds)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        identifier = fixedOffsetSeconds == 0 ? "UTC" : "UTC\(fixedOffsetSeconds < 0 ? "-" : "+")\(two(a / 3600)):\(two(a / 60 % 60))"
+        transitions = []
+        offsets = [Int32(fixedOffsetSeconds)]
+    }
+
+    /// A zone from its transition table.
+    /// - Parameters:
+    ///   - identifier: The zone's name.
+    ///   - transitions: UTC instants (milliseconds) of each change.
+    ///   - offsets: Seconds east of UTC, one more than `transitions` (see ``offsets``).
+    /// - Throws: ``ZoneRulesError`` when the table is not ascending, sizes disagree, or an
+    ///   offset lies beyond ±18 hours.
+    public init(identifier: String, transitions: [Int64], offsets: [Int32]) throws(ZoneRulesError) {
+        guard offsets.count == transitions.count + 1 else {
+            throw ZoneRulesError("\(identifier): \(offsets.count) offsets for \(transitions.count) transitions")
+        }
+        guard zip(transitions, transitions.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw ZoneRulesError("\(identifier): transitions are not ascending")
+        }
+        guard offsets.allSatisfy({ abs($0) <= 18 * 3600 }) else { throw ZoneRulesError("\(identifier): an offset beyond ±18 hours") }
+        self.identifier = identifier
+        self.transitions = transitions
+        self.offsets = offsets
+    }
+
+    public var description: String { identifier }
+
+    /// The index into ``offsets`` of the span holding the instant.
+    @inline(__always)
+    func span(at milliseconds: Int64) -> Int {
+        var lo = 0, hi = transitions.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if transitions[mid] <= milliseconds { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Seconds east of UTC at an instant.
+    @inline(__always)
+    public func offsetSeconds(at milliseconds: Int64) -> Int {
+        transitions.isEmpty ? Int(offsets[0]) : Int(offsets[span(at: milliseconds)])
+    }
+
+    /// The UTC instant of a local wall-clock time.
+    ///
+    /// A local time that happens twice (clocks going back) is its earlier instant; one that
+    /// never happens (clocks going forward) is the instant the clocks jumped, so a local
+    /// midnight skipped by a transition becomes the day's first real instant.
+    /// - Parameter local: Milliseconds since 1970-01-01T00:00 on the local wall clock.
+    public func instant(ofLocal local: Int64) -> Int64 {
+        if transitions.isEmpty { return local - Int64(offsets[0]) * 1000 }
+        // Offsets lie within ±18 h and transitions months apart: the answer's span is the
+        // one holding `local` read as UTC, or a neighbour.
+        let guess = span(at: local)
+        let candidates = max(0, guess - 1)...min(transitions.count, guess + 1)
+        var firstAfter: Int64?
+        for k in candidates {
+            let offset = Int64(offsets[k]) * 1000
+            let from = k == 0 ? Int64.min : transitions[k - 1] + offset
+            let to = k == transitions.count ? Int64.max : transitions[k] + offset
+            if local >= from && local < to { return local - offset }
+            if from > local, firstAfter == nil { firstAfter = transitions[k - 1] }
+        }
+        return firstAfter ?? local - Int64(offsets[guess]) * 1000
+    }
+}
+
+/// A transition table that cannot describe a time zone.
+public struct ZoneRulesError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Cuts event time into buckets of a time zone's wall clock (UTC by default): a day
+/// bucket is a local calendar day, 23 or 25 hours long across a daylight-saving change;
+/// weeks start on local Monday midnight. Hour buckets are real hours, aligned to the
+/// zone's sub-hour offset (India's :30), so none is doubled or skipped at a change.
+/// Buckets never run backwards in event time, even where the clocks went back across
+/// midnight.
 public struct BucketCalendar: Sendable, Hashable {
     public var size: BucketSize
-    /// Seconds east of UTC of the time zone buckets are aligned to.
-    public var utcOffsetSeconds: Int
+    public var zone: ZoneRules
 
-    public init(size: BucketSize = .day, utcOffsetSeconds: Int = 0) {
+    public init(size: BucketSize = .day, zone: ZoneRules = .utc) {
         self.size = size
-        self.utcOffsetSeconds = utcOffsetSeconds
+        self.zone = zone
     }
 
     // 1970-01-01 was a Thursday: shifting by three days makes week buckets start on Monday.
-    private var shift: Int64 { Int64(utcOffsetSeconds) * 1000 + (size == .week ? 3 * 86_400_000 : 0) }
+    private var weekShift: Int64 { size == .week ? 3 * 86_400_000 : 0 }
+
+    /// Hour buckets are real hours at the sub-hour phase of the zone's current offset
+    /// (Kolkata's :30, Kathmandu's :45), fixed, so a change of offset never doubles or
+    /// skips an hour; Lord Howe's half-hour daylight saving leaves them alone.
+    private var hourPhase: Int64 { (Int64(zone.offsets.last!) * 1000).floorDivided(by: 3_600_000).1 }
 
     /// The index of the bucket holding `time`.
+    @inline(__always)
     public func bucket(of time: EventTime) -> Int64 {
-        (time.milliseconds + shift).floorDivided(by: size.milliseconds).0
+        if size == .hour { return (time.milliseconds + hourPhase).floorDivided(by: 3_600_000).0 }
+        let offset = Int64(zone.offsetSeconds(at: time.milliseconds)) * 1000
+        var b = (time.milliseconds + offset + weekShift).floorDivided(by: size.milliseconds).0
+        if zone.transitions.isEmpty { return b }
+        // A change of offset across midnight (St John's changed at 00:01 until 2011) runs
+        // the wall clock back into the day before. Buckets follow their starts, which only
+        // move forward, so event time maps to buckets monotonically.
+        while time < start(of: b) { b -= 1 }
+        while time >= start(of: b + 1) { b += 1 }
+        return b
     }
 
-    /// The instant the bucket starts.
+    /// The instant the bucket starts: local midnight (Monday's, for weeks); a midnight
+    /// that happened twice is its first instant, one that never happened the instant the
+    /// clocks jumped past it.
     public func start(of bucket: Int64) -> EventTime {
-        EventTime(milliseconds: bucket * size.milliseconds - shift)
+        if size == .hour { return EventTime(milliseconds: bucket * 3_600_000 - hourPhase) }
+        return EventTime(milliseconds: zone.instant(ofLocal: bucket * size.milliseconds - weekShift))
     }
 
     /// The cycle the models' seasonal state follows: the season length where it fits
     /// their eight positions (the weekdays of day buckets), else none (1).
     public var modelCycle: Int { size.seasonLength <= 8 ? size.seasonLength : 1 }
 
-    /// The bucket's position in the models' cycle (e.g. the weekday of a day bucket,
-    /// 0 = Thursday for UTC days).
+    /// The bucket's position in the models' cycle (e.g. the local weekday of a day bucket,
+    /// 0 = Thursday).
     public func season(of bucket: Int64) -> Int {
         Int(bucket.floorDivided(by: Int64(modelCycle)).1)
     }

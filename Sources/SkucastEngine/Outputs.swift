@@ -44,7 +44,7 @@ extension ClosedBucket {
             sku: sku,
             origin: calendar.start(of: bucket + 1),
             bucket: calendar.size.rawValue,
-            timeZone: calendar.utcOffsetSeconds == 0 ? "UTC" : "UTC\(calendar.utcOffsetSeconds >= 0 ? "+" : "-")\(abs(calendar.utcOffsetSeconds) / 3600)",
+            timeZone: calendar.zone.identifier,
             horizon: steps,
             leadTimeDays: lead,
             leadTimeMean: reorder.leadTimeDemand,

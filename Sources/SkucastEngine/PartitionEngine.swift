@@ -12,6 +12,12 @@ public struct EngineConfiguration: Sendable, Hashable {
     public var restock = RestockConfiguration()
 
     public init() {}
+
+    /// One line for logs: bucket, zone, lateness, horizon and restock policy.
+    public var summary: String {
+        "\(calendar.size.rawValue) buckets in \(calendar.zone), lateness \(allowedLatenessMilliseconds) ms, horizon \(horizon), "
+            + "service level \(restock.serviceLevel), lead time \(restock.defaultLeadTimeDays) d, review \(restock.reviewPeriodDays) d, warm-up \(restock.warmUpBuckets)"
+    }
 }
 
 /// What happened to an order event.

@@ -38,8 +38,10 @@ public struct SnapshotError: Error, Sendable, Hashable, CustomStringConvertible 
 /// and floats as their IEEE bit patterns, so a restored engine continues bit for bit.
 public enum SnapshotCodec {
     static let magic = Array("SKUCSNAP".utf8)
-    /// The format this build writes and reads.
-    public static let version: UInt16 = 2
+    /// The format this build writes. It also reads format 2, whose calendar was a fixed
+    /// UTC offset (format 3 carries the time zone's transition table).
+    public static let version: UInt16 = 3
+    static let readable: ClosedRange<UInt16> = 2...3
     static let headerSize = 8 + 2 + 2 + 8 + 4
 
     /// - Returns: The snapshot's bytes.
@@ -86,8 +88,8 @@ public enum SnapshotCodec {
             return v
         }
         let version = le(8, UInt16.self)
-        guard version == Self.version else {
-            throw SnapshotError("snapshot format \(version) is not supported (this build reads \(Self.version))")
+        guard readable.contains(version) else {
+            throw SnapshotError("snapshot format \(version) is not supported (this build reads \(readable.lowerBound)…\(readable.upperBound))")
         }
         let length = le(12, UInt64.self)
         let checksum = le(20, UInt32.self)
@@ -100,7 +102,7 @@ public enum SnapshotCodec {
             result = Result { () throws(SnapshotError) in
                 guard CRC32.checksum(payload) == checksum else { throw SnapshotError("snapshot checksum mismatch: corrupted") }
                 var r = ByteReader(payload)
-                let engine = try PartitionEngine(from: &r)
+                let engine = try PartitionEngine(from: &r, format: version)
                 var offsets: [SourceOffset] = []
                 for _ in 0..<(try r.count(max: 1 << 20)) {
                     offsets.append(SourceOffset(topic: try r.string(), partition: try r.int32(), nextOffset: try r.int64()))
@@ -119,7 +121,11 @@ extension PartitionEngine {
     func write(to w: inout ByteWriter) {
         let c = configuration
         w.string(c.calendar.size.rawValue)
-        w.int64(Int64(c.calendar.utcOffsetSeconds))
+        let zone = c.calendar.zone
+        w.string(zone.identifier)
+        w.uvarint(UInt64(zone.transitions.count))
+        for t in zone.transitions { w.int64(t) }
+        for o in zone.offsets { w.int32(o) }
         w.int64(c.allowedLatenessMilliseconds)
         w.uvarint(UInt64(c.horizon))
         for v in [c.restock.serviceLevel, c.restock.defaultLeadTimeDays, c.restock.reviewPeriodDays] { w.double(v) }
@@ -174,11 +180,29 @@ extension PartitionEngine {
         }
     }
 
-    init(from r: inout ByteReader) throws(SnapshotError) {
+    init(from r: inout ByteReader, format: UInt16) throws(SnapshotError) {
         var c = EngineConfiguration()
         let size = try r.string()
         guard let bucketSize = BucketSize(rawValue: size) else { throw SnapshotError("unknown bucket size \(size)") }
-        c.calendar = BucketCalendar(size: bucketSize, utcOffsetSeconds: Int(try r.int64()))
+        let zone: ZoneRules
+        if format == 2 {
+            let offset = try r.int64()
+            guard abs(offset) <= 18 * 3600 else { throw SnapshotError("UTC offset \(offset) s is beyond ±18 hours") }
+            zone = ZoneRules(fixedOffsetSeconds: Int(offset))
+        } else {
+            let identifier = try r.string()
+            let count = try r.count(max: 1 << 16)
+            var transitions: [Int64] = []
+            for _ in 0..<count { transitions.append(try r.int64()) }
+            var offsets: [Int32] = []
+            for _ in 0...count { offsets.append(try r.int32()) }
+            do {
+                zone = try ZoneRules(identifier: identifier, transitions: transitions, offsets: offsets)
+            } catch {
+                throw SnapshotError("time zone: \(error)")
+            }
+        }
+        c.calendar = BucketCalendar(size: bucketSize, zone: zone)
         c.allowedLatenessMilliseconds = try r.int64()
         c.horizon = try r.count(max: 10_000)
         c.restock.serviceLevel = try r.double()

@@ -379,6 +379,15 @@ public final class ForecastService: @unchecked Sendable {
                 }
                 if let (_, source) = restored {
                     restoredFrom[p] = source.location
+                    // The state was cut with the snapshot's calendar and policy: it keeps
+                    // them. Changing them means starting without the snapshots.
+                    if processor.engine.configuration != configuration.engine {
+                        logger.warning("the snapshot's engine configuration differs from the one asked for; the snapshot's stays in force (remove the state directory to rebuild with the new one)", metadata: [
+                            "partition": "\(p)",
+                            "snapshot": "\(processor.engine.configuration.summary)",
+                            "asked": "\(configuration.engine.summary)",
+                        ])
+                    }
                     logger.info("partition restored", metadata: ["partition": "\(p)", "snapshot": "\(source)", "skus": "\(processor.engine.skuCount)"])
                 } else {
                     restoredFrom[p] = nil

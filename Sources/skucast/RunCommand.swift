@@ -6,6 +6,7 @@ import ServiceLifecycle
 import SkucastEngine
 import SkucastOperations
 import SkucastService
+import SkucastZoneInfo
 import Synchronization
 
 struct RunCommand: AsyncParsableCommand {
@@ -33,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Bucket size: hour, day or week.")
     var bucket: String = "day"
+
+    @Option(help: "Time zone whose wall clock cuts the buckets: an IANA name (Europe/London), UTC, or UTC±hh:mm.")
+    var timeZone: String = "UTC"
 
     @Option(help: "Allowed lateness of events, in minutes.")
     var latenessMinutes: Double = 60
@@ -66,6 +70,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard BucketSize(rawValue: bucket) != nil else { throw ValidationError("--bucket must be hour, day or week") }
+        do { _ = try ZoneRules.named(timeZone) } catch { throw ValidationError("--time-zone: \(error)") }
         guard serviceLevel > 0.5, serviceLevel < 1 else { throw ValidationError("--service-level must be in (0.5, 1)") }
         guard horizon >= 1, horizon <= 366 else { throw ValidationError("--horizon must be in 1…366") }
         guard leadTimeDays > 0 else { throw ValidationError("--lead-time-days must be positive") }
@@ -76,7 +81,7 @@ struct RunCommand: AsyncParsableCommand {
         var configuration = ServiceConfiguration(client: kafka.client())
         configuration.groupID = group
         configuration.topics = ServiceTopics(prefix: kafka.topicPrefix)
-        configuration.engine.calendar = BucketCalendar(size: BucketSize(rawValue: bucket)!)
+        configuration.engine.calendar = BucketCalendar(size: BucketSize(rawValue: bucket)!, zone: try ZoneRules.named(timeZone))
         configuration.engine.allowedLatenessMilliseconds = Int64(latenessMinutes * 60_000)
         configuration.engine.horizon = horizon
         configuration.engine.restock.serviceLevel = serviceLevel

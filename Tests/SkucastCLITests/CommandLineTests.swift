@@ -108,6 +108,15 @@ struct CommandLineTests {
         #expect(result.stderr.contains("Connection refused"), "\(result.stderr)")
     }
 
+    @Test("run refuses an unknown time zone or a malformed offset before connecting")
+    func badTimeZone() throws {
+        for zone in ["Mars/Olympus_Mons", "UTC+5"] {
+            let result = try skucast(["run", "--brokers", "127.0.0.1:1", "--time-zone", zone])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("--time-zone"), "\(result.stderr)")
+        }
+    }
+
     @Test("--config FILE supplies settings; flags on the command line win over it; secrets stay out of the log")
     func configFile() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-\(UUID()).conf")

@@ -1,0 +1,140 @@
+@testable import SkucastEngine
+import SkucastEvents
+import SkucastTestSupport
+import SkucastZoneInfo
+import Testing
+
+@Suite("Time zones and the bucket calendar")
+struct ZoneTests {
+    static func utc(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0) -> EventTime {
+        EventTime(year: y, month: m, day: d, hour: h, minute: mi)!
+    }
+
+    @Test("London's days follow its wall clock: 23 hours in March, 25 in October, and 23:30 UTC in summer is the next day")
+    func londonDays() throws {
+        let calendar = BucketCalendar(size: .day, zone: try ZoneRules.named("Europe/London"))
+        let spring = calendar.bucket(of: Self.utc(2011, 3, 27, 12))
+        #expect(calendar.start(of: spring) == Self.utc(2011, 3, 27))
+        #expect(calendar.start(of: spring + 1) == Self.utc(2011, 3, 27, 23))
+        let autumn = calendar.bucket(of: Self.utc(2011, 10, 30, 12))
+        #expect(calendar.start(of: autumn + 1).milliseconds - calendar.start(of: autumn).milliseconds == 25 * 3_600_000)
+        // 2011-07-01T23:30Z is 00:30 on 2 July in London.
+        let late = calendar.bucket(of: Self.utc(2011, 7, 1, 23, 30))
+        #expect(late == BucketCalendar().bucket(of: Self.utc(2011, 7, 2)))
+        #expect(calendar.season(of: late) == BucketCalendar().season(of: BucketCalendar().bucket(of: Self.utc(2011, 7, 2))))
+        // Winter: the same as UTC.
+        #expect(calendar.bucket(of: Self.utc(2011, 1, 5, 23, 30)) == BucketCalendar().bucket(of: Self.utc(2011, 1, 5, 23, 30)))
+    }
+
+    @Test("Weeks start on local Monday midnight; hour buckets follow a half-hour offset and stay one hour long across a change")
+    func weeksAndHours() throws {
+        let newYork = try ZoneRules.named("America/New_York")
+        let weeks = BucketCalendar(size: .week, zone: newYork)
+        // Monday 2011-03-07 00:00 in New York is 05:00 UTC.
+        let w = weeks.bucket(of: Self.utc(2011, 3, 9))
+        #expect(weeks.start(of: w) == Self.utc(2011, 3, 7, 5))
+        #expect(weeks.start(of: w + 1) == Self.utc(2011, 3, 14, 4))  // DST began on the 13th
+        let kolkata = BucketCalendar(size: .hour, zone: try ZoneRules.named("Asia/Kolkata"))
+        let h = kolkata.bucket(of: Self.utc(2011, 3, 9, 10, 45))
+        #expect(kolkata.start(of: h) == Self.utc(2011, 3, 9, 10, 30))
+        let hours = BucketCalendar(size: .hour, zone: newYork)
+        var previous = hours.bucket(of: Self.utc(2011, 3, 13, 5))
+        for quarter in 1...16 {
+            let t = EventTime(milliseconds: Self.utc(2011, 3, 13, 5).milliseconds + Int64(quarter) * 900_000)
+            let b = hours.bucket(of: t)
+            #expect(b - previous <= 1)
+            #expect(hours.start(of: b + 1).milliseconds - hours.start(of: b).milliseconds == 3_600_000)
+            previous = b
+        }
+    }
+
+    @Test("Every instant lies in its bucket and buckets never run backwards, 1970–2099, in zones with gaps at midnight, changes across midnight, half-hour DST and a skipped day (20,000 random instants each)",
+          arguments: ["Europe/London", "America/Sao_Paulo", "Australia/Lord_Howe", "Pacific/Apia", "Asia/Kolkata", "America/St_Johns", "UTC+05:45"])
+    func bucketsCoverTime(name: String) throws {
+        let zone = try ZoneRules.named(name)
+        var rng = SplitMix64(seed: name.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) })
+        for size in BucketSize.allCases {
+            let calendar = BucketCalendar(size: size, zone: zone)
+            for _ in 0..<20_000 {
+                let t = EventTime(milliseconds: Int64.random(in: 0..<4_102_444_800_000, using: &rng))
+                let b = calendar.bucket(of: t)
+                #expect(calendar.start(of: b) <= t && t < calendar.start(of: b + 1), "\(name) \(size) \(t)")
+                #expect(calendar.start(of: b) <= calendar.start(of: b + 1))
+                let later = EventTime(milliseconds: t.milliseconds + Int64.random(in: 1...7_200_000, using: &rng))
+                #expect(calendar.bucket(of: later) >= b, "\(name) \(size): buckets ran backwards after \(t)")
+            }
+        }
+    }
+
+    @Test("Apia skipped 30 December 2011: that day bucket is empty, and the days around it are whole")
+    func skippedDay() throws {
+        let calendar = BucketCalendar(size: .day, zone: try ZoneRules.named("Pacific/Apia"))
+        let before = calendar.bucket(of: Self.utc(2011, 12, 29, 12))  // still the 29th there (UTC−10)
+        #expect(calendar.start(of: before + 1) == calendar.start(of: before + 2))
+        #expect(calendar.bucket(of: calendar.start(of: before + 2)) == before + 2)
+    }
+
+    @Test("Names: IANA zones, UTC and fixed offsets are read; unknown ones and bad offsets are refused")
+    func names() throws {
+        #expect(try ZoneRules.named("UTC") == .utc)
+        #expect(try ZoneRules.named("UTC+05:30").offsetSeconds(at: 0) == 19_800)
+        #expect(try ZoneRules.named("UTC-03").identifier == "UTC-03:00")
+        let london = try ZoneRules.named("Europe/London")
+        #expect(london.identifier == "Europe/London")
+        #expect((250...270).contains(london.transitions.count))  // two a year, 1970–2099
+        for bad in ["Mars/Olympus_Mons", "UTC+19", "UTC+05:60", "UTC+5", ""] {
+            #expect(throws: ZoneRulesError.self, "\(bad)") { try ZoneRules.named(bad) }
+        }
+        #expect(throws: ZoneRulesError.self) { try ZoneRules(identifier: "x", transitions: [2, 1], offsets: [0, 1, 2]) }
+    }
+
+    @Test("The engine closes London's local days: sales after 23:00 UTC in summer count towards the next day")
+    func engineInLondon() throws {
+        var configuration = EngineConfiguration()
+        configuration.calendar = BucketCalendar(size: .day, zone: try ZoneRules.named("Europe/London"))
+        configuration.allowedLatenessMilliseconds = 0
+        var engine = PartitionEngine(configuration: configuration)
+        var closed: [(EventTime, Double)] = []
+        var last: ClosedBucket?
+        for (t, q) in [(Self.utc(2011, 7, 1, 22, 30), 1.0), (Self.utc(2011, 7, 1, 23, 30), 10.0), (Self.utc(2011, 7, 2, 22, 59), 100.0), (Self.utc(2011, 7, 3, 12), 1000.0)] {
+            _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S", quantity: q, kind: .sale, unitPrice: 1, currency: "GBP", eventTime: t))
+            engine.advance {
+                closed.append((configuration.calendar.start(of: $0.bucket), $0.forecaster.history.value(lag: 1)))
+                last = $0
+            }
+        }
+        #expect(closed.map(\.0) == [Self.utc(2011, 6, 30, 23), Self.utc(2011, 7, 1, 23)])
+        #expect(closed.map(\.1) == [1, 110])
+        // The published forecast names the zone and starts its steps at London midnights.
+        let forecast = try #require(last).forecast(configuration: configuration)
+        #expect(forecast.timeZone == "Europe/London")
+        #expect(forecast.origin == Self.utc(2011, 7, 2, 23))
+        #expect(forecast.horizon.map(\.start) == (0..<14).map { Self.utc(2011, 7, 2 + $0, 23) })
+    }
+
+    @Test("A snapshot carries the zone's table; a format-2 snapshot (fixed offset) still reads")
+    func snapshots() throws {
+        var configuration = EngineConfiguration()
+        configuration.calendar = BucketCalendar(size: .day, zone: try ZoneRules.named("America/New_York"))
+        var engine = PartitionEngine(configuration: configuration)
+        _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S", quantity: 2, kind: .sale, unitPrice: 1, currency: "GBP", eventTime: Self.utc(2011, 7, 1)))
+        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
+        #expect(try SnapshotCodec.decode(bytes).engine.configuration == configuration)
+
+        // Format 2 wrote the offset as one Int64 where format 3 writes the zone: rewrite a
+        // UTC snapshot that way, with a fresh header.
+        let utc = SnapshotCodec.encode(PartitionSnapshot(engine: PartitionEngine(configuration: EngineConfiguration()), offsets: []))
+        var payload = Array(utc[SnapshotCodec.headerSize...])
+        let zoneStart = 1 + 3  // the bucket size "day" as a length-prefixed string
+        let zoneBytes = 1 + 3 + 1 + 4  // "UTC", no transitions, one Int32 offset
+        #expect(Array(payload[zoneStart..<(zoneStart + 4)]) == [3] + Array("UTC".utf8))
+        payload.replaceSubrange(zoneStart..<(zoneStart + zoneBytes), with: [UInt8](repeating: 0, count: 8))
+        var v2 = Array(utc[0..<SnapshotCodec.headerSize])
+        v2[8] = 2
+        for k in 0..<8 { v2[12 + k] = UInt8(truncatingIfNeeded: UInt64(payload.count) >> (8 * k)) }
+        let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
+        for k in 0..<4 { v2[20 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
+        let restored = try SnapshotCodec.decode(v2 + payload)
+        #expect(restored.engine.configuration == EngineConfiguration())
+    }
+}
