@@ -13,12 +13,53 @@ public struct EventLimits: Sendable, Hashable {
     public init() {}
 }
 
+/// The fields of an `orders` value, in the schema's order (the order producers write).
+enum OrderField: Int, CaseIterable {
+    case orderID, line, sku, quantity, kind, unitPrice, currency, eventTime, customerID, channel, region, promotion
+
+    var name: FieldName {
+        switch self {
+        case .orderID: .orderID
+        case .line: .line
+        case .sku: .sku
+        case .quantity: .quantity
+        case .kind: .kind
+        case .unitPrice: .unitPrice
+        case .currency: .currency
+        case .eventTime: .eventTime
+        case .customerID: .customerID
+        case .channel: .channel
+        case .region: .region
+        case .promotion: .promotion
+        }
+    }
+}
+
+/// The fields of an `inventory` value, in the schema's order.
+enum InventoryField: Int, CaseIterable {
+    case sku, onHand, onOrder, leadTimeDays, location, eventTime, synthetic
+
+    var name: FieldName {
+        switch self {
+        case .sku: .sku
+        case .onHand: .onHand
+        case .onOrder: .onOrder
+        case .leadTimeDays: .leadTimeDays
+        case .location: .location
+        case .eventTime: .eventTime
+        case .synthetic: .synthetic
+        }
+    }
+}
+
 /// Decodes `orders` values (see `Topics/orders/value.schema.json`) from their bytes,
 /// validating as it goes. Built for the event path: no Foundation, no intermediate tree.
 public struct OrderEventDecoder: Sendable {
     public var limits: EventLimits
 
     public init(limits: EventLimits = EventLimits()) { self.limits = limits }
+
+    static let fields = OrderField.allCases.map(\.name)
 
     /// - Parameter bytes: A message value.
     /// - Returns: The event, or why it was rejected.
@@ -45,8 +86,9 @@ public struct OrderEventDecoder: Sendable {
         var seen: UInt16 = 0
         var scanner = JSONScanner(bytes)
         let limits = limits
-        try scanner.object { (s, name) throws(Rejection) in
-            switch name {
+        try Self.fields.withUnsafeBufferPointer { fields throws(Rejection) in
+        try scanner.object(names: fields) { (s, field) throws(Rejection) in
+            switch field.flatMap(OrderField.init(rawValue:)) {
             case .sku:
                 try Self.mark(&seen, 1, "sku"); sku = try text(&s, "sku", limits)
             case .line:
@@ -84,10 +126,11 @@ public struct OrderEventDecoder: Sendable {
                 try Self.mark(&seen, 1024, "event_time"); eventTime = try time(&s, "event_time", limits)
             case .customerID:
                 try Self.mark(&seen, 2048, "customer_id"); customerID = try optionalText(&s, "customer_id", limits)
-            default:
+            case nil:
                 // Unknown fields are skipped: producers may be newer than this consumer.
                 try s.skipValue()
             }
+        }
         }
         guard let orderID else { throw missing("order_id") }
         guard let line else { throw missing("line") }
@@ -118,6 +161,8 @@ public struct InventoryEventDecoder: Sendable {
 
     public init(limits: EventLimits = EventLimits()) { self.limits = limits }
 
+    static let fields = InventoryField.allCases.map(\.name)
+
     /// - Parameter bytes: A message value.
     /// - Returns: The event, or why it was rejected.
     public func decode(_ bytes: UnsafeRawBufferPointer) -> Result<InventoryEvent, Rejection> {
@@ -127,8 +172,9 @@ public struct InventoryEventDecoder: Sendable {
             var synthetic = false
             var scanner = JSONScanner(bytes)
             let limits = limits
-            try scanner.object { (s, name) throws(Rejection) in
-                switch name {
+            try Self.fields.withUnsafeBufferPointer { fields throws(Rejection) in
+            try scanner.object(names: fields) { (s, field) throws(Rejection) in
+                switch field.flatMap(InventoryField.init(rawValue:)) {
                 case .sku: sku = try text(&s, "sku", limits)
                 case .onHand: onHand = try number(s.value(), "on_hand")
                 case .onOrder: onOrder = try number(s.value(), "on_order")
@@ -138,8 +184,9 @@ public struct InventoryEventDecoder: Sendable {
                 case .synthetic:
                     guard case .bool(let b) = try s.value() else { throw Rejection(.wrongType, "synthetic must be true or false") }
                     synthetic = b
-                default: try s.skipValue()
+                case nil: try s.skipValue()
                 }
+            }
             }
             guard let sku else { throw missing("sku") }
             guard let onHand else { throw missing("on_hand") }

@@ -31,6 +31,26 @@ struct DecoderTests {
         #expect(count == 541_909)
     }
 
+    @Test("Fields in any order decode the same as in the schema's order (2,000 real events, shuffled)")
+    func anyOrder() throws {
+        var rng = SplitMix64(seed: 5)
+        var buffer: [UInt8] = []
+        var count = 0
+        for row in try OnlineRetailOrderReader(Array(Data(contentsOf: onlineRetailCSV))) {
+            let event = try row.get()
+            count += 1
+            guard count % 250 == 0 else { continue }
+            event.encodeJSON(into: &buffer)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer)) as? [String: Any])
+            var members = try object.map { key, value in
+                "\"\(key)\":" + String(decoding: try JSONSerialization.data(withJSONObject: value, options: .fragmentsAllowed), as: UTF8.self)
+            }
+            members.shuffle(using: &rng)
+            #expect(try decodeOrder("{" + members.joined(separator: ",") + "}").get() == event)
+        }
+        #expect(count > 500_000)
+    }
+
     @Test("Optional fields, escapes, unknown and nested fields, whitespace")
     func fullForm() throws {
         let json = """
