@@ -17,20 +17,20 @@ public struct EventLimits: Sendable, Hashable {
 enum OrderField: Int, CaseIterable {
     case orderID, line, sku, quantity, kind, unitPrice, currency, eventTime, customerID, channel, region, promotion
 
-    var name: FieldName {
+    var spelling: StaticString {
         switch self {
-        case .orderID: .orderID
-        case .line: .line
-        case .sku: .sku
-        case .quantity: .quantity
-        case .kind: .kind
-        case .unitPrice: .unitPrice
-        case .currency: .currency
-        case .eventTime: .eventTime
-        case .customerID: .customerID
-        case .channel: .channel
-        case .region: .region
-        case .promotion: .promotion
+        case .orderID: "order_id"
+        case .line: "line"
+        case .sku: "sku"
+        case .quantity: "quantity"
+        case .kind: "kind"
+        case .unitPrice: "unit_price"
+        case .currency: "currency"
+        case .eventTime: "event_time"
+        case .customerID: "customer_id"
+        case .channel: "channel"
+        case .region: "region"
+        case .promotion: "promotion"
         }
     }
 }
@@ -39,15 +39,15 @@ enum OrderField: Int, CaseIterable {
 enum InventoryField: Int, CaseIterable {
     case sku, onHand, onOrder, leadTimeDays, location, eventTime, synthetic
 
-    var name: FieldName {
+    var spelling: StaticString {
         switch self {
-        case .sku: .sku
-        case .onHand: .onHand
-        case .onOrder: .onOrder
-        case .leadTimeDays: .leadTimeDays
-        case .location: .location
-        case .eventTime: .eventTime
-        case .synthetic: .synthetic
+        case .sku: "sku"
+        case .onHand: "on_hand"
+        case .onOrder: "on_order"
+        case .leadTimeDays: "lead_time_days"
+        case .location: "location"
+        case .eventTime: "event_time"
+        case .synthetic: "synthetic"
         }
     }
 }
@@ -59,7 +59,7 @@ public struct OrderEventDecoder: Sendable {
 
     public init(limits: EventLimits = EventLimits()) { self.limits = limits }
 
-    static let fields = OrderField.allCases.map(\.name)
+    static let fields = OrderField.allCases.map { FieldName($0.spelling) }
 
     /// - Parameter bytes: A message value.
     /// - Returns: The event, or why it was rejected.
@@ -161,7 +161,7 @@ public struct InventoryEventDecoder: Sendable {
 
     public init(limits: EventLimits = EventLimits()) { self.limits = limits }
 
-    static let fields = InventoryField.allCases.map(\.name)
+    static let fields = InventoryField.allCases.map { FieldName($0.spelling) }
 
     /// - Parameter bytes: A message value.
     /// - Returns: The event, or why it was rejected.
@@ -349,33 +349,3 @@ extension EventTime {
     }
 }
 
-/// The field names of `Topics/`, packed (see ``FieldName``); a test checks each against
-/// its spelling.
-extension FieldName {
-    static let sku = FieldName(length: 3, head: 0x756B73, tail: 0)
-    static let line = FieldName(length: 4, head: 0x656E_696C, tail: 0)
-    static let kind = FieldName(length: 4, head: 0x646E_696B, tail: 0)
-    static let region = FieldName(length: 6, head: 0x6E6F_6967_6572, tail: 0)
-    static let channel = FieldName(length: 7, head: 0x6C_656E_6E61_6863, tail: 0)
-    static let orderID = FieldName(length: 8, head: 0x6469_5F72_6564_726F, tail: 0)
-    static let quantity = FieldName(length: 8, head: 0x7974_6974_6E61_7571, tail: 0)
-    static let currency = FieldName(length: 8, head: 0x7963_6E65_7272_7563, tail: 0)
-    static let promotion = FieldName(length: 9, head: 0x6F69_746F_6D6F_7270, tail: 0x6E)
-    static let unitPrice = FieldName(length: 10, head: 0x6972_705F_7469_6E75, tail: 0x6563)
-    static let eventTime = FieldName(length: 10, head: 0x6974_5F74_6E65_7665, tail: 0x656D)
-    static let customerID = FieldName(length: 11, head: 0x7265_6D6F_7473_7563, tail: 0x64_695F)
-    static let onHand = FieldName(length: 7, head: 0x64_6E61_685F_6E6F, tail: 0)
-    static let onOrder = FieldName(length: 8, head: 0x7265_6472_6F5F_6E6F, tail: 0)
-    static let leadTimeDays = FieldName(length: 14, head: 0x6D69_745F_6461_656C, tail: 0x7379_6164_5F65)
-    static let location = FieldName(length: 8, head: 0x6E6F_6974_6163_6F6C, tail: 0)
-    static let synthetic = FieldName(length: 9, head: 0x6974_6568_746E_7973, tail: 0x63)
-
-    /// Every name above with its spelling, for the test that keeps them honest.
-    static let spelled: [(StaticString, FieldName)] = [
-        ("sku", .sku), ("line", .line), ("kind", .kind), ("region", .region), ("channel", .channel),
-        ("order_id", .orderID), ("quantity", .quantity), ("currency", .currency), ("promotion", .promotion),
-        ("unit_price", .unitPrice), ("event_time", .eventTime), ("customer_id", .customerID),
-        ("on_hand", .onHand), ("on_order", .onOrder), ("lead_time_days", .leadTimeDays),
-        ("location", .location), ("synthetic", .synthetic),
-    ]
-}

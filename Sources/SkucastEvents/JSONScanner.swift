@@ -78,24 +78,25 @@ struct JSONScanner {
             var expected = 0
             while true {
                 skipSpace()
-                var known: Int?
                 // The expected name, or one of the two after it (optional fields left out).
+                var matched = false
+                var position: Int?
                 for k in expected..<min(expected + 3, names.count) {
                     if let after = predicted(names[k]) {
                         i = after
-                        known = k
+                        position = k
+                        matched = true
                         break
                     }
                 }
-                if known == nil {
-                    let name = try fieldName()
-                    known = names.firstIndex(of: name) ?? -1
+                if !matched {
+                    position = names.firstIndex(of: try fieldName())
                     // The compact form (`"key":value`) is checked first; spaces are allowed.
                     if i < bytes.count, bytes[i] == UInt8(ascii: ":") { i += 1 } else { try expect(UInt8(ascii: ":"), ":") }
                 }
-                if known! >= 0 { expected = known! + 1 }
+                if let position { expected = position + 1 }
                 if i < bytes.count, bytes[i] <= 0x20 { skipSpace() }
-                try field(&self, known! >= 0 ? known : nil)
+                try field(&self, position)
                 if i < bytes.count, bytes[i] <= 0x20 { skipSpace() }
                 guard i < bytes.count else { throw fail("unterminated object") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -386,9 +387,9 @@ extension UnsafeRawBufferPointer {
 }
 
 /// A field name's first 16 bytes as two little-endian words (bytes past the name are
-/// zero) and its length: the decoders match a name with integer compares on the packed
-/// words, which a `switch` turns into a jump, instead of a `memcmp` per candidate.
-/// Names longer than 16 bytes match no known field.
+/// zero) and its length: a name is matched with integer compares on the packed words,
+/// in place in the message (see ``JSONScanner/object(names:_:)``) or once read, instead
+/// of a `memcmp` per candidate. Names longer than 16 bytes match no known field.
 struct FieldName: Hashable {
     var length: Int
     var head: UInt64

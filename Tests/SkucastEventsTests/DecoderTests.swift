@@ -110,14 +110,24 @@ struct DecoderTests {
         #expect(e.sku == "85123A")
     }
 
-    @Test("Field names are matched by their packed words: each constant is its spelling, and near-misses match nothing")
+    @Test("A field name packed in place in a message equals its spelling packed; near-misses differ")
     func packedFieldNames() {
-        for (spelling, packed) in FieldName.spelled {
-            #expect(FieldName(spelling) == packed, "\(spelling)")
+        let spellings = OrderField.allCases.map(\.spelling) + InventoryField.allCases.map(\.spelling)
+        for spelling in spellings {
+            // The name inside a longer message (two words loaded and masked), and at its
+            // very end (byte by byte).
+            for json in ["{\"\(spelling)\":1,\"padding_padding\":2}", "\"\(spelling)"] {
+                var bytes = Array(json.utf8)
+                let packed = bytes.withUnsafeMutableBytes { all in
+                    let name = UnsafeRawBufferPointer(rebasing: all[(json.hasPrefix("{") ? 2 : 1)...].prefix(spelling.utf8CodeUnitCount))
+                    return FieldName(name, within: UnsafeRawBufferPointer(all))
+                }
+                #expect(packed == FieldName(spelling), "\(json)")
+            }
         }
-        // A prefix, an extension, the same bytes shifted, and a name past 16 bytes.
+        // A prefix, an extension, and a name past 16 bytes.
         for other: StaticString in ["sk", "skus", "order_i", "order_idx", "unit_pric", "lead_time_days_", "lead_time_days_and_more"] {
-            #expect(!FieldName.spelled.contains { $0.1 == FieldName(other) }, "\(other)")
+            #expect(!spellings.contains { FieldName($0) == FieldName(other) }, "\(other)")
         }
     }
 
