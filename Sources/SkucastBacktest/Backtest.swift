@@ -41,6 +41,22 @@ public struct BacktestResult: Sendable {
     public let forecastFile: [UInt8]
     public let events: Int
     public let lateEvents: Int
+    /// How often the restock policy's reorder point (the lead-time demand quantile at the
+    /// configured service level) covered the demand that followed, per lead time: what a
+    /// planner's service level rests on. Not part of the protocol; every series × origin.
+    public let reorderPointCoverage: [ReorderPointCoverage]
+}
+
+/// The reorder point against the demand over the lead time that followed it.
+public struct ReorderPointCoverage: Sendable {
+    public let leadTimeDays: Int
+    public let serviceLevel: Double
+    /// Share of series × origins whose lead-time demand stayed at or below the reorder point.
+    public let coverage: Double
+    /// Total reorder points over total lead-time demand: the stock the coverage costs.
+    public let stockRatio: Double
+    /// Series × origins counted.
+    public let count: Int
 }
 
 /// Why a backtest could not run.
@@ -70,6 +86,9 @@ public enum Backtest {
         var received = 0
         var mean = [Double](repeating: 0, count: RetailDailyV1.horizon)
         let levels = [0.5, 0.9]
+        let leadTimes = [7, 14]
+        var covered = [Int](repeating: 0, count: leadTimes.count), reorderSum = [Double](repeating: 0, count: leadTimes.count)
+        var leadDemandSum = reorderSum
         func receive(_ closed: ClosedBucket) {
             guard panel.origins.contains(closed.bucket), let s = index[closed.sku] else { return }
             received += 1
@@ -82,6 +101,15 @@ public enum Backtest {
                 let q = quantiles[h].map(protocolValue)
                 p50[h] = q[0]
                 p90[h] = max(q[0], q[1])
+            }
+            for (k, days) in leadTimes.enumerated() {
+                let levels = ReorderLevels(forecaster: f, leadTimeDays: Double(days), configuration: configuration.restock, nextSeason: next,
+                                           calendar: configuration.calendar, closedSeasons: closed.closedSeasons, prior: closed.modelPrior,
+                                           calibration: closed.leadTimeCalibration)
+                let demand = (1...days).reduce(0.0) { $0 + panel.y(s, day: closed.bucket + Int64($1)) }
+                if demand <= levels.reorderPoint { covered[k] += 1 }
+                reorderSum[k] += levels.reorderPoint
+                leadDemandSum[k] += demand
             }
             for (k, forecaster) in forecasters.enumerated() {
                 for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(f, step: h + 1, nextSeason: next, closedSeasons: closed.closedSeasons, prior: closed.modelPrior)) }
@@ -122,7 +150,11 @@ public enum Backtest {
             scores: zip(forecasters, scores).map { ($0, $1.metrics) },
             forecastFile: out,
             events: events.count,
-            lateEvents: engines.reduce(0) { $0 + $1.lateEvents }
+            lateEvents: engines.reduce(0) { $0 + $1.lateEvents },
+            reorderPointCoverage: leadTimes.indices.map { k in
+                ReorderPointCoverage(leadTimeDays: leadTimes[k], serviceLevel: configuration.restock.serviceLevel,
+                                     coverage: Double(covered[k]) / Double(received), stockRatio: reorderSum[k] / leadDemandSum[k], count: received)
+            }
         )
     }
 }

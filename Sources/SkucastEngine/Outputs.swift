@@ -27,9 +27,15 @@ extension ClosedBucket {
                 quantiles: zip(names, quantiles[h - 1]).map { NamedValue($0, $1) }
             )
         }
-        let reorder = ReorderLevels(means: means, history: f.history, leadTimeDays: lead, configuration: configuration.restock, calendar: calendar)
+        let reorder = ReorderLevels(means: means, history: f.history, leadTimeDays: lead, configuration: configuration.restock, calendar: calendar,
+                                    calibration: leadTimeCalibration)
+        // The reorder point's distribution (the lead time's buckets); at the service level,
+        // the reorder point itself (calibrated).
+        let leadVariance = reorder.bucketVariance * lead * 86_400_000.0 / Double(calendar.size.milliseconds)
         let leadQuantiles = levels.map { p in
-            NamedValue(ForecastMessage.quantileName(p), ReorderLevels.gammaQuantile(mean: reorder.leadTimeDemand, variance: reorder.bucketVariance * lead, p: p))
+            NamedValue(ForecastMessage.quantileName(p), p == service
+                ? reorder.reorderPoint
+                : ReorderLevels.gammaQuantile(mean: reorder.leadTimeDemand, variance: leadVariance, p: p))
         }
         let w = f.weights(prior: modelPrior)
         let hw = f.holtWintersSlow

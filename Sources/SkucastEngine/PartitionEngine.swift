@@ -45,6 +45,8 @@ public struct ClosedBucket: Sendable {
     public let closedSeasons: UInt8
     /// The partition's prior over the ensemble's models (see ``PartitionEngine/modelPrior``).
     public let modelPrior: SIMD8<Double>
+    /// The partition's calibration of lead-time quantiles (see ``LeadTimeCalibration``).
+    public let leadTimeCalibration: LeadTimeCalibration
 }
 
 /// The forecasting state of one input partition: its SKUs, its event-time watermark, and
@@ -66,11 +68,14 @@ public struct PartitionEngine: Sendable {
         var alert: OpenAlert?
         /// Alerts raised so far: part of each new alert's id.
         var alertsRaised = 0
+        /// The reorder-point check under way (see ``LeadTimeCalibration``).
+        var check: LeadTimeCheck?
 
         static func == (a: Slot, b: Slot) -> Bool {
             a.sku == b.sku && a.firstBucket == b.firstBucket && a.forecaster == b.forecaster
                 && a.pending.elementsEqual(b.pending) { $0.bucket == $1.bucket && $0.demand == $1.demand }
                 && a.stock == b.stock && a.levels == b.levels && a.alert == b.alert && a.alertsRaised == b.alertsRaised
+                && a.check == b.check
         }
 
         func hash(into h: inout Hasher) {
@@ -109,6 +114,8 @@ public struct PartitionEngine: Sendable {
     /// over all SKUs (memory of about 33 buckets): ``rollingError`` is their ratio.
     public internal(set) var errorSum = 0.0
     public internal(set) var demandSum = 0.0
+    /// Keeps reorder points covering the service level (see ``LeadTimeCalibration``).
+    public internal(set) var leadTimeCalibration = LeadTimeCalibration()
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -210,7 +217,8 @@ public struct PartitionEngine: Sendable {
             nextSeason: next,
             calendar: configuration.calendar,
             closedSeasons: closedSeasons,
-            prior: modelPrior
+            prior: modelPrior,
+            calibration: leadTimeCalibration
         )
     }
 
@@ -313,7 +321,8 @@ public struct PartitionEngine: Sendable {
             // Locals: the closure below holds `slots` and cannot read other properties.
             var learner = globalModel
             var (bucketError, bucketDemand) = (0.0, 0.0)
-            let (coefficients, closedNow, prior) = (globalModel.coefficients, closedSeasons, modelPrior)
+            var (checks, misses) = (SIMD4<Double>.zero, SIMD4<Double>.zero)
+            let (coefficients, closedNow, prior, calibration) = (globalModel.coefficients, closedSeasons, modelPrior, leadTimeCalibration)
             slots.withUnsafeMutableBufferPointer { slots in
                 for i in slots.indices where slots[i].firstBucket <= bucket {
                     var demand = BucketDemand()
@@ -324,13 +333,26 @@ public struct PartitionEngine: Sendable {
                         bucketError += abs(demand.quantity - slots[i].forecaster.nextBucketMean(prior: prior))
                         bucketDemand += demand.quantity
                     }
+                    if var check = slots[i].check {
+                        check.demand += Float(demand.quantity)
+                        check.bucketsLeft -= 1
+                        if check.bucketsLeft > 0 {
+                            slots[i].check = check
+                        } else {
+                            checks[check.demandClass.rawValue] += 1
+                            if check.demand > check.reorderPoint { misses[check.demandClass.rawValue] += 1 }
+                            slots[i].check = nil
+                        }
+                    }
                     if let example = slots[i].forecaster.close(demand, season: season, cycle: cycle, closedSeasons: closedNow, global: coefficients) {
                         learner.learn(example)
                     }
                     emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster,
-                                      leadTimeDays: slots[i].stock?.leadTimeDays, closedSeasons: closedNow, modelPrior: prior))
+                                      leadTimeDays: slots[i].stock?.leadTimeDays, closedSeasons: closedNow, modelPrior: prior,
+                                      leadTimeCalibration: calibration))
                 }
             }
+            leadTimeCalibration.learn(checks: checks, misses: misses, serviceLevel: configuration.restock.serviceLevel)
             globalModel = learner
             errorSum = 0.97 * errorSum + bucketError
             demandSum = 0.97 * demandSum + bucketDemand
@@ -341,6 +363,28 @@ public struct PartitionEngine: Sendable {
             for i in slots.indices where slots[i].stock != nil {
                 updateLevels(i)
                 evaluateAlert(i, at: end, alerts)
+            }
+            startChecks(next: bucket + 1)
+        }
+    }
+
+    /// Starts a reorder-point check for every SKU past its warm-up without one under way:
+    /// the reorder point it would order at now, against the demand of its lead time.
+    /// SKUs with no demand expected are left out: no level moves a zero point.
+    private mutating func startChecks(next bucket: Int64) {
+        let (restock, calendar) = (configuration.restock, configuration.calendar)
+        let (nextSeason, closedNow, prior, calibration) = (calendar.season(of: bucket), closedSeasons, modelPrior, leadTimeCalibration)
+        let bucketsPerDay = 86_400_000.0 / Double(calendar.size.milliseconds)
+        slots.withUnsafeMutableBufferPointer { slots in
+            for i in slots.indices where slots[i].check == nil && slots[i].forecaster.buckets >= restock.warmUpBuckets {
+                let lead = slots[i].stock?.leadTimeDays ?? restock.defaultLeadTimeDays
+                let reorderPoint = slots[i].levels?.reorderPoint
+                    ?? ReorderLevels(forecaster: slots[i].forecaster, leadTimeDays: lead, configuration: restock, nextSeason: nextSeason,
+                                     calendar: calendar, closedSeasons: closedNow, prior: prior, calibration: calibration).reorderPoint
+                guard reorderPoint > 0 else { continue }
+                slots[i].check = LeadTimeCheck(reorderPoint: Float(reorderPoint), demand: 0,
+                                               bucketsLeft: Int32(max(1, (lead * bucketsPerDay).rounded(.up))),
+                                               demandClass: DemandClass(history: slots[i].forecaster.history))
             }
         }
     }
@@ -389,6 +433,7 @@ extension PartitionEngine: Equatable {
         a.configuration == b.configuration && a.maxEventTime == b.maxEventTime && a.closedThrough == b.closedThrough
             && a.lateEvents == b.lateEvents && a.slots == b.slots && a.seasonDemand == b.seasonDemand
             && a.seasonCount == b.seasonCount && a.closedSeasons == b.closedSeasons && a.modelPrior == b.modelPrior
+            && a.leadTimeCalibration == b.leadTimeCalibration
             && a.globalModel == b.globalModel && a.errorSum == b.errorSum && a.demandSum == b.demandSum
     }
 }

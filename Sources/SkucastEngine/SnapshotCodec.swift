@@ -39,7 +39,8 @@ public struct SnapshotError: Error, Sendable, Hashable, CustomStringConvertible 
 public enum SnapshotCodec {
     static let magic = Array("SKUCSNAP".utf8)
     /// The format this build writes. It also reads format 2, whose calendar was a fixed
-    /// UTC offset (format 3 carries the time zone's transition table).
+    /// UTC offset (format 3 carries the time zone's transition table) and which had no
+    /// lead-time calibration (it restarts from none).
     public static let version: UInt16 = 3
     static let readable: ClosedRange<UInt16> = 2...3
     static let headerSize = 8 + 2 + 2 + 8 + 4
@@ -144,6 +145,9 @@ extension PartitionEngine {
         globalModel.write(to: &w)
         w.double(errorSum)
         w.double(demandSum)
+        for k in 0..<4 { w.double(leadTimeCalibration.logScale[k]) }
+        w.uvarint(UInt64(leadTimeCalibration.checks))
+        w.uvarint(UInt64(leadTimeCalibration.misses))
         w.uvarint(UInt64(slots.count))
         // Borrowed, not copied: a slot is most of a kilobyte.
         slots.withUnsafeBufferPointer { slots in
@@ -176,6 +180,13 @@ extension PartitionEngine {
                 w.uvarint(UInt64(a.changes))
             }
             w.uvarint(UInt64(s.alertsRaised))
+            w.bool(s.check != nil)
+            if let c = s.check {
+                w.uint32(c.reorderPoint.bitPattern)
+                w.uint32(c.demand.bitPattern)
+                w.int32(c.bucketsLeft)
+                w.uint8(UInt8(c.demandClass.rawValue))
+            }
         }
         }
     }
@@ -227,6 +238,11 @@ extension PartitionEngine {
         try globalModel.read(from: &r)
         errorSum = try r.double()
         demandSum = try r.double()
+        if format >= 3 {
+            for k in 0..<4 { leadTimeCalibration.logScale[k] = try r.double() }
+            leadTimeCalibration.checks = try r.count(max: Int.max)
+            leadTimeCalibration.misses = try r.count(max: Int.max)
+        }
         let n = try r.count(max: 1 << 30)
         slots.reserveCapacity(n)
         index.reserveCapacity(n)
@@ -256,6 +272,12 @@ extension PartitionEngine {
                 slot.alert = OpenAlert(id: id, severity: severity, changes: try r.count(max: Int.max))
             }
             slot.alertsRaised = try r.count(max: Int.max)
+            if format >= 3, try r.bool() {
+                let (reorderPoint, demand, left) = (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32()), try r.int32())
+                let code = try r.uint8()
+                guard let demandClass = DemandClass(rawValue: Int(code)) else { throw SnapshotError("unknown demand class \(code)") }
+                slot.check = LeadTimeCheck(reorderPoint: reorderPoint, demand: demand, bucketsLeft: left, demandClass: demandClass)
+            }
             guard index.updateValue(i, forKey: sku) == nil else { throw SnapshotError("SKU \(sku) appears twice") }
             slots.append(slot)
         }
@@ -478,6 +500,7 @@ struct ByteReader {
         return T(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: T.self))
     }
 
+    mutating func uint8() throws(SnapshotError) -> UInt8 { try load(UInt8.self) }
     mutating func uint16() throws(SnapshotError) -> UInt16 { try load(UInt16.self) }
     mutating func uint32() throws(SnapshotError) -> UInt32 { try load(UInt32.self) }
     mutating func uint64() throws(SnapshotError) -> UInt64 { try load(UInt64.self) }

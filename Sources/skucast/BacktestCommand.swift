@@ -78,8 +78,16 @@ struct BacktestCommand: ParsableCommand {
                 + columns.map { String(format: "%-9.4f", metrics[$0] ?? .nan) }.joined())
         }
         print("mean: each forecaster's own; p50/p90: empirical quantiles of the last 28 days for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")")
+        for c in result.reorderPointCoverage {
+            print(String(format: "reorder point, %d-day lead time at service level %.2f: covered the demand that followed in %.4f of %d series × origins; reorder points total %.2f× that demand",
+                         c.leadTimeDays, c.serviceLevel, c.coverage, c.count, c.stockRatio))
+        }
         if let summaryJson {
-            let object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
+            var object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
+            // Not a forecaster: the restock policy's reorder points against what followed.
+            object["reorder_point"] = Dictionary(uniqueKeysWithValues: result.reorderPointCoverage.flatMap { c in
+                [("coverage_\(c.leadTimeDays)d", c.coverage), ("stock_ratio_\(c.leadTimeDays)d", c.stockRatio), ("service_level", c.serviceLevel)]
+            })
             try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: summaryJson))
         }
     }

@@ -1,9 +1,56 @@
 import SkucastEngine
 import SkucastEvents
+import SkucastTestSupport
 import Testing
 
 @Suite("Restock policy and alerts")
 struct RestockTests {
+    @Test("On demand that comes in runs, reorder points are calibrated online to miss the lead time's demand about 1 − service level of the time")
+    func calibratedCoverage() {
+        var engine = PartitionEngine(configuration: EngineConfiguration())  // 95 %, 14-day lead time
+        var rng = SplitMix64(seed: 17)
+        // 150 SKUs: a sale of 1–3 on a tenth of days, and runs (a customer buying day after
+        // day: each day a run goes on with probability 0.8) of 10–30 a day, which the
+        // independent-days model of lead-time demand does not expect.
+        var inRun = [Bool](repeating: false, count: 150)
+        var halfway = (checks: 0, misses: 0)
+        let start = EventTime(year: 2011, month: 1, day: 1, hour: 12)!.milliseconds
+        for day in 0..<540 {
+            let time = EventTime(milliseconds: start + Int64(day) * 86_400_000)
+            for k in inRun.indices {
+                inRun[k] = inRun[k] ? Double.random(in: 0..<1, using: &rng) < 0.8 : Double.random(in: 0..<1, using: &rng) < 0.01
+                let quantity = inRun[k] ? Double(Int.random(in: 10...30, using: &rng))
+                    : Double.random(in: 0..<1, using: &rng) < 0.1 ? Double(Int.random(in: 1...3, using: &rng)) : 0
+                guard quantity > 0 else { continue }
+                _ = engine.apply(OrderEvent(orderID: "o\(day)-\(k)", line: 1, sku: "S\(k)", quantity: quantity, kind: .sale,
+                                            unitPrice: 1, currency: "GBP", eventTime: time))
+            }
+            engine.advance { _ in }
+            if day == 270 { halfway = (engine.leadTimeCalibration.checks, engine.leadTimeCalibration.misses) }
+        }
+        let c = engine.leadTimeCalibration
+        let firstHalf = Double(halfway.misses) / Double(halfway.checks)
+        let secondHalf = Double(c.misses - halfway.misses) / Double(c.checks - halfway.checks)
+        #expect(c.checks - halfway.checks > 1000)
+        #expect((0.03...0.075).contains(secondHalf), "misses: \(firstHalf) in the first half, \(secondHalf) in the second; \(c)")
+        // Runs need wider reorder points than the model's: some class's scale went up.
+        #expect(DemandClass.allCases.contains { c.scale($0) > 1.2 }, "\(c)")
+    }
+
+    @Test("Demand classes: smooth, erratic, intermittent, lumpy")
+    func demandClasses() {
+        func history(_ values: [Double]) -> DemandHistory {
+            var h = DemandHistory()
+            for v in values { h.append(v) }
+            return h
+        }
+        #expect(DemandClass(history: history([5, 6, 5, 4, 5, 6, 5])) == .smooth)
+        #expect(DemandClass(history: history([1, 20, 2, 30, 1, 25, 2])) == .erratic)
+        #expect(DemandClass(history: history([0, 0, 5, 0, 0, 5, 0, 0, 4])) == .intermittent)
+        #expect(DemandClass(history: history([0, 0, 1, 0, 0, 40, 0, 0, 2])) == .lumpy)
+        #expect(DemandClass(history: DemandHistory()) == .intermittent)
+    }
+
     @Test("Normal and gamma quantiles")
     func quantiles() {
         #expect(abs(ReorderLevels.normalQuantile(0.95) - 1.6448536) < 1e-6)
