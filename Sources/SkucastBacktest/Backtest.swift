@@ -53,6 +53,9 @@ public struct ReorderPointCoverage: Sendable {
     public let serviceLevel: Double
     /// Share of series × origins whose lead-time demand stayed at or below the reorder point.
     public let coverage: Double
+    /// The same over series that sold in the 28 days before the origin: a SKU waking from a
+    /// long sleep has a reorder point of zero that no calibration moves.
+    public let activeCoverage: Double
     /// Total reorder points over total lead-time demand: the stock the coverage costs.
     public let stockRatio: Double
     /// Series × origins counted.
@@ -88,6 +91,7 @@ public enum Backtest {
         let levels = [0.5, 0.9]
         let leadTimes = [7, 14]
         var covered = [Int](repeating: 0, count: leadTimes.count), reorderSum = [Double](repeating: 0, count: leadTimes.count)
+        var (active, activeCovered) = (0, [Int](repeating: 0, count: leadTimes.count))
         var leadDemandSum = reorderSum
         func receive(_ closed: ClosedBucket) {
             guard panel.origins.contains(closed.bucket), let s = index[closed.sku] else { return }
@@ -102,12 +106,17 @@ public enum Backtest {
                 p50[h] = q[0]
                 p90[h] = max(q[0], q[1])
             }
+            let isActive = f.history.sum(last: DemandHistory.capacity) > 0
+            if isActive { active += 1 }
             for (k, days) in leadTimes.enumerated() {
                 let levels = ReorderLevels(forecaster: f, leadTimeDays: Double(days), configuration: configuration.restock, nextSeason: next,
                                            calendar: configuration.calendar, closedSeasons: closed.closedSeasons, prior: closed.modelPrior,
                                            calibration: closed.leadTimeCalibration)
                 let demand = (1...days).reduce(0.0) { $0 + panel.y(s, day: closed.bucket + Int64($1)) }
-                if demand <= levels.reorderPoint { covered[k] += 1 }
+                if demand <= levels.reorderPoint {
+                    covered[k] += 1
+                    if isActive { activeCovered[k] += 1 }
+                }
                 reorderSum[k] += levels.reorderPoint
                 leadDemandSum[k] += demand
             }
@@ -153,7 +162,7 @@ public enum Backtest {
             lateEvents: engines.reduce(0) { $0 + $1.lateEvents },
             reorderPointCoverage: leadTimes.indices.map { k in
                 ReorderPointCoverage(leadTimeDays: leadTimes[k], serviceLevel: configuration.restock.serviceLevel,
-                                     coverage: Double(covered[k]) / Double(received), stockRatio: reorderSum[k] / leadDemandSum[k], count: received)
+                                     coverage: Double(covered[k]) / Double(received), activeCoverage: Double(activeCovered[k]) / Double(active), stockRatio: reorderSum[k] / leadDemandSum[k], count: received)
             }
         )
     }

@@ -370,13 +370,15 @@ public struct PartitionEngine: Sendable {
 
     /// Starts a reorder-point check for every SKU past its warm-up without one under way:
     /// the reorder point it would order at now, against the demand of its lead time.
-    /// SKUs with no demand expected are left out: no level moves a zero point.
+    /// SKUs without a sale in their recent window, or with a zero reorder point, are left
+    /// out: no scale moves a zero point (and most SKUs of a catalogue sleep).
     private mutating func startChecks(next bucket: Int64) {
         let (restock, calendar) = (configuration.restock, configuration.calendar)
         let (nextSeason, closedNow, prior, calibration) = (calendar.season(of: bucket), closedSeasons, modelPrior, leadTimeCalibration)
         let bucketsPerDay = 86_400_000.0 / Double(calendar.size.milliseconds)
         slots.withUnsafeMutableBufferPointer { slots in
-            for i in slots.indices where slots[i].check == nil && slots[i].forecaster.buckets >= restock.warmUpBuckets {
+            for i in slots.indices where slots[i].check == nil && slots[i].forecaster.buckets >= restock.warmUpBuckets
+                && slots[i].forecaster.history.sum(last: DemandHistory.capacity) > 0 {
                 let lead = slots[i].stock?.leadTimeDays ?? restock.defaultLeadTimeDays
                 let reorderPoint = slots[i].levels?.reorderPoint
                     ?? ReorderLevels(forecaster: slots[i].forecaster, leadTimeDays: lead, configuration: restock, nextSeason: nextSeason,

@@ -79,15 +79,19 @@ struct BacktestCommand: ParsableCommand {
         }
         print("mean: each forecaster's own; p50/p90: empirical quantiles of the last 28 days for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")")
         for c in result.reorderPointCoverage {
-            print(String(format: "reorder point, %d-day lead time at service level %.2f: covered the demand that followed in %.4f of %d series × origins; reorder points total %.2f× that demand",
-                         c.leadTimeDays, c.serviceLevel, c.coverage, c.count, c.stockRatio))
+            print(String(format: "reorder point, %d-day lead time at service level %.2f: covered the demand that followed in %.4f of %d series × origins (%.4f of those that sold in the 28 days before); reorder points total %.2f× that demand",
+                         c.leadTimeDays, c.serviceLevel, c.coverage, c.count, c.activeCoverage, c.stockRatio))
         }
         if let summaryJson {
             var object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
             // Not a forecaster: the restock policy's reorder points against what followed.
-            object["reorder_point"] = Dictionary(uniqueKeysWithValues: result.reorderPointCoverage.flatMap { c in
-                [("coverage_\(c.leadTimeDays)d", c.coverage), ("stock_ratio_\(c.leadTimeDays)d", c.stockRatio), ("service_level", c.serviceLevel)]
-            })
+            var reorder = ["service_level": result.reorderPointCoverage.first?.serviceLevel ?? .nan]
+            for c in result.reorderPointCoverage {
+                reorder["coverage_\(c.leadTimeDays)d"] = c.coverage
+                reorder["active_coverage_\(c.leadTimeDays)d"] = c.activeCoverage
+                reorder["stock_ratio_\(c.leadTimeDays)d"] = c.stockRatio
+            }
+            object["reorder_point"] = reorder
             try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: summaryJson))
         }
     }

@@ -10,7 +10,7 @@ struct RestockTests {
         var engine = PartitionEngine(configuration: EngineConfiguration())  // 95 %, 14-day lead time
         var rng = SplitMix64(seed: 17)
         // 150 SKUs: a sale of 1–3 on a tenth of days, and runs (a customer buying day after
-        // day: each day a run goes on with probability 0.8) of 10–30 a day, which the
+        // day: each day a run goes on with probability 0.7) of 3–8 a day, which the
         // independent-days model of lead-time demand does not expect.
         var inRun = [Bool](repeating: false, count: 150)
         var halfway = (checks: 0, misses: 0)
@@ -18,8 +18,8 @@ struct RestockTests {
         for day in 0..<540 {
             let time = EventTime(milliseconds: start + Int64(day) * 86_400_000)
             for k in inRun.indices {
-                inRun[k] = inRun[k] ? Double.random(in: 0..<1, using: &rng) < 0.8 : Double.random(in: 0..<1, using: &rng) < 0.01
-                let quantity = inRun[k] ? Double(Int.random(in: 10...30, using: &rng))
+                inRun[k] = inRun[k] ? Double.random(in: 0..<1, using: &rng) < 0.7 : Double.random(in: 0..<1, using: &rng) < 0.02
+                let quantity = inRun[k] ? Double(Int.random(in: 3...8, using: &rng))
                     : Double.random(in: 0..<1, using: &rng) < 0.1 ? Double(Int.random(in: 1...3, using: &rng)) : 0
                 guard quantity > 0 else { continue }
                 _ = engine.apply(OrderEvent(orderID: "o\(day)-\(k)", line: 1, sku: "S\(k)", quantity: quantity, kind: .sale,
