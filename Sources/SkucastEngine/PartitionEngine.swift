@@ -60,8 +60,10 @@ public struct PartitionEngine: Sendable {
         let firstBucket: Int64
         /// Demand of buckets not closed yet (more than one only within the allowed lateness).
         var pending: [(bucket: Int64, demand: BucketDemand)]
-        var forecaster: SKUForecaster
+        /// Declared beside `pending`, before the forecaster's kilobyte: an order event
+        /// reads both, and they then share a cache line.
         var stock: StockPosition?
+        var forecaster: SKUForecaster
         /// Reorder levels as of the last closed bucket (or stock count), cached because
         /// every order event of a stocked SKU is checked against them.
         var levels: ReorderLevels?
@@ -70,6 +72,18 @@ public struct PartitionEngine: Sendable {
         var alertsRaised = 0
         /// The reorder-point check under way (see ``LeadTimeCalibration``).
         var check: LeadTimeCheck?
+
+        /// Counts demand towards a bucket not closed yet (one access to the slot, not one
+        /// per field).
+        mutating func add(_ demand: BucketDemand, to bucket: Int64) {
+            for p in pending.indices where pending[p].bucket == bucket {
+                pending[p].demand.quantity += demand.quantity
+                pending[p].demand.revenue += demand.revenue
+                pending[p].demand.promotedQuantity += demand.promotedQuantity
+                return
+            }
+            pending.append((bucket, demand))
+        }
 
         static func == (a: Slot, b: Slot) -> Bool {
             a.sku == b.sku && a.firstBucket == b.firstBucket && a.forecaster == b.forecaster
@@ -172,13 +186,7 @@ public struct PartitionEngine: Sendable {
         let i = known ?? slot(for: order.sku, from: bucket)
         let revenue = order.quantity * order.unitPrice
         let promoted = order.promotion == true ? order.quantity : 0
-        if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
-            slots[i].pending[p].demand.quantity += order.quantity
-            slots[i].pending[p].demand.revenue += revenue
-            slots[i].pending[p].demand.promotedQuantity += promoted
-        } else {
-            slots[i].pending.append((bucket, BucketDemand(quantity: order.quantity, revenue: revenue, promotedQuantity: promoted)))
-        }
+        slots[i].add(BucketDemand(quantity: order.quantity, revenue: revenue, promotedQuantity: promoted), to: bucket)
         return .applied
     }
 
