@@ -71,87 +71,80 @@ public struct OrderEventDecoder: Sendable {
         }
     }
 
+    /// The fields every order line must have, as `seen` bits.
+    static let required: UInt16 = [OrderField.orderID, .line, .sku, .quantity, .kind, .unitPrice, .currency, .eventTime].reduce(0) { $0 | 1 << $1.rawValue }
+
     /// Marks a field as seen; a second occurrence is malformed (which one would count?).
     @inline(__always)
-    static func mark(_ seen: inout UInt16, _ bit: UInt16, _ name: StaticString) throws(Rejection) {
-        guard seen & bit == 0 else { throw Rejection(.malformed, "field \"\(name)\" appears twice") }
+    static func mark(_ seen: inout UInt16, _ field: OrderField) throws(Rejection) {
+        let bit: UInt16 = 1 << field.rawValue
+        guard seen & bit == 0 else { throw Rejection(.malformed, "field \"\(field.spelling)\" appears twice") }
         seen |= bit
     }
 
     func decodeOrThrow(_ bytes: UnsafeRawBufferPointer) throws(Rejection) -> OrderEvent {
         try checkEnvelope(bytes, limits: limits)
-        var orderID: String?, sku: String?, kind: OrderKind?, currency: String?, eventTime: EventTime?
-        var line: Double?, quantity: Double?, unitPrice: Double?
-        var customerID: String?, channel: String?, region: String?, promotion: Bool?
+        // Filled in place (no optional per field to unwrap and copy at the end); `seen`
+        // says which fields were there.
+        var event = OrderEvent(orderID: "", line: 0, sku: "", quantity: 0, kind: .sale, unitPrice: 0, currency: "", eventTime: EventTime(milliseconds: 0))
+        var line = 0.0
         var seen: UInt16 = 0
         var scanner = JSONScanner(bytes)
         let limits = limits
         try Self.fields.withUnsafeBufferPointer { fields throws(Rejection) in
-        try scanner.object(names: fields) { (s, field) throws(Rejection) in
-            switch field.flatMap(OrderField.init(rawValue:)) {
-            case .sku:
-                try Self.mark(&seen, 1, "sku"); sku = try text(&s, "sku", limits)
-            case .line:
-                try Self.mark(&seen, 2, "line"); line = try number(s.value(), "line")
+        try scanner.object(names: fields) { (s, position) throws(Rejection) in
+            guard let field = position.flatMap(OrderField.init(rawValue:)) else {
+                // Unknown fields are skipped: producers may be newer than this consumer.
+                try s.skipValue()
+                return
+            }
+            try Self.mark(&seen, field)
+            switch field {
+            case .sku: event.sku = try text(&s, "sku", limits)
+            case .line: line = try number(s.value(), "line")
             case .kind:
-                try Self.mark(&seen, 4, "kind")
                 guard let v = try s.stringValue() else { _ = try s.value(); throw Rejection(.wrongType, "kind must be a string") }
                 if case .raw(let b) = v, b.equals("sale") {
-                    kind = .sale
+                    event.kind = .sale
                 } else if let parsed = OrderKind(rawValue: v.string) {
-                    kind = parsed
+                    event.kind = parsed
                 } else {
                     throw Rejection(.invalidValue, "kind \"\(v.string)\" is not sale, return, cancellation or adjustment")
                 }
-            case .region:
-                try Self.mark(&seen, 8, "region"); region = try optionalText(&s, "region", limits)
-            case .channel:
-                try Self.mark(&seen, 16, "channel"); channel = try optionalText(&s, "channel", limits)
-            case .orderID:
-                try Self.mark(&seen, 32, "order_id"); orderID = try text(&s, "order_id", limits)
-            case .quantity:
-                try Self.mark(&seen, 64, "quantity"); quantity = try number(s.value(), "quantity")
-            case .currency:
-                try Self.mark(&seen, 128, "currency"); currency = try currencyCode(&s)
+            case .region: event.region = try optionalText(&s, "region", limits)
+            case .channel: event.channel = try optionalText(&s, "channel", limits)
+            case .orderID: event.orderID = try text(&s, "order_id", limits)
+            case .quantity: event.quantity = try number(s.value(), "quantity")
+            case .currency: event.currency = try currencyCode(&s)
             case .promotion:
-                try Self.mark(&seen, 256, "promotion")
                 switch try s.value() {
-                case .bool(let b): promotion = b
-                case .null: promotion = nil
+                case .bool(let b): event.promotion = b
+                case .null: event.promotion = nil
                 default: throw Rejection(.wrongType, "promotion must be true or false")
                 }
-            case .unitPrice:
-                try Self.mark(&seen, 512, "unit_price"); unitPrice = try number(s.value(), "unit_price")
-            case .eventTime:
-                try Self.mark(&seen, 1024, "event_time"); eventTime = try time(&s, "event_time", limits)
-            case .customerID:
-                try Self.mark(&seen, 2048, "customer_id"); customerID = try optionalText(&s, "customer_id", limits)
-            case nil:
-                // Unknown fields are skipped: producers may be newer than this consumer.
-                try s.skipValue()
+            case .unitPrice: event.unitPrice = try number(s.value(), "unit_price")
+            case .eventTime: event.eventTime = try time(&s, "event_time", limits)
+            case .customerID: event.customerID = try optionalText(&s, "customer_id", limits)
             }
         }
         }
-        guard let orderID else { throw missing("order_id") }
-        guard let line else { throw missing("line") }
-        guard let sku else { throw missing("sku") }
-        guard let quantity else { throw missing("quantity") }
-        guard let kind else { throw missing("kind") }
-        guard let unitPrice else { throw missing("unit_price") }
-        guard let currency else { throw missing("currency") }
-        guard let eventTime else { throw missing("event_time") }
+        if seen & Self.required != Self.required {
+            let absent = OrderField.allCases.first { Self.required & (1 << $0.rawValue) != 0 && seen & (1 << $0.rawValue) == 0 }!
+            throw missing("\(absent.spelling)")
+        }
         guard line == line.rounded(), line >= 1, line <= 100_000 else { throw Rejection(.invalidValue, "line \(line) is not an integer in 1…100000") }
+        event.line = Int(line)
+        let quantity = event.quantity
         guard quantity != 0, abs(quantity) <= limits.maxQuantity else {
             throw Rejection(.invalidValue, "quantity \(quantity) is zero or beyond ±\(Int(limits.maxQuantity))")
         }
-        guard (kind == .sale) == (quantity > 0) else {
-            throw Rejection(.invalidValue, "quantity \(quantity) has the wrong sign for kind \(kind.rawValue)")
+        guard (event.kind == .sale) == (quantity > 0) else {
+            throw Rejection(.invalidValue, "quantity \(quantity) has the wrong sign for kind \(event.kind.rawValue)")
         }
-        guard abs(unitPrice) <= limits.maxUnitPrice else { throw Rejection(.invalidValue, "unit_price \(unitPrice) is beyond ±\(Int(limits.maxUnitPrice))") }
-        return OrderEvent(
-            orderID: orderID, line: Int(line), sku: sku, quantity: quantity, kind: kind, unitPrice: unitPrice,
-            currency: currency, eventTime: eventTime, customerID: customerID, channel: channel, region: region, promotion: promotion
-        )
+        guard abs(event.unitPrice) <= limits.maxUnitPrice else {
+            throw Rejection(.invalidValue, "unit_price \(event.unitPrice) is beyond ±\(Int(limits.maxUnitPrice))")
+        }
+        return event
     }
 }
 
