@@ -167,6 +167,14 @@ public struct BucketCalendar: Sendable, Hashable {
         return EventTime(milliseconds: zone.instant(ofLocal: bucket * size.milliseconds - weekShift))
     }
 
+    /// The local hour (0–23) an hour bucket starts at; 0 for days and weeks.
+    public func hourOfDay(of bucket: Int64) -> Int {
+        guard size == .hour else { return 0 }
+        let t = start(of: bucket).milliseconds
+        let local = t + Int64(zone.offsetSeconds(at: t)) * 1000
+        return Int(local.floorDivided(by: 3_600_000).0.floorDivided(by: 24).1)
+    }
+
     /// The cycle the models' seasonal state follows: the season length where it fits
     /// their eight positions (the weekdays of day buckets), else none (1).
     public var modelCycle: Int { size.seasonLength <= 8 ? size.seasonLength : 1 }

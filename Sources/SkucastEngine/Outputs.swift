@@ -20,11 +20,14 @@ extension ClosedBucket {
         let needed = max(configuration.horizon, ReorderLevels.bucketsNeeded(leadTimeDays: lead, configuration: configuration.restock, calendar: calendar))
         let means = f.means(steps: needed, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons, prior: modelPrior)
         let steps = (1...configuration.horizon).map { h in
-            ForecastMessage.Step(
+            // Hour buckets: the SKU's models see no daily cycle; the partition's day shape
+            // puts the night's zeros and the afternoon's peak into each step.
+            let shape = intradayProfile.map { $0[calendar.hourOfDay(of: bucket + Int64(h))] } ?? 1
+            return ForecastMessage.Step(
                 step: h,
                 start: calendar.start(of: bucket + Int64(h)),
-                mean: means[h - 1],
-                quantiles: zip(names, quantiles[h - 1]).map { NamedValue($0, $1) }
+                mean: means[h - 1] * shape,
+                quantiles: zip(names, quantiles[h - 1]).map { NamedValue($0, $1 * shape) }
             )
         }
         let reorder = ReorderLevels(means: means, history: f.history, leadTimeDays: lead, configuration: configuration.restock, calendar: calendar,

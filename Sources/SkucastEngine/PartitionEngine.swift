@@ -47,6 +47,9 @@ public struct ClosedBucket: Sendable {
     public let modelPrior: SIMD8<Double>
     /// The partition's calibration of lead-time quantiles (see ``LeadTimeCalibration``).
     public let leadTimeCalibration: LeadTimeCalibration
+    /// For hour buckets, each local hour's share of a day's demand times 24 (mean 1):
+    /// per-step forecasts are shaped by it. Nil for days and weeks, or before any demand.
+    public let intradayProfile: [Double]?
 }
 
 /// The forecasting state of one input partition: its SKUs, its event-time watermark, and
@@ -128,11 +131,23 @@ public struct PartitionEngine: Sendable {
     /// over all SKUs (memory of about 33 buckets): ``rollingError`` is their ratio.
     public internal(set) var errorSum = 0.0
     public internal(set) var demandSum = 0.0
+    /// Discounted demand of all SKUs per local hour of the day (hour buckets only): the
+    /// shape of a day the SKUs' own models, which see no cycle in hours, are given.
+    /// Pooled, because one SKU's hourly series is almost all zeros.
+    var intradayDemand = [Double](repeating: 0, count: 24)
     /// Keeps reorder points covering the service level (see ``LeadTimeCalibration``).
     public internal(set) var leadTimeCalibration = LeadTimeCalibration()
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
+    }
+
+    /// Each local hour's share of the partition's daily demand, times 24 (see
+    /// ``ClosedBucket/intradayProfile``).
+    public var intradayProfile: [Double]? {
+        let total = intradayDemand.reduce(0, +)
+        guard configuration.calendar.size == .hour, total > 0 else { return nil }
+        return intradayDemand.map { 24 * $0 / total }
     }
 
     /// SKUs with demand seen.
@@ -326,11 +341,16 @@ public struct PartitionEngine: Sendable {
                 }
             }
             learnCalendar(season: season, demand: total, cycle: cycle)
+            if configuration.calendar.size == .hour {
+                let hour = configuration.calendar.hourOfDay(of: bucket)
+                intradayDemand[hour] = 0.95 * intradayDemand[hour] + total
+            }
             // Locals: the closure below holds `slots` and cannot read other properties.
             var learner = globalModel
             var (bucketError, bucketDemand) = (0.0, 0.0)
             var (checks, misses) = (SIMD4<Double>.zero, SIMD4<Double>.zero)
             let (coefficients, closedNow, prior, calibration) = (globalModel.coefficients, closedSeasons, modelPrior, leadTimeCalibration)
+            let intraday = intradayProfile
             slots.withUnsafeMutableBufferPointer { slots in
                 for i in slots.indices where slots[i].firstBucket <= bucket {
                     var demand = BucketDemand()
@@ -357,7 +377,7 @@ public struct PartitionEngine: Sendable {
                     }
                     emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster,
                                       leadTimeDays: slots[i].stock?.leadTimeDays, closedSeasons: closedNow, modelPrior: prior,
-                                      leadTimeCalibration: calibration))
+                                      leadTimeCalibration: calibration, intradayProfile: intraday))
                 }
             }
             leadTimeCalibration.learn(checks: checks, misses: misses, serviceLevel: configuration.restock.serviceLevel)
@@ -443,7 +463,7 @@ extension PartitionEngine: Equatable {
         a.configuration == b.configuration && a.maxEventTime == b.maxEventTime && a.closedThrough == b.closedThrough
             && a.lateEvents == b.lateEvents && a.slots == b.slots && a.seasonDemand == b.seasonDemand
             && a.seasonCount == b.seasonCount && a.closedSeasons == b.closedSeasons && a.modelPrior == b.modelPrior
-            && a.leadTimeCalibration == b.leadTimeCalibration
+            && a.leadTimeCalibration == b.leadTimeCalibration && a.intradayDemand == b.intradayDemand
             && a.globalModel == b.globalModel && a.errorSum == b.errorSum && a.demandSum == b.demandSum
     }
 }

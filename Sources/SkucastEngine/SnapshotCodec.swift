@@ -146,6 +146,7 @@ extension PartitionEngine {
         w.double(errorSum)
         w.double(demandSum)
         for k in 0..<4 { w.double(leadTimeCalibration.logScale[k]) }
+        for v in intradayDemand { w.double(v) }
         w.uvarint(UInt64(leadTimeCalibration.checks))
         w.uvarint(UInt64(leadTimeCalibration.misses))
         w.uvarint(UInt64(slots.count))
@@ -240,6 +241,7 @@ extension PartitionEngine {
         demandSum = try r.double()
         if format >= 3 {
             for k in 0..<4 { leadTimeCalibration.logScale[k] = try r.double() }
+            for k in 0..<24 { intradayDemand[k] = try r.double() }
             leadTimeCalibration.checks = try r.count(max: Int.max)
             leadTimeCalibration.misses = try r.count(max: Int.max)
         }

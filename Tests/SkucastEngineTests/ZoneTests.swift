@@ -143,3 +143,40 @@ struct ZoneTests {
         #expect(restored.engine.configuration == EngineConfiguration())
     }
 }
+
+@Suite("Hour buckets")
+struct HourBucketTests {
+    @Test("Hourly forecasts follow the partition's day: zero at night, the peak in the afternoon; a snapshot keeps the shape")
+    func intradayShape() throws {
+        var configuration = EngineConfiguration()
+        configuration.calendar = BucketCalendar(size: .hour, zone: try ZoneRules.named("Europe/London"))
+        configuration.horizon = 24
+        var engine = PartitionEngine(configuration: configuration)
+        var rng = SplitMix64(seed: 3)
+        var last: ClosedBucket?
+        // 30 winter days (London = UTC): 40 SKUs sell only 09:00–16:59, twice as much from 14:00.
+        for day in 1...30 {
+            for hour in 9..<17 {
+                for k in 0..<40 where Double.random(in: 0..<1, using: &rng) < 0.3 {
+                    let t = EventTime(year: 2011, month: 1, day: day, hour: hour, minute: Int.random(in: 0..<60, using: &rng))!
+                    _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S\(k)", quantity: hour >= 14 ? 2 : 1, kind: .sale,
+                                                unitPrice: 1, currency: "GBP", eventTime: t))
+                }
+                engine.advance { if $0.sku == "S0" { last = $0 } }
+            }
+        }
+        // The close of 30 January 16:00–17:00: the next 24 steps run 17:00 … 16:00.
+        let closed = try #require(last)
+        let forecast = closed.forecast(configuration: configuration)
+        let byHour = Dictionary(uniqueKeysWithValues: forecast.horizon.map { (configuration.calendar.hourOfDay(of: configuration.calendar.bucket(of: $0.start)), $0) })
+        for night in [0, 3, 6, 20, 23] { #expect(byHour[night]!.mean == 0 && byHour[night]!.quantiles.allSatisfy { $0.value == 0 }, "\(night):00") }
+        #expect(byHour[10]!.mean > 0)
+        #expect(byHour[15]!.mean > 1.5 * byHour[10]!.mean, "\(byHour[15]!.mean) vs \(byHour[10]!.mean)")
+        let profile = try #require(engine.intradayProfile)
+        #expect(abs(profile.reduce(0, +) - 24) < 1e-9)
+
+        let restored = try SnapshotCodec.decode(SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))).engine
+        #expect(restored == engine)
+        #expect(restored.intradayProfile == profile)
+    }
+}
