@@ -40,7 +40,7 @@ public enum SnapshotCodec {
     static let magic = Array("SKUCSNAP".utf8)
     /// The format this build writes. It also reads format 2, whose calendar was a fixed
     /// UTC offset (format 3 carries the time zone's transition table) and which had no
-    /// lead-time calibration (it restarts from none).
+    /// lead-time calibration and no day shape for hour buckets (they restart from none).
     public static let version: UInt16 = 3
     static let readable: ClosedRange<UInt16> = 2...3
     static let headerSize = 8 + 2 + 2 + 8 + 4

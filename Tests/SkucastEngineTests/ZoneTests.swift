@@ -112,7 +112,7 @@ struct ZoneTests {
         #expect(forecast.horizon.map(\.start) == (0..<14).map { Self.utc(2011, 7, 2 + $0, 23) })
     }
 
-    @Test("A snapshot carries the zone's table; a format-2 snapshot (fixed offset, no calibration) still reads")
+    @Test("A snapshot carries the zone's table; a format-2 snapshot (fixed offset, no calibration, no day shape) still reads")
     func snapshots() throws {
         var configuration = EngineConfiguration()
         configuration.calendar = BucketCalendar(size: .day, zone: try ZoneRules.named("America/New_York"))
@@ -129,11 +129,12 @@ struct ZoneTests {
         let zoneBytes = 1 + 3 + 1 + 4  // "UTC", no transitions, one Int32 offset
         #expect(Array(payload[zoneStart..<(zoneStart + 4)]) == [3] + Array("UTC".utf8))
         payload.replaceSubrange(zoneStart..<(zoneStart + zoneBytes), with: [UInt8](repeating: 0, count: 8))
-        // Nor had it the lead-time calibration (four doubles, two counts), which an empty
-        // engine writes just before its slot and offset counts (0 and 0).
-        let calibration = (payload.count - 2 - 34)..<(payload.count - 2)
-        #expect(payload[calibration].allSatisfy { $0 == 0 } && payload.suffix(2) == [0, 0])
-        payload.removeSubrange(calibration)
+        // Nor had it the lead-time calibration (four doubles, two counts) and the day's
+        // shape of hour buckets (24 doubles), which an empty engine writes just before its
+        // slot and offset counts (0 and 0).
+        let added = (payload.count - 2 - 34 - 192)..<(payload.count - 2)
+        #expect(payload[added].allSatisfy { $0 == 0 } && payload.suffix(2) == [0, 0])
+        payload.removeSubrange(added)
         var v2 = Array(utc[0..<SnapshotCodec.headerSize])
         v2[8] = 2
         for k in 0..<8 { v2[12 + k] = UInt8(truncatingIfNeeded: UInt64(payload.count) >> (8 * k)) }
