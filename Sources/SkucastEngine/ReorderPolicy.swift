@@ -136,15 +136,16 @@ public struct ReorderLevels: Sendable, Hashable {
 ///
 /// The gamma model sums bucket variances as if buckets were independent; real demand
 /// comes in runs (a customer's repeat orders, a campaign), and its lead-time quantiles
-/// miss: on the Online Retail replay, reorder points at a 95 % service level covered 87 %
-/// of 7-day and 81 % of 14-day lead times of SKUs selling at the time. So each SKU in turn checks the reorder point it
-/// would order at against the demand of the lead time that follows, and the partition's
-/// misses and hits move a scale of the service-level quantiles as adaptive conformal
-/// inference moves its level (Gibbs & Candès, 2021): the log scale goes up by `rate·s` on
-/// a miss and down by `rate·(1 − s)` on a hit, so it settles where misses are `1 − s` of
-/// checks, in each demand class. A scale rather than a higher level or a wider variance: coverage grows with
-/// it for every SKU, while for very intermittent ones a wider gamma puts more mass at
-/// zero and even its 99.99 % quantile can fall short.
+/// miss: on the Online Retail replay, reorder points at a 95 % service level covered
+/// 87 % of 7-day and 81 % of 14-day lead times of SKUs selling at the time. So each SKU
+/// in turn checks the reorder point it would order at against the demand of the lead
+/// time that follows, and the partition's misses and hits move a scale of the
+/// service-level quantiles as adaptive conformal inference moves its level (Gibbs &
+/// Candès, 2021): the log scale goes up by `rate·s` on a miss and down by `rate·(1 − s)`
+/// on a hit, so it settles where misses are `1 − s` of checks, in each demand class.
+/// A scale rather than a higher level or a wider variance: coverage grows with it for
+/// every SKU, while for very intermittent ones a wider gamma puts more mass at zero and
+/// even its 99.99 % quantile can fall short.
 public struct LeadTimeCalibration: Sendable, Hashable {
     /// Log of the scale of the service-level quantiles, per ``DemandClass``: one scale for
     /// all would stock steady sellers for the lumpy ones' misses.
