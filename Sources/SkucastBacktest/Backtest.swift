@@ -162,7 +162,9 @@ public enum Backtest {
             lateEvents: engines.reduce(0) { $0 + $1.lateEvents },
             reorderPointCoverage: leadTimes.indices.map { k in
                 ReorderPointCoverage(leadTimeDays: leadTimes[k], serviceLevel: configuration.restock.serviceLevel,
-                                     coverage: Double(covered[k]) / Double(received), activeCoverage: Double(activeCovered[k]) / Double(active), stockRatio: reorderSum[k] / leadDemandSum[k], count: received)
+                                     coverage: Double(covered[k]) / Double(received),
+                                     activeCoverage: Double(activeCovered[k]) / Double(active),
+                                     stockRatio: reorderSum[k] / leadDemandSum[k], count: received)
             }
         )
     }

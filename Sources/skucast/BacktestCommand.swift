@@ -85,8 +85,9 @@ struct BacktestCommand: ParsableCommand {
         if let summaryJson {
             var object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
             // Not a forecaster: the restock policy's reorder points against what followed.
-            var reorder = ["service_level": result.reorderPointCoverage.first?.serviceLevel ?? .nan]
+            var reorder: [String: Double] = [:]
             for c in result.reorderPointCoverage {
+                reorder["service_level"] = c.serviceLevel
                 reorder["coverage_\(c.leadTimeDays)d"] = c.coverage
                 reorder["active_coverage_\(c.leadTimeDays)d"] = c.activeCoverage
                 reorder["stock_ratio_\(c.leadTimeDays)d"] = c.stockRatio
