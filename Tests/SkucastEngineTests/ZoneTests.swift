@@ -4,6 +4,13 @@ import SkucastTestSupport
 import SkucastZoneInfo
 import Testing
 
+/// The engine's default configuration with buckets of London's wall clock.
+func londonConfiguration(_ size: BucketSize) throws -> EngineConfiguration {
+    var configuration = EngineConfiguration()
+    configuration.calendar = BucketCalendar(size: size, zone: try ZoneRules.named("Europe/London"))
+    return configuration
+}
+
 @Suite("Time zones and the bucket calendar")
 struct ZoneTests {
     static func utc(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ mi: Int = 0) -> EventTime {
@@ -90,8 +97,7 @@ struct ZoneTests {
 
     @Test("The engine closes London's local days: sales after 23:00 UTC in summer count towards the next day")
     func engineInLondon() throws {
-        var configuration = EngineConfiguration()
-        configuration.calendar = BucketCalendar(size: .day, zone: try ZoneRules.named("Europe/London"))
+        var configuration = try londonConfiguration(.day)
         configuration.allowedLatenessMilliseconds = 0
         var engine = PartitionEngine(configuration: configuration)
         var closed: [(EventTime, Double)] = []
@@ -149,8 +155,7 @@ struct ZoneTests {
 struct HourBucketTests {
     @Test("Hourly forecasts follow the partition's day: zero at night, the peak in the afternoon; a snapshot keeps the shape")
     func intradayShape() throws {
-        var configuration = EngineConfiguration()
-        configuration.calendar = BucketCalendar(size: .hour, zone: try ZoneRules.named("Europe/London"))
+        var configuration = try londonConfiguration(.hour)
         configuration.horizon = 24
         var engine = PartitionEngine(configuration: configuration)
         var rng = SplitMix64(seed: 3)
