@@ -148,9 +148,19 @@ public struct BucketCalendar: Sendable, Hashable {
     @inline(__always)
     public func bucket(of time: EventTime) -> Int64 {
         if size == .hour { return (time.milliseconds + hourPhase).floorDivided(by: 3_600_000).0 }
-        let offset = Int64(zone.offsetSeconds(at: time.milliseconds)) * 1000
+        if zone.transitions.isEmpty {
+            return (time.milliseconds + Int64(zone.offsets[0]) * 1000 + weekShift).floorDivided(by: size.milliseconds).0
+        }
+        let k = zone.span(at: time.milliseconds)
+        let offset = Int64(zone.offsets[k]) * 1000
         var b = (time.milliseconds + offset + weekShift).floorDivided(by: size.milliseconds).0
-        if zone.transitions.isEmpty { return b }
+        // Almost always the whole bucket lies on the wall clock of the instant's span, after
+        // any hour the previous span repeats: then it is the answer, without looking its
+        // edges up.
+        let from = b * size.milliseconds - weekShift
+        let spanStart = k == 0 ? Int64.min : max(zone.transitions[k - 1] + offset, zone.transitions[k - 1] + Int64(zone.offsets[k - 1]) * 1000)
+        let spanEnd = k == zone.transitions.count ? Int64.max : zone.transitions[k] + offset
+        if from >= spanStart && from + size.milliseconds <= spanEnd { return b }
         // A change of offset across midnight (St John's changed at 00:01 until 2011) runs
         // the wall clock back into the day before. Buckets follow their starts, which only
         // move forward, so event time maps to buckets monotonically.
@@ -174,6 +184,9 @@ public struct BucketCalendar: Sendable, Hashable {
         let local = t + Int64(zone.offsetSeconds(at: t)) * 1000
         return Int(local.floorDivided(by: 3_600_000).0.floorDivided(by: 24).1)
     }
+
+    /// Buckets in a day (24, 1 or 1/7): lead times and review periods are given in days.
+    public var bucketsPerDay: Double { 86_400_000.0 / Double(size.milliseconds) }
 
     /// The cycle the models' seasonal state follows: the season length where it fits
     /// their eight positions (the weekdays of day buckets), else none (1).

@@ -34,7 +34,7 @@ extension ClosedBucket {
                                     calibration: leadTimeCalibration)
         // The reorder point's distribution (the lead time's buckets); at the service level,
         // the reorder point itself (calibrated).
-        let leadVariance = reorder.bucketVariance * lead * 86_400_000.0 / Double(calendar.size.milliseconds)
+        let leadVariance = reorder.bucketVariance * lead * calendar.bucketsPerDay
         let leadQuantiles = levels.map { p in
             NamedValue(ForecastMessage.quantileName(p), p == service
                 ? reorder.reorderPoint

@@ -403,7 +403,6 @@ public struct PartitionEngine: Sendable {
     private mutating func startChecks(next bucket: Int64) {
         let (restock, calendar) = (configuration.restock, configuration.calendar)
         let (nextSeason, closedNow, prior, calibration) = (calendar.season(of: bucket), closedSeasons, modelPrior, leadTimeCalibration)
-        let bucketsPerDay = 86_400_000.0 / Double(calendar.size.milliseconds)
         slots.withUnsafeMutableBufferPointer { slots in
             for i in slots.indices where slots[i].check == nil && slots[i].forecaster.buckets >= restock.warmUpBuckets
                 && slots[i].forecaster.history.sum(last: DemandHistory.capacity) > 0 {
@@ -413,7 +412,7 @@ public struct PartitionEngine: Sendable {
                                      calendar: calendar, closedSeasons: closedNow, prior: prior, calibration: calibration).reorderPoint
                 guard reorderPoint > 0 else { continue }
                 slots[i].check = LeadTimeCheck(reorderPoint: Float(reorderPoint), demand: 0,
-                                               bucketsLeft: Int32(max(1, (lead * bucketsPerDay).rounded(.up))),
+                                               bucketsLeft: Int32(max(1, (lead * calendar.bucketsPerDay).rounded(.up))),
                                                demandClass: DemandClass(history: slots[i].forecaster.history))
             }
         }

@@ -66,13 +66,13 @@ public struct ReorderLevels: Sendable, Hashable {
 
     /// Buckets of forecast the levels read: lead time plus review period.
     static func bucketsNeeded(leadTimeDays: Double, configuration: RestockConfiguration, calendar: BucketCalendar) -> Int {
-        Int((leadTimeDays + configuration.reviewPeriodDays) * 86_400_000.0 / Double(calendar.size.milliseconds)) + 1
+        Int((leadTimeDays + configuration.reviewPeriodDays) * calendar.bucketsPerDay) + 1
     }
 
     /// - Parameter means: The ensemble's mean for steps 1…n, n at least ``bucketsNeeded(leadTimeDays:configuration:calendar:)``.
     init(means: [Double], history: DemandHistory, leadTimeDays: Double, configuration: RestockConfiguration, calendar: BucketCalendar,
          calibration: LeadTimeCalibration = LeadTimeCalibration()) {
-        let bucketsPerDay = 86_400_000.0 / Double(calendar.size.milliseconds)
+        let bucketsPerDay = calendar.bucketsPerDay
         func demand(overDays days: Double) -> Double {
             let buckets = days * bucketsPerDay
             let whole = Int(buckets)
