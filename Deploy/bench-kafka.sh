@@ -11,14 +11,12 @@ root="$(dirname "$here")"
 messages="${1:-1000000}"
 runs="${2:-3}"
 port="${SKUCAST_BENCH_PORT:-19300}"
-eval "$("$here/librdkafka.sh")"
+export SKUCAST_SKIP_TOPICS=1
+. "$here/bench-common.sh"
+bench_start "$port" skucast-bench
+bench="$bin/skucast-bench"
 kcat="$("$here/kcat.sh")"
-(cd "$root" && swift build -c release --product skucast-bench >&2)
-bench="$(cd "$root" && swift build -c release --show-bin-path)/skucast-bench"
 tansu="$("$here/dev-broker.sh" install)"
-export SKUCAST_BROKER_PORT="$port" SKUCAST_SKIP_TOPICS=1
-"$here/dev-broker.sh" stop >/dev/null 2>&1 || true
-"$here/dev-broker.sh" start >/dev/null
 trap '"$here/dev-broker.sh" stop >/dev/null 2>&1' EXIT
 "$tansu" topic create bench --broker "tcp://127.0.0.1:$port" --partitions 6 >/dev/null
 

@@ -12,12 +12,8 @@ root="$(dirname "$here")"
 rate="${1:-10000}"
 seconds="${2:-20}"
 port="${SKUCAST_BENCH_PORT:-19330}"
-eval "$("$here/librdkafka.sh")"
-(cd "$root" && swift build -c release --product skucast --product skucast-bench >&2)
-bin="$(cd "$root" && swift build -c release --show-bin-path)"
-export SKUCAST_BROKER_PORT="$port" SKUCAST_BIN="$bin/skucast"
-"$here/dev-broker.sh" stop >/dev/null 2>&1 || true
-"$here/dev-broker.sh" start >/dev/null
+. "$here/bench-common.sh"
+bench_start "$port" skucast skucast-bench
 state="$(mktemp -d)"
 "$bin/skucast" run --brokers "127.0.0.1:$port" --group latency --state-dir "$state" --session-timeout-ms 2000 \
   --http-port 0 --log-level warning ${SKUCAST_RUN_ARGS:-} >"$state/run.log" 2>&1 &

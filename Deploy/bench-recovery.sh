@@ -14,12 +14,8 @@ skus="${1:-1000000}"
 session="${2:-3000}"
 port="${SKUCAST_BENCH_PORT:-19340}"
 http=19341
-eval "$("$here/librdkafka.sh")"
-(cd "$root" && swift build -c release --product skucast --product skucast-bench >&2)
-bin="$(cd "$root" && swift build -c release --show-bin-path)"
-export SKUCAST_BROKER_PORT="$port" SKUCAST_BIN="$bin/skucast"
-"$here/dev-broker.sh" stop >/dev/null 2>&1 || true
-"$here/dev-broker.sh" start >/dev/null
+. "$here/bench-common.sh"
+bench_start "$port" skucast skucast-bench
 state="$(mktemp -d)"
 pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; "$here/dev-broker.sh" stop >/dev/null 2>&1; rm -rf "$state"' EXIT

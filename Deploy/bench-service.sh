@@ -15,13 +15,10 @@ root="$(dirname "$here")"
 runs="${1:-3}"
 port="${SKUCAST_BENCH_PORT:-19320}"
 data="${SKUCAST_DATA:-$root/../shared/data/online-retail/online_retail_2010_2011.csv}"
-eval "$("$here/librdkafka.sh")"
+. "$here/bench-common.sh"
+bench_start "$port" skucast
+skucast="$bin/skucast"
 kcat="$("$here/kcat.sh")"
-(cd "$root" && swift build -c release --product skucast >&2)
-skucast="$(cd "$root" && swift build -c release --show-bin-path)/skucast"
-export SKUCAST_BROKER_PORT="$port" SKUCAST_BIN="$skucast"
-"$here/dev-broker.sh" stop >/dev/null 2>&1 || true
-"$here/dev-broker.sh" start >/dev/null
 state="$(mktemp -d)"
 trap '"$here/dev-broker.sh" stop >/dev/null 2>&1; rm -rf "$state"' EXIT
 b="127.0.0.1:$port"
