@@ -58,14 +58,10 @@ public struct ClosedBucket: Sendable {
 public struct PartitionEngine: Sendable {
     public let configuration: EngineConfiguration
 
+    /// A SKU's forecasting state: what bucket closes read and write.
     struct Slot: Sendable, Hashable {
         let sku: String
         let firstBucket: Int64
-        /// Demand of buckets not closed yet (more than one only within the allowed lateness).
-        var pending: [(bucket: Int64, demand: BucketDemand)]
-        /// Declared beside `pending`, before the forecaster's kilobyte: an order event
-        /// reads both, and they then share a cache line.
-        var stock: StockPosition?
         var forecaster: SKUForecaster
         /// Reorder levels as of the last closed bucket (or stock count), cached because
         /// every order event of a stocked SKU is checked against them.
@@ -76,23 +72,9 @@ public struct PartitionEngine: Sendable {
         /// The reorder-point check under way (see ``LeadTimeCalibration``).
         var check: LeadTimeCheck?
 
-        /// Counts demand towards a bucket not closed yet (one access to the slot, not one
-        /// per field).
-        mutating func add(_ demand: BucketDemand, to bucket: Int64) {
-            for p in pending.indices where pending[p].bucket == bucket {
-                pending[p].demand.quantity += demand.quantity
-                pending[p].demand.revenue += demand.revenue
-                pending[p].demand.promotedQuantity += demand.promotedQuantity
-                return
-            }
-            pending.append((bucket, demand))
-        }
-
         static func == (a: Slot, b: Slot) -> Bool {
-            a.sku == b.sku && a.firstBucket == b.firstBucket && a.forecaster == b.forecaster
-                && a.pending.elementsEqual(b.pending) { $0.bucket == $1.bucket && $0.demand == $1.demand }
-                && a.stock == b.stock && a.levels == b.levels && a.alert == b.alert && a.alertsRaised == b.alertsRaised
-                && a.check == b.check
+            a.sku == b.sku && a.firstBucket == b.firstBucket && a.forecaster == b.forecaster && a.levels == b.levels
+                && a.alert == b.alert && a.alertsRaised == b.alertsRaised && a.check == b.check
         }
 
         func hash(into h: inout Hasher) {
@@ -102,10 +84,21 @@ public struct PartitionEngine: Sendable {
         }
     }
 
-    /// Lookup only; iteration goes through `slots`, in first-seen order, so results never
-    /// depend on hash order.
-    var index: [String: Int] = [:]
+    /// What every order event of a SKU reads and writes, kept apart from its slot: the
+    /// slot is most of a kilobyte, and an event that read its stock there and added to a
+    /// pending array on the heap missed the cache twice.
+    struct Tally: Sendable, Hashable {
+        /// The SKU packed: the index confirms a match here, on the line the event reads anyway.
+        let key: TextPrefix
+        var pending: PendingDemand
+        var stock: StockPosition?
+    }
+
+    /// Lookup only (see ``SKUIndex``).
+    var index = SKUIndex()
+    /// SKUs in first-seen order; `tallies[i]` belongs to `slots[i]`.
     var slots: [Slot] = []
+    var tallies: [Tally] = []
     /// The newest event time seen.
     public internal(set) var maxEventTime: EventTime?
     /// The last bucket closed in this partition.
@@ -177,19 +170,42 @@ public struct PartitionEngine: Sendable {
     ///   - order: The order line.
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEvent, alerts: (RestockAlert) -> Void) -> OrderOutcome {
-        if maxEventTime.map({ order.eventTime > $0 }) ?? true { maxEventTime = order.eventTime }
-        let known = index[order.sku]
-        // Stock moves whatever the lateness: a late sale still left the shelf.
-        if let i = known, var stock = slots[i].stock, order.eventTime >= stock.countedAt {
-            switch order.kind {
-            case .sale, .return, .cancellation: stock.consumedSince += order.quantity
-            case .adjustment: stock.consumedSince -= order.quantity
-            }
-            slots[i].stock = stock
-            evaluateAlert(i, at: order.eventTime, alerts)
+        var sku = order.sku
+        return sku.withUTF8 { u in
+            let bytes = UnsafeRawBufferPointer(u)
+            return apply(sku: bytes, prefix: TextPrefix(bytes), eventTime: order.eventTime, kind: order.kind, quantity: order.quantity,
+                         unitPrice: order.unitPrice, promoted: order.promotion == true, alerts: alerts)
         }
-        guard order.kind == .sale, order.quantity > 0, order.unitPrice > 0 else { return .notDemand }
-        let bucket = configuration.calendar.bucket(of: order.eventTime)
+    }
+
+    /// Counts an order line read in place from its message, as ``apply(_:alerts:)-(OrderEvent,_)``
+    /// does: the SKU is looked up by its bytes, and no `String` is made unless the SKU is new.
+    /// - Parameters:
+    ///   - order: The order line.
+    ///   - alerts: Receives alert changes.
+    public mutating func apply(_ order: OrderEventView, alerts: (RestockAlert) -> Void) -> OrderOutcome {
+        order.sku.withUTF8 { sku in
+            apply(sku: sku, prefix: order.skuPrefix, eventTime: order.eventTime, kind: order.kind, quantity: order.quantity,
+                  unitPrice: order.unitPrice, promoted: order.promotion == true, alerts: alerts)
+        }
+    }
+
+    private mutating func apply(sku: UnsafeRawBufferPointer, prefix: TextPrefix, eventTime: EventTime, kind: OrderKind, quantity: Double,
+                                unitPrice: Double, promoted: Bool, alerts: (RestockAlert) -> Void) -> OrderOutcome {
+        if maxEventTime.map({ eventTime > $0 }) ?? true { maxEventTime = eventTime }
+        let hash = SKUIndex.hash(prefix, sku)
+        let known = slot(of: sku, prefix: prefix, hash: hash)
+        // Stock moves whatever the lateness: a late sale still left the shelf.
+        if let i = known, var stock = tallies[i].stock, eventTime >= stock.countedAt {
+            switch kind {
+            case .sale, .return, .cancellation: stock.consumedSince += quantity
+            case .adjustment: stock.consumedSince -= quantity
+            }
+            tallies[i].stock = stock
+            evaluateAlert(i, at: eventTime, alerts)
+        }
+        guard kind == .sale, quantity > 0, unitPrice > 0 else { return .notDemand }
+        let bucket = configuration.calendar.bucket(of: eventTime)
         // Late means behind the watermark's bucket, whether or not a bucket has closed
         // yet: before the first close, an old event would otherwise open a bucket that
         // no close ever reaches.
@@ -198,10 +214,8 @@ public struct PartitionEngine: Sendable {
             lateEvents += 1
             return .tooLate(bucket: bucket, closedThrough: closed)
         }
-        let i = known ?? slot(for: order.sku, from: bucket)
-        let revenue = order.quantity * order.unitPrice
-        let promoted = order.promotion == true ? order.quantity : 0
-        slots[i].add(BucketDemand(quantity: order.quantity, revenue: revenue, promotedQuantity: promoted), to: bucket)
+        let i = known ?? addSlot(sku: String(decoding: sku, as: UTF8.self), prefix: prefix, hash: hash, from: bucket)
+        tallies[i].pending.add(BucketDemand(quantity: quantity, revenue: quantity * unitPrice, promotedQuantity: promoted ? quantity : 0), to: bucket)
         return .applied
     }
 
@@ -215,23 +229,49 @@ public struct PartitionEngine: Sendable {
     public mutating func apply(_ stock: InventoryEvent, alerts: (RestockAlert) -> Void) -> Bool {
         if maxEventTime.map({ stock.eventTime > $0 }) ?? true { maxEventTime = stock.eventTime }
         let i = slot(for: stock.sku, from: max(configuration.calendar.bucket(of: stock.eventTime), (closedThrough ?? .min) + 1))
-        if let held = slots[i].stock, stock.eventTime < held.countedAt { return false }
-        let leadTimeChanged = slots[i].stock?.leadTimeDays != stock.leadTimeDays
-        slots[i].stock = StockPosition(onHand: stock.onHand, onOrder: stock.onOrder, leadTimeDays: stock.leadTimeDays, countedAt: stock.eventTime)
+        if let held = tallies[i].stock, stock.eventTime < held.countedAt { return false }
+        let leadTimeChanged = tallies[i].stock?.leadTimeDays != stock.leadTimeDays
+        tallies[i].stock = StockPosition(onHand: stock.onHand, onOrder: stock.onOrder, leadTimeDays: stock.leadTimeDays, countedAt: stock.eventTime)
         if leadTimeChanged || slots[i].levels == nil { updateLevels(i) }
         evaluateAlert(i, at: stock.eventTime, alerts)
         return true
     }
 
+    /// The slot of a SKU, added if new.
     private mutating func slot(for sku: String, from bucket: Int64) -> Int {
-        if let found = index[sku] { return found }
-        index[sku] = slots.count
-        slots.append(Slot(sku: sku, firstBucket: bucket, pending: [], forecaster: SKUForecaster()))
+        var text = sku
+        return text.withUTF8 { u in
+            let bytes = UnsafeRawBufferPointer(u)
+            let prefix = TextPrefix(bytes)
+            let hash = SKUIndex.hash(prefix, bytes)
+            return slot(of: bytes, prefix: prefix, hash: hash) ?? addSlot(sku: sku, prefix: prefix, hash: hash, from: bucket)
+        }
+    }
+
+    /// The slot of the SKU with these bytes, if seen.
+    @inline(__always)
+    func slot(of sku: UnsafeRawBufferPointer, prefix: TextPrefix, hash: UInt64) -> Int? {
+        tallies.withUnsafeBufferPointer { tallies in
+            index.slot(hash: hash) { i in
+                // Past 16 bytes, the rest of the SKU is compared on the slot's own text.
+                guard tallies[i].key == prefix else { return false }
+                guard prefix.length > 16 else { return true }
+                var known = slots[i].sku
+                return known.withUTF8 { $0.elementsEqual(sku) }
+            }
+        }
+    }
+
+    /// Appends a slot and its tally for a SKU not seen before.
+    mutating func addSlot(sku: String, prefix: TextPrefix, hash: UInt64, from bucket: Int64) -> Int {
+        index.insert(slot: slots.count, hash: hash)
+        slots.append(Slot(sku: sku, firstBucket: bucket, forecaster: SKUForecaster()))
+        tallies.append(Tally(key: prefix, pending: PendingDemand()))
         return slots.count - 1
     }
 
     private mutating func updateLevels(_ i: Int) {
-        guard let stock = slots[i].stock else { return }
+        guard let stock = tallies[i].stock else { return }
         let next = configuration.calendar.season(of: (closedThrough ?? slots[i].firstBucket - 1) + 1)
         slots[i].levels = ReorderLevels(
             forecaster: slots[i].forecaster,
@@ -247,7 +287,7 @@ public struct PartitionEngine: Sendable {
 
     /// Moves the SKU's alert through raised → updated → resolved as its position demands.
     private mutating func evaluateAlert(_ i: Int, at time: EventTime, _ alerts: (RestockAlert) -> Void) {
-        guard let stock = slots[i].stock, let levels = slots[i].levels else { return }
+        guard let stock = tallies[i].stock, let levels = slots[i].levels else { return }
         guard slots[i].alert != nil || slots[i].forecaster.buckets >= configuration.restock.warmUpBuckets else { return }
         let severity: RestockSeverity
         if stock.position >= levels.reorderPoint || levels.reorderPoint <= 0 {
@@ -335,10 +375,8 @@ public struct PartitionEngine: Sendable {
             // Through the buffer: an array subscript here can copy a whole slot (most of
             // a kilobyte) to read one field.
             var total = 0.0
-            slots.withUnsafeBufferPointer { slots in
-                for i in slots.indices where slots[i].firstBucket <= bucket {
-                    for p in slots[i].pending where p.bucket == bucket { total += p.demand.quantity }
-                }
+            tallies.withUnsafeBufferPointer { tallies in
+                for t in tallies { total += t.pending.quantity(of: bucket) }
             }
             learnCalendar(season: season, demand: total, cycle: cycle)
             if configuration.calendar.size == .hour {
@@ -351,12 +389,10 @@ public struct PartitionEngine: Sendable {
             var (checks, misses) = (SIMD4<Double>.zero, SIMD4<Double>.zero)
             let (coefficients, closedNow, prior, calibration) = (globalModel.coefficients, closedSeasons, modelPrior, leadTimeCalibration)
             let intraday = intradayProfile
+            tallies.withUnsafeMutableBufferPointer { tallies in
             slots.withUnsafeMutableBufferPointer { slots in
                 for i in slots.indices where slots[i].firstBucket <= bucket {
-                    var demand = BucketDemand()
-                    if let p = slots[i].pending.firstIndex(where: { $0.bucket == bucket }) {
-                        demand = slots[i].pending.remove(at: p).demand
-                    }
+                    let demand = tallies[i].pending.remove(bucket)
                     if slots[i].forecaster.buckets > 0 {
                         bucketError += abs(demand.quantity - slots[i].forecaster.nextBucketMean(prior: prior))
                         bucketDemand += demand.quantity
@@ -376,9 +412,10 @@ public struct PartitionEngine: Sendable {
                         learner.learn(example)
                     }
                     emit(ClosedBucket(sku: slots[i].sku, bucket: bucket, forecaster: slots[i].forecaster,
-                                      leadTimeDays: slots[i].stock?.leadTimeDays, closedSeasons: closedNow, modelPrior: prior,
+                                      leadTimeDays: tallies[i].stock?.leadTimeDays, closedSeasons: closedNow, modelPrior: prior,
                                       leadTimeCalibration: calibration, intradayProfile: intraday))
                 }
+            }
             }
             leadTimeCalibration.learn(checks: checks, misses: misses, serviceLevel: configuration.restock.serviceLevel)
             globalModel = learner
@@ -388,7 +425,7 @@ public struct PartitionEngine: Sendable {
             learnModelPrior()
             closedThrough = bucket
             let end = configuration.calendar.start(of: bucket + 1)
-            for i in slots.indices where slots[i].stock != nil {
+            for i in tallies.indices where tallies[i].stock != nil {
                 updateLevels(i)
                 evaluateAlert(i, at: end, alerts)
             }
@@ -403,10 +440,11 @@ public struct PartitionEngine: Sendable {
     private mutating func startChecks(next bucket: Int64) {
         let (restock, calendar) = (configuration.restock, configuration.calendar)
         let (nextSeason, closedNow, prior, calibration) = (calendar.season(of: bucket), closedSeasons, modelPrior, leadTimeCalibration)
+        tallies.withUnsafeBufferPointer { tallies in
         slots.withUnsafeMutableBufferPointer { slots in
             for i in slots.indices where slots[i].check == nil && slots[i].forecaster.buckets >= restock.warmUpBuckets
                 && slots[i].forecaster.history.sum(last: DemandHistory.capacity) > 0 {
-                let lead = slots[i].stock?.leadTimeDays ?? restock.defaultLeadTimeDays
+                let lead = tallies[i].stock?.leadTimeDays ?? restock.defaultLeadTimeDays
                 let reorderPoint = slots[i].levels?.reorderPoint
                     ?? ReorderLevels(forecaster: slots[i].forecaster, leadTimeDays: lead, configuration: restock, nextSeason: nextSeason,
                                      calendar: calendar, closedSeasons: closedNow, prior: prior, calibration: calibration).reorderPoint
@@ -415,6 +453,7 @@ public struct PartitionEngine: Sendable {
                                                bucketsLeft: Int32(max(1, (lead * calendar.bucketsPerDay).rounded(.up))),
                                                demandClass: DemandClass(history: slots[i].forecaster.history))
             }
+        }
         }
     }
 }
@@ -460,7 +499,7 @@ extension PartitionEngine: Equatable {
     /// Same configuration, SKUs (in the same order) with the same state, same clock.
     public static func == (a: PartitionEngine, b: PartitionEngine) -> Bool {
         a.configuration == b.configuration && a.maxEventTime == b.maxEventTime && a.closedThrough == b.closedThrough
-            && a.lateEvents == b.lateEvents && a.slots == b.slots && a.seasonDemand == b.seasonDemand
+            && a.lateEvents == b.lateEvents && a.slots == b.slots && a.tallies == b.tallies && a.seasonDemand == b.seasonDemand
             && a.seasonCount == b.seasonCount && a.closedSeasons == b.closedSeasons && a.modelPrior == b.modelPrior
             && a.leadTimeCalibration == b.leadTimeCalibration && a.intradayDemand == b.intradayDemand
             && a.globalModel == b.globalModel && a.errorSum == b.errorSum && a.demandSum == b.demandSum

@@ -152,19 +152,20 @@ extension PartitionEngine {
         w.uvarint(UInt64(slots.count))
         // Borrowed, not copied: a slot is most of a kilobyte.
         slots.withUnsafeBufferPointer { slots in
-        for s in slots {
+        for (s, t) in zip(slots, tallies) {
             w.string(s.sku)
             w.int64(s.firstBucket)
-            w.uvarint(UInt64(s.pending.count))
-            for p in s.pending {
+            let pending = t.pending.buckets
+            w.uvarint(UInt64(pending.count))
+            for p in pending {
                 w.int64(p.bucket)
                 w.double(p.demand.quantity)
                 w.double(p.demand.revenue)
                 w.double(p.demand.promotedQuantity)
             }
             s.forecaster.write(to: &w)
-            w.bool(s.stock != nil)
-            if let st = s.stock {
+            w.bool(t.stock != nil)
+            if let st = t.stock {
                 w.double(st.onHand)
                 w.double(st.onOrder)
                 w.bool(st.leadTimeDays != nil)
@@ -247,41 +248,53 @@ extension PartitionEngine {
         }
         let n = try r.count(max: 1 << 30)
         slots.reserveCapacity(n)
-        index.reserveCapacity(n)
-        for i in 0..<n {
+        tallies.reserveCapacity(n)
+        index = SKUIndex(capacity: n)
+        for _ in 0..<n {
             let sku = try r.string()
             let first = try r.int64()
-            var pending: [(bucket: Int64, demand: BucketDemand)] = []
+            var pending: [PendingBucket] = []
             for _ in 0..<(try r.count(max: 1 << 16)) {
-                pending.append((try r.int64(), BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double())))
+                pending.append(PendingBucket(bucket: try r.int64(), demand: BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double())))
             }
             let forecaster = try SKUForecaster(from: &r)
-            var slot = Slot(sku: sku, firstBucket: first, pending: pending, forecaster: forecaster)
+            var restored = Slot(sku: sku, firstBucket: first, forecaster: forecaster)
+            var stock: StockPosition?
             if try r.bool() {
                 let onHand = try r.double(), onOrder = try r.double()
                 let lead = try r.bool() ? try r.double() : nil
-                slot.stock = StockPosition(onHand: onHand, onOrder: onOrder, leadTimeDays: lead,
+                stock = StockPosition(onHand: onHand, onOrder: onOrder, leadTimeDays: lead,
                                            countedAt: EventTime(milliseconds: try r.int64()), consumedSince: try r.double())
             }
             if try r.bool() {
-                slot.levels = ReorderLevels(leadTimeDemand: try r.double(), reorderPoint: try r.double(), orderUpTo: try r.double(),
+                restored.levels = ReorderLevels(leadTimeDemand: try r.double(), reorderPoint: try r.double(), orderUpTo: try r.double(),
                                             dailyDemand: try r.double(), bucketVariance: try r.double())
             }
             if try r.bool() {
                 let id = try r.string()
                 let name = try r.string()
                 guard let severity = RestockSeverity(rawValue: name) else { throw SnapshotError("unknown severity \(name)") }
-                slot.alert = OpenAlert(id: id, severity: severity, changes: try r.count(max: Int.max))
+                restored.alert = OpenAlert(id: id, severity: severity, changes: try r.count(max: Int.max))
             }
-            slot.alertsRaised = try r.count(max: Int.max)
+            restored.alertsRaised = try r.count(max: Int.max)
             if format >= 3, try r.bool() {
                 let (reorderPoint, demand, left) = (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32()), try r.int32())
                 let code = try r.uint8()
                 guard let demandClass = DemandClass(rawValue: Int(code)) else { throw SnapshotError("unknown demand class \(code)") }
-                slot.check = LeadTimeCheck(reorderPoint: reorderPoint, demand: demand, bucketsLeft: left, demandClass: demandClass)
+                restored.check = LeadTimeCheck(reorderPoint: reorderPoint, demand: demand, bucketsLeft: left, demandClass: demandClass)
             }
-            guard index.updateValue(i, forKey: sku) == nil else { throw SnapshotError("SKU \(sku) appears twice") }
-            slots.append(slot)
+            var text = sku
+            let unique = text.withUTF8 { u in
+                let bytes = UnsafeRawBufferPointer(u)
+                let prefix = TextPrefix(bytes)
+                let hash = SKUIndex.hash(prefix, bytes)
+                guard slot(of: bytes, prefix: prefix, hash: hash) == nil else { return false }
+                index.insert(slot: slots.count, hash: hash)
+                slots.append(restored)
+                tallies.append(Tally(key: prefix, pending: PendingDemand(pending), stock: stock))
+                return true
+            }
+            guard unique else { throw SnapshotError("SKU \(sku) appears twice") }
         }
     }
 }

@@ -59,11 +59,19 @@ public struct OrderEventDecoder: Sendable {
 
     public init(limits: EventLimits = EventLimits()) { self.limits = limits }
 
-    static let fields = OrderField.allCases.map { FieldName($0.spelling) }
+    static let fields = OrderField.allCases.map { TextPrefix($0.spelling) }
 
     /// - Parameter bytes: A message value.
     /// - Returns: The event, or why it was rejected.
     public func decode(_ bytes: UnsafeRawBufferPointer) -> Result<OrderEvent, Rejection> {
+        decodeInPlace(bytes).map(\.event)
+    }
+
+    /// Decodes and validates exactly as ``decode(_:)`` does, but leaves the text fields
+    /// in the message: the event path makes no `String`.
+    /// - Parameter bytes: A message value; the view's text is valid as long as these bytes are.
+    /// - Returns: The event read in place, or why it was rejected.
+    public func decodeInPlace(_ bytes: UnsafeRawBufferPointer) -> Result<OrderEventView, Rejection> {
         do throws(Rejection) {
             return .success(try decodeOrThrow(bytes))
         } catch {
@@ -82,11 +90,13 @@ public struct OrderEventDecoder: Sendable {
         seen |= bit
     }
 
-    func decodeOrThrow(_ bytes: UnsafeRawBufferPointer) throws(Rejection) -> OrderEvent {
+    func decodeOrThrow(_ bytes: UnsafeRawBufferPointer) throws(Rejection) -> OrderEventView {
         try checkEnvelope(bytes, limits: limits)
         // Filled in place (no optional per field to unwrap and copy at the end); `seen`
         // says which fields were there.
-        var event = OrderEvent(orderID: "", line: 0, sku: "", quantity: 0, kind: .sale, unitPrice: 0, currency: "", eventTime: EventTime(milliseconds: 0))
+        let empty = JSONString(written: UnsafeRawBufferPointer(start: nil, count: 0), hasEscapes: false)
+        var event = OrderEventView(orderID: empty, line: 0, sku: empty, skuPrefix: TextPrefix(length: 0, head: 0, tail: 0), quantity: 0,
+                                   kind: .sale, unitPrice: 0, currency: empty, eventTime: EventTime(milliseconds: 0))
         var line = 0.0
         var seen: UInt16 = 0
         var scanner = JSONScanner(bytes)
@@ -100,11 +110,13 @@ public struct OrderEventDecoder: Sendable {
             }
             try Self.mark(&seen, field)
             switch field {
-            case .sku: event.sku = try text(&s, "sku", limits)
+            case .sku:
+                event.sku = try text(&s, "sku", limits)
+                event.skuPrefix = event.sku.hasEscapes ? event.sku.withUTF8 { TextPrefix($0) } : TextPrefix(event.sku.written, within: bytes)
             case .line: line = try number(s.value(), "line")
             case .kind:
                 guard let v = try s.stringValue() else { _ = try s.value(); throw Rejection(.wrongType, "kind must be a string") }
-                if case .raw(let b) = v, b.equals("sale") {
+                if !v.hasEscapes, v.written.equals("sale") {
                     event.kind = .sale
                 } else if let parsed = OrderKind(rawValue: v.string) {
                     event.kind = parsed
@@ -154,7 +166,7 @@ public struct InventoryEventDecoder: Sendable {
 
     public init(limits: EventLimits = EventLimits()) { self.limits = limits }
 
-    static let fields = InventoryField.allCases.map { FieldName($0.spelling) }
+    static let fields = InventoryField.allCases.map { TextPrefix($0.spelling) }
 
     /// - Parameter bytes: A message value.
     /// - Returns: The event, or why it was rejected.
@@ -168,11 +180,11 @@ public struct InventoryEventDecoder: Sendable {
             try Self.fields.withUnsafeBufferPointer { fields throws(Rejection) in
             try scanner.object(names: fields) { (s, field) throws(Rejection) in
                 switch field.flatMap(InventoryField.init(rawValue:)) {
-                case .sku: sku = try text(&s, "sku", limits)
+                case .sku: sku = try text(&s, "sku", limits).string
                 case .onHand: onHand = try number(s.value(), "on_hand")
                 case .onOrder: onOrder = try number(s.value(), "on_order")
                 case .leadTimeDays: leadTime = try number(s.value(), "lead_time_days")
-                case .location: location = try optionalText(&s, "location", limits)
+                case .location: location = try optionalText(&s, "location", limits)?.string
                 case .eventTime: eventTime = try time(&s, "event_time", limits)
                 case .synthetic:
                     guard case .bool(let b) = try s.value() else { throw Rejection(.wrongType, "synthetic must be true or false") }
@@ -230,39 +242,34 @@ private func missing(_ field: String) -> Rejection {
     Rejection(.missingField, "field \"\(field)\" is required")
 }
 
-private func text(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits) throws(Rejection) -> String {
+private func text(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits) throws(Rejection) -> JSONString {
     guard let v = try s.stringValue() else {
         _ = try s.value()
         throw Rejection(.wrongType, "\(field) must be a string")
     }
-    let text = v.string
-    guard !text.isEmpty, text.utf8.count <= limits.maxTextLength else {
+    let count = v.utf8Count
+    guard count > 0, count <= limits.maxTextLength else {
         throw Rejection(.invalidValue, "\(field) must have 1…\(limits.maxTextLength) bytes")
     }
-    return text
+    return v
 }
 
-private func optionalText(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits) throws(Rejection) -> String? {
+private func optionalText(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits) throws(Rejection) -> JSONString? {
     guard let v = try s.stringValue() else {
         if case .null = try s.value() { return nil }
         throw Rejection(.wrongType, "\(field) must be a string")
     }
-    let text = v.string
-    guard text.utf8.count <= limits.maxTextLength else { throw Rejection(.invalidValue, "\(field) is longer than \(limits.maxTextLength) bytes") }
-    return text
+    guard v.utf8Count <= limits.maxTextLength else { throw Rejection(.invalidValue, "\(field) is longer than \(limits.maxTextLength) bytes") }
+    return v
 }
 
-/// An ISO 4217 code: three capital letters, checked on the bytes before a string is made.
-private func currencyCode(_ s: inout JSONScanner) throws(Rejection) -> String {
+/// An ISO 4217 code: three capital letters, checked on the bytes.
+private func currencyCode(_ s: inout JSONScanner) throws(Rejection) -> JSONString {
     guard let v = try s.stringValue() else {
         _ = try s.value()
         throw Rejection(.wrongType, "currency must be a string")
     }
-    switch v {
-    case .raw(let b) where b.count == 3 && b.allSatisfy({ $0 >= 65 && $0 <= 90 }): return v.string
-    case .resolved(let text) where text.utf8.count == 3 && text.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }): return text
-    default: break
-    }
+    if v.withUTF8({ $0.count == 3 && $0.allSatisfy { $0 >= 65 && $0 <= 90 } }) { return v }
     throw Rejection(.invalidValue, "currency \"\(v.string)\" is not an ISO 4217 code")
 }
 
@@ -276,12 +283,7 @@ private func time(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits
         _ = try s.value()
         throw Rejection(.wrongType, "\(field) must be an RFC 3339 string")
     }
-    let parsed: EventTime?
-    switch v {
-    case .raw(let bytes): parsed = EventTime(rfc3339: bytes)
-    case .resolved(var text): parsed = text.withUTF8 { EventTime(rfc3339: UnsafeRawBufferPointer($0)) }
-    }
-    guard let t = parsed else { throw Rejection(.invalidValue, "\(field) \"\(v.string)\" is not an RFC 3339 date-time") }
+    guard let t = v.withUTF8({ EventTime(rfc3339: $0) }) else { throw Rejection(.invalidValue, "\(field) \"\(v.string)\" is not an RFC 3339 date-time") }
     guard t >= limits.earliest, t < limits.latest else {
         throw Rejection(.implausibleTime, "\(field) \(v.string) is outside \(limits.earliest)…\(limits.latest)")
     }

@@ -44,8 +44,7 @@ struct JSONScanner {
     /// Buffers of field names that had escapes, freed when the object is read.
     private var escapedNames: [UnsafeMutableRawBufferPointer] = []
 
-    private func spelledOut(_ text: String, _ buffers: inout [UnsafeMutableRawBufferPointer]) -> UnsafeRawBufferPointer {
-        let utf8 = Array(text.utf8)
+    private func spelledOut(_ utf8: [UInt8], _ buffers: inout [UnsafeMutableRawBufferPointer]) -> UnsafeRawBufferPointer {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(utf8.count, 1), alignment: 1)
         buffer.copyBytes(from: utf8)
         buffers.append(buffer)
@@ -63,7 +62,7 @@ struct JSONScanner {
     /// - Parameter names: The fields the caller knows, in the schema's order (at most 16
     ///   bytes each).
     @inline(__always)
-    mutating func object(names: UnsafeBufferPointer<FieldName>, _ field: (inout JSONScanner, Int?) throws(Rejection) -> Void) throws(Rejection) {
+    mutating func object(names: UnsafeBufferPointer<TextPrefix>, _ field: (inout JSONScanner, Int?) throws(Rejection) -> Void) throws(Rejection) {
         defer {
             if !escapedNames.isEmpty {
                 for b in escapedNames { b.deallocate() }
@@ -110,7 +109,7 @@ struct JSONScanner {
 
     /// Where the value starts if `"name":` is written at the cursor, exactly; nil otherwise.
     @inline(__always)
-    private func predicted(_ name: FieldName) -> Int? {
+    private func predicted(_ name: TextPrefix) -> Int? {
         let close = i + 1 + name.length
         guard i + 17 <= bytes.count, close + 1 < bytes.count, bytes[i] == UInt8(ascii: "\""),
               bytes[close] == UInt8(ascii: "\""), bytes[close + 1] == UInt8(ascii: ":") else { return nil }
@@ -131,14 +130,11 @@ struct JSONScanner {
     /// escapes ("sk\\u0075", still "sku"), the resolved name spelled out in a buffer of
     /// its own.
     @inline(__always)
-    private mutating func fieldName() throws(Rejection) -> FieldName {
+    private mutating func fieldName() throws(Rejection) -> TextPrefix {
         guard let key = try stringValue() else { throw fail("expected a field name") }
-        switch key {
-        case .raw(let raw): return FieldName(raw, within: bytes)
-        case .resolved(let text):
-            let spelled = spelledOut(text, &escapedNames)
-            return FieldName(spelled, within: spelled)
-        }
+        guard key.hasEscapes else { return TextPrefix(key.written, within: bytes) }
+        let spelled = spelledOut(key.resolved, &escapedNames)
+        return TextPrefix(spelled, within: spelled)
     }
 
     mutating func value() throws(Rejection) -> Value {
@@ -184,22 +180,8 @@ struct JSONScanner {
         i += n
     }
 
-    /// A string value's bytes without copying, if it has no escapes; otherwise the
-    /// resolved string. Callers match or parse the bytes directly on the hot path.
-    enum StringValue {
-        case raw(UnsafeRawBufferPointer)
-        case resolved(String)
-
-        var string: String {
-            switch self {
-            case .raw(let b): String(decoding: b, as: UTF8.self)
-            case .resolved(let s): s
-            }
-        }
-    }
-
     /// Reads a string value if the next value is a string; nil (and nothing consumed) otherwise.
-    mutating func stringValue() throws(Rejection) -> StringValue? {
+    mutating func stringValue() throws(Rejection) -> JSONString? {
         guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
         i += 1
         let start = i
@@ -218,7 +200,7 @@ struct JSONScanner {
                 let quoteAt = quote.trailingZeroBitCount >> 3, otherAt = other.trailingZeroBitCount >> 3
                 if quoteAt < otherAt {
                     i += quoteAt + 1
-                    return .raw(UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]))
+                    return JSONString(written: UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]), hasEscapes: false)
                 }
                 i += otherAt
                 break
@@ -229,9 +211,16 @@ struct JSONScanner {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
-                return .raw(UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]))
+                return JSONString(written: UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]), hasEscapes: false)
             }
-            if b == UInt8(ascii: "\\") { return .resolved(try escapedString(from: start)) }
+            if b == UInt8(ascii: "\\") {
+                // Checked here, resolved again only when the text is read: escapes are rare,
+                // and a view that holds no `String` copies as plain bytes.
+                _ = try resolveEscapes(from: start)
+                guard i < bytes.count else { break }
+                i += 1
+                return JSONString(written: UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]), hasEscapes: true)
+            }
             if b < 0x20 { throw fail("control character in a string") }
             i += 1
         }
@@ -244,21 +233,20 @@ struct JSONScanner {
         return v.string
     }
 
-    private mutating func escapedString(from start: Int) throws(Rejection) -> String {
+    /// The text from `start` to the cursor, then on with escapes resolved, up to an
+    /// unescaped quote (left unread) or the end of the bytes.
+    mutating func resolveEscapes(from start: Int) throws(Rejection) -> [UInt8] {
         var out = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
         while i < bytes.count {
             let b = bytes[i]
-            if b == UInt8(ascii: "\"") {
-                i += 1
-                return String(decoding: out, as: UTF8.self)
-            }
+            if b == UInt8(ascii: "\"") { return out }
             if b < 0x20 { throw fail("control character in a string") }
             guard b == UInt8(ascii: "\\") else {
                 out.append(b)
                 i += 1
                 continue
             }
-            guard i + 1 < bytes.count else { break }
+            guard i + 1 < bytes.count else { throw fail("unterminated string") }
             let e = bytes[i + 1]
             i += 2
             switch e {
@@ -286,7 +274,7 @@ struct JSONScanner {
                 throw fail("invalid escape")
             }
         }
-        throw fail("unterminated string")
+        return out
     }
 
     private mutating func hex4() throws(Rejection) -> UInt32 {
@@ -386,16 +374,62 @@ extension UnsafeRawBufferPointer {
     }
 }
 
-/// A field name's first 16 bytes as two little-endian words (bytes past the name are
-/// zero) and its length: a name is matched with integer compares on the packed words,
-/// in place in the message (see ``JSONScanner/object(names:_:)``) or once read, instead
-/// of a `memcmp` per candidate. Names longer than 16 bytes match no known field.
-struct FieldName: Hashable {
-    var length: Int
-    var head: UInt64
-    var tail: UInt64
+/// A string value read in place: the bytes between its quotes, in the message, with no
+/// copy and no `String` made; escapes, rare in events, are resolved each time the text is
+/// read. Plain bytes, so a view of an event made of these copies without reference
+/// counting. Valid only as long as the message's bytes are.
+public struct JSONString {
+    /// The bytes between the quotes, as written.
+    public let written: UnsafeRawBufferPointer
+    /// Whether `written` holds escapes (checked when the string was read).
+    public let hasEscapes: Bool
 
-    init(length: Int, head: UInt64, tail: UInt64) {
+    public init(written: UnsafeRawBufferPointer, hasEscapes: Bool) {
+        self.written = written
+        self.hasEscapes = hasEscapes
+    }
+
+    /// The text's bytes with escapes resolved.
+    var resolved: [UInt8] {
+        guard hasEscapes else { return Array(written) }
+        var scanner = JSONScanner(written)
+        // Checked when read: cannot fail.
+        return (try? scanner.resolveEscapes(from: 0)) ?? []
+    }
+
+    /// The text as a `String`.
+    public var string: String {
+        hasEscapes ? String(decoding: resolved, as: UTF8.self) : String(decoding: written, as: UTF8.self)
+    }
+
+    /// Length in UTF-8 bytes.
+    public var utf8Count: Int { hasEscapes ? resolved.count : written.count }
+
+    /// Calls `body` with the text's UTF-8 bytes.
+    /// - Parameter body: Must not keep the bytes.
+    /// - Throws: What `body` throws.
+    @inline(__always)
+    public func withUTF8<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        guard hasEscapes else { return try body(written) }
+        // `Array.withUnsafeBytes` is not typed-throws: the error is carried out by hand.
+        var result: Result<R, E>?
+        resolved.withUnsafeBytes { b in result = Result { () throws(E) -> R in try body(b) } }
+        return try result!.get()
+    }
+}
+
+/// A text's length and its first 16 bytes as two little-endian words (bytes past the end
+/// are zero). Texts of at most 16 bytes are equal exactly when their prefixes are, so
+/// field names and SKUs are matched and hashed with a few integer operations on the
+/// packed words, in place in the message (see ``JSONScanner/object(names:_:)``), instead
+/// of a `memcmp` per candidate or a `String`. Longer texts need their remaining bytes
+/// compared too (no field name is longer).
+public struct TextPrefix: Hashable, Sendable {
+    public var length: Int
+    public var head: UInt64
+    public var tail: UInt64
+
+    public init(length: Int, head: UInt64, tail: UInt64) {
         self.length = length
         self.head = head
         self.tail = tail
@@ -406,7 +440,7 @@ struct FieldName: Hashable {
     ///   - buffer: The buffer holding them; when 16 bytes from the name's start lie within
     ///     it, they are loaded as two words and masked, else byte by byte.
     @inline(__always)
-    init(_ name: UnsafeRawBufferPointer, within buffer: UnsafeRawBufferPointer) {
+    public init(_ name: UnsafeRawBufferPointer, within buffer: UnsafeRawBufferPointer) {
         length = name.count
         let start = name.baseAddress.map { $0 - buffer.baseAddress! } ?? 0
         if start + 16 <= buffer.count {
@@ -421,6 +455,12 @@ struct FieldName: Hashable {
                 if k < 8 { head |= UInt64(name[k]) << (UInt64(k) * 8) } else { tail |= UInt64(name[k]) << (UInt64(k - 8) * 8) }
             }
         }
+    }
+
+    /// Packs bytes with no buffer around them (read byte by byte past the last full 16).
+    /// - Parameter text: The text's bytes.
+    public init(_ text: UnsafeRawBufferPointer) {
+        self.init(text, within: text)
     }
 
     /// Packs a name given as text (tests and tables; not the event path).

@@ -74,6 +74,54 @@ public struct OrderEvent: Sendable, Hashable {
     }
 }
 
+/// An order line read in place from its message (see
+/// ``OrderEventDecoder/decodeInPlace(_:)``): validated exactly as an ``OrderEvent`` is,
+/// numbers and time parsed, but the text left as the message's bytes, so the event path
+/// makes no `String`. Valid only as long as the message's bytes are.
+public struct OrderEventView {
+    public var orderID: JSONString
+    public var line: Int
+    public var sku: JSONString
+    /// The SKU packed for lookups (see ``TextPrefix``).
+    public var skuPrefix: TextPrefix
+    public var quantity: Double
+    public var kind: OrderKind
+    public var unitPrice: Double
+    public var currency: JSONString
+    public var eventTime: EventTime
+    public var customerID: JSONString?
+    public var channel: JSONString?
+    public var region: JSONString?
+    public var promotion: Bool?
+
+    public init(
+        orderID: JSONString, line: Int, sku: JSONString, skuPrefix: TextPrefix, quantity: Double, kind: OrderKind, unitPrice: Double,
+        currency: JSONString, eventTime: EventTime, customerID: JSONString? = nil, channel: JSONString? = nil,
+        region: JSONString? = nil, promotion: Bool? = nil
+    ) {
+        self.orderID = orderID
+        self.line = line
+        self.sku = sku
+        self.skuPrefix = skuPrefix
+        self.quantity = quantity
+        self.kind = kind
+        self.unitPrice = unitPrice
+        self.currency = currency
+        self.eventTime = eventTime
+        self.customerID = customerID
+        self.channel = channel
+        self.region = region
+        self.promotion = promotion
+    }
+
+    /// The event with its text copied out into `String`s.
+    public var event: OrderEvent {
+        OrderEvent(orderID: orderID.string, line: line, sku: sku.string, quantity: quantity, kind: kind, unitPrice: unitPrice,
+                   currency: currency.string, eventTime: eventTime, customerID: customerID?.string, channel: channel?.string,
+                   region: region?.string, promotion: promotion)
+    }
+}
+
 /// A stock position, as published on the `inventory` topic (see `Topics/inventory`).
 public struct InventoryEvent: Sendable, Hashable {
     public var sku: String

@@ -118,17 +118,19 @@ public struct PartitionProcessor {
         let bytes = message.value ?? UnsafeRawBufferPointer(start: nil, count: 0)
         switch message.topic {
         case .orders:
-            switch orderDecoder.decode(bytes) {
+            // Read in place: the message's bytes outlive this call, and the event path makes no `String`.
+            switch orderDecoder.decodeInPlace(bytes) {
             case .failure(let rejection):
                 try reject(message, rejection, replay: replay, into: &sink)
             case .success(let order):
-                if let mismatch = Self.keyMismatch(message.key, order.sku) {
+                if let mismatch = order.sku.withUTF8({ Self.keyMismatch(message.key, $0) }) {
                     try reject(message, mismatch, replay: replay, into: &sink)
                     return
                 }
-                let cause = AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset, orderID: order.orderID)
                 var alerts: [RestockAlert] = []
                 let outcome = engine.apply(order) { alerts.append($0) }
+                // Made only when an alert needs it.
+                let cause = { AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset, orderID: order.orderID.string) }
                 if case .tooLate(let bucket, let closed) = outcome {
                     try reject(message, Rejection(.tooLate, "bucket \(bucket) closed already (closed through \(closed)): later than the allowed lateness"), replay: replay, into: &sink)
                 }
@@ -140,11 +142,12 @@ public struct PartitionProcessor {
             case .failure(let rejection):
                 try reject(message, rejection, replay: replay, into: &sink)
             case .success(let stock):
-                if let mismatch = Self.keyMismatch(message.key, stock.sku) {
+                var sku = stock.sku
+                if let mismatch = sku.withUTF8({ Self.keyMismatch(message.key, UnsafeRawBufferPointer($0)) }) {
                     try reject(message, mismatch, replay: replay, into: &sink)
                     return
                 }
-                let cause = AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset)
+                let cause = { AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset) }
                 var alerts: [RestockAlert] = []
                 engine.apply(stock) { alerts.append($0) }
                 try emit(alerts, cause: cause, replay: replay, into: &sink)
@@ -155,12 +158,10 @@ public struct PartitionProcessor {
 
     /// A SKU's state lives in the partition of its key: a message whose key is not its
     /// SKU would split that state.
-    static func keyMismatch(_ key: UnsafeRawBufferPointer?, _ sku: String) -> Rejection? {
-        var sku = sku
-        let same = sku.withUTF8 { s in key.map { $0.count == s.count && $0.elementsEqual(UnsafeRawBufferPointer(s)) } ?? false }
-        guard !same else { return nil }
+    static func keyMismatch(_ key: UnsafeRawBufferPointer?, _ sku: UnsafeRawBufferPointer) -> Rejection? {
+        if let key, key.count == sku.count, key.elementsEqual(sku) { return nil }
         let shown = key.map { String(decoding: $0.prefix(64), as: UTF8.self) } ?? "null"
-        return Rejection(.keyMismatch, "key \"\(shown)\" is not the event's sku \"\(sku)\"")
+        return Rejection(.keyMismatch, "key \"\(shown)\" is not the event's sku \"\(String(decoding: sku, as: UTF8.self))\"")
     }
 
     private mutating func reject(_ message: InputMessage, _ rejection: Rejection, replay: Bool, into sink: inout some OutputSink) throws {
@@ -169,7 +170,9 @@ public struct PartitionProcessor {
         try sink.deadLetter(message, rejection: rejection)
     }
 
-    private mutating func emit(_ alerts: [RestockAlert], cause: AlertCause, replay: Bool, into sink: inout some OutputSink) throws {
+    private mutating func emit(_ alerts: [RestockAlert], cause makeCause: () -> AlertCause, replay: Bool, into sink: inout some OutputSink) throws {
+        guard !alerts.isEmpty else { return }
+        let cause = makeCause()
         for alert in alerts {
             counts.alerts += 1
             if replay { counts.suppressed += 1; continue }
@@ -180,7 +183,7 @@ public struct PartitionProcessor {
 
     /// Closes the buckets the watermark passed: forecasts for active SKUs, alerts whose
     /// levels moved.
-    private mutating func advance(cause: AlertCause, replay: Bool, into sink: inout some OutputSink) throws {
+    private mutating func advance(cause: () -> AlertCause, replay: Bool, into sink: inout some OutputSink) throws {
         var closed: [ClosedBucket] = []
         var alerts: [RestockAlert] = []
         engine.advance({ closed.append($0) }, alerts: { alerts.append($0) })

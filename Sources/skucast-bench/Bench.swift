@@ -141,7 +141,7 @@ struct Engine: ParsableCommand {
             let t0 = ContinuousClock.now
             var start = 0
             for end in ends {
-                if case .success(let e) = decoder.decode(UnsafeRawBufferPointer(rebasing: all[start..<end])) { checksum += e.quantity }
+                if case .success(let e) = decoder.decodeInPlace(UnsafeRawBufferPointer(rebasing: all[start..<end])) { checksum += e.quantity }
                 start = end
             }
             decodeOnly = ContinuousClock.now - t0
@@ -161,8 +161,8 @@ struct Engine: ParsableCommand {
                 let sliceEnd = min(i + 2000, ends.count)
                 let t0 = clock.now
                 for k in i..<sliceEnd {
-                    switch decoder.decode(UnsafeRawBufferPointer(rebasing: all[start..<ends[k]])) {
-                    case .success(let e): _ = engine.apply(e)
+                    switch decoder.decodeInPlace(UnsafeRawBufferPointer(rebasing: all[start..<ends[k]])) {
+                    case .success(let e): _ = engine.apply(e) { _ in }
                     case .failure: rejected += 1
                     }
                     start = ends[k]

@@ -120,14 +120,14 @@ struct DecoderTests {
                 var bytes = Array(json.utf8)
                 let packed = bytes.withUnsafeMutableBytes { all in
                     let name = UnsafeRawBufferPointer(rebasing: all[(json.hasPrefix("{") ? 2 : 1)...].prefix(spelling.utf8CodeUnitCount))
-                    return FieldName(name, within: UnsafeRawBufferPointer(all))
+                    return TextPrefix(name, within: UnsafeRawBufferPointer(all))
                 }
-                #expect(packed == FieldName(spelling), "\(json)")
+                #expect(packed == TextPrefix(spelling), "\(json)")
             }
         }
         // A prefix, an extension, and a name past 16 bytes.
         for other: StaticString in ["sk", "skus", "order_i", "order_idx", "unit_pric", "lead_time_days_", "lead_time_days_and_more"] {
-            #expect(!spellings.contains { FieldName($0) == FieldName(other) }, "\(other)")
+            #expect(!spellings.contains { TextPrefix($0) == TextPrefix(other) }, "\(other)")
         }
     }
 
