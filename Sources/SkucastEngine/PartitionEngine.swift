@@ -178,7 +178,7 @@ public struct PartitionEngine: Sendable {
         }
     }
 
-    /// Counts an order line read in place from its message, as ``apply(_:alerts:)-(OrderEvent,_)``
+    /// Counts an order line read in place from its message, as the `OrderEvent` form
     /// does: the SKU is looked up by its bytes, and no `String` is made unless the SKU is new.
     /// - Parameters:
     ///   - order: The order line.
