@@ -94,26 +94,6 @@ public struct OrderEventView {
     public var region: JSONString?
     public var promotion: Bool?
 
-    public init(
-        orderID: JSONString, line: Int, sku: JSONString, skuPrefix: TextPrefix, quantity: Double, kind: OrderKind, unitPrice: Double,
-        currency: JSONString, eventTime: EventTime, customerID: JSONString? = nil, channel: JSONString? = nil,
-        region: JSONString? = nil, promotion: Bool? = nil
-    ) {
-        self.orderID = orderID
-        self.line = line
-        self.sku = sku
-        self.skuPrefix = skuPrefix
-        self.quantity = quantity
-        self.kind = kind
-        self.unitPrice = unitPrice
-        self.currency = currency
-        self.eventTime = eventTime
-        self.customerID = customerID
-        self.channel = channel
-        self.region = region
-        self.promotion = promotion
-    }
-
     /// The event with its text copied out into `String`s.
     public var event: OrderEvent {
         OrderEvent(orderID: orderID.string, line: line, sku: sku.string, quantity: quantity, kind: kind, unitPrice: unitPrice,
