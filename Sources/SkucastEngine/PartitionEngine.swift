@@ -184,17 +184,9 @@ public struct PartitionEngine: Sendable {
     ///   - order: The order line.
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEventView, alerts: (RestockAlert) -> Void) -> OrderOutcome {
-        // The message's bytes directly, not through the generic `withUTF8` (a call that
-        // cost more than the rest of this function): only a SKU written with escapes
-        // needs them resolved.
-        guard order.sku.hasEscapes else {
-            return apply(sku: order.sku.written, prefix: order.skuPrefix, eventTime: order.eventTime, kind: order.kind,
-                         quantity: order.quantity, unitPrice: order.unitPrice, promoted: order.promotion == true, alerts: alerts)
-        }
-        var sku = order.sku.string
-        return sku.withUTF8 { u in
-            apply(sku: UnsafeRawBufferPointer(u), prefix: order.skuPrefix, eventTime: order.eventTime, kind: order.kind,
-                  quantity: order.quantity, unitPrice: order.unitPrice, promoted: order.promotion == true, alerts: alerts)
+        order.sku.withUTF8 { sku in
+            apply(sku: sku, prefix: order.skuPrefix, eventTime: order.eventTime, kind: order.kind, quantity: order.quantity,
+                  unitPrice: order.unitPrice, promoted: order.promotion == true, alerts: alerts)
         }
     }
 

@@ -390,6 +390,7 @@ public struct JSONString {
     }
 
     /// The text's bytes with escapes resolved.
+    @usableFromInline
     var resolved: [UInt8] {
         guard hasEscapes else { return Array(written) }
         var scanner = JSONScanner(written)
@@ -406,9 +407,12 @@ public struct JSONString {
     public var utf8Count: Int { hasEscapes ? resolved.count : written.count }
 
     /// Calls `body` with the text's UTF-8 bytes.
+    ///
+    /// Inlinable, so callers in other modules get it specialised: unspecialised, the
+    /// generic call cost more per event than the engine's whole window update.
     /// - Parameter body: Must not keep the bytes.
     /// - Throws: What `body` throws.
-    @inline(__always)
+    @inlinable
     public func withUTF8<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         guard hasEscapes else { return try body(written) }
         // `Array.withUnsafeBytes` is not typed-throws: the error is carried out by hand.
