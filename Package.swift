@@ -31,6 +31,12 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
         ),
+        // zlib, for its CRC-32: the snapshot checksum (zlib1g-dev; librdkafka needs it too).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
         // The only module that touches librdkafka.
         .target(
             name: "SkucastKafka",
@@ -55,7 +61,7 @@ let package = Package(
         // Event value types and their wire encodings; no I/O.
         .target(name: "SkucastEvents"),
         // The forecasting engine: windows, models, ensemble, quantiles. Pure: no I/O.
-        .target(name: "SkucastEngine", dependencies: ["SkucastEvents"]),
+        .target(name: "SkucastEngine", dependencies: ["SkucastEvents", "CZlib"]),
         // Time zone rules for the engine's calendar, read from the system's tz database
         // (through Foundation) at the edge, so the engine itself looks nothing up.
         .target(name: "SkucastZoneInfo", dependencies: ["SkucastEngine"]),

@@ -1,3 +1,4 @@
+import CZlib
 import SkucastEvents
 
 /// Where a snapshot's state stops in one input partition: the next offset to read.
@@ -585,37 +586,13 @@ struct ByteReader {
     }
 }
 
-/// CRC-32 (IEEE 802.3, as zlib and gzip compute it), eight bytes a step (slicing-by-8).
+/// CRC-32 (IEEE 802.3, as gzip and PNG compute it).
+///
+/// zlib's: it checks 4 GB/s here, twice what a table-driven loop in Swift did, and a
+/// snapshot's checksum covers hundreds of megabytes on every write and read.
 enum CRC32 {
-    static let tables: [[UInt32]] = {
-        var t = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
-        for n in 0..<256 {
-            var c = UInt32(n)
-            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-            t[0][n] = c
-        }
-        for n in 0..<256 {
-            for k in 1..<8 { t[k][n] = (t[k - 1][n] >> 8) ^ t[0][Int(t[k - 1][n] & 0xFF)] }
-        }
-        return t
-    }()
-
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        let t = tables
-        var i = 0
-        let t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6], t7 = t[7]
-        while i + 8 <= bytes.count {
-            let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
-            let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-            c = t7[Int(lo & 0xFF)] ^ t6[Int((lo >> 8) & 0xFF)] ^ t5[Int((lo >> 16) & 0xFF)] ^ t4[Int(lo >> 24)]
-                ^ t3[Int(hi & 0xFF)] ^ t2[Int((hi >> 8) & 0xFF)] ^ t1[Int((hi >> 16) & 0xFF)] ^ t0[Int(hi >> 24)]
-            i += 8
-        }
-        while i < bytes.count {
-            c = t0[Int((c ^ UInt32(bytes[i])) & 0xFF)] ^ (c >> 8)
-            i += 1
-        }
-        return c ^ 0xFFFF_FFFF
+        guard let base = bytes.baseAddress else { return 0 }
+        return UInt32(truncatingIfNeeded: crc32_z(0, base.assumingMemoryBound(to: UInt8.self), bytes.count))
     }
 }

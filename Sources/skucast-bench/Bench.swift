@@ -186,6 +186,7 @@ struct State: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Memory per SKU and snapshot speed: one partition with N SKUs after some weeks of sales.")
     @Option var skus: Int = 1_000_000
     @Option var days: Int = 35
+    @Option(help: "How many times to write and read the snapshot.") var repeats: Int = 1
 
     func run() throws {
         func rssBytes() -> Int {
@@ -210,16 +211,19 @@ struct State: ParsableCommand {
         }
         let built = clock.now - t0
         let after = rssBytes()
-        let t1 = clock.now
-        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 0, nextOffset: 1)]))
-        let encodeTime = clock.now - t1
-        let t2 = clock.now
-        let decoded = try SnapshotCodec.decode(bytes)
-        let decodeTime = clock.now - t2
         print(String(format: "%d SKUs, %d days (%d SKU-buckets closed in %.1f s)", engine.skuCount, days, closed, built.seconds))
         print(String(format: "memory: %.0f MiB resident for the engine, %.0f bytes per SKU", Double(after - before) / 1_048_576, Double(after - before) / Double(skus)))
-        print(String(format: "snapshot: %.1f MB (%.0f bytes per SKU); encode %.2f s, decode + verify %.2f s; restored %d SKUs",
-                     Double(bytes.count) / 1e6, Double(bytes.count) / Double(skus), encodeTime.seconds, decodeTime.seconds, decoded.engine.skuCount))
+        // This machine's timings vary by 2x from run to run: repeat, and report each.
+        for _ in 0..<repeats {
+            let t1 = clock.now
+            let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 0, nextOffset: 1)]))
+            let encodeTime = clock.now - t1
+            let t2 = clock.now
+            let decoded = try SnapshotCodec.decode(bytes)
+            let decodeTime = clock.now - t2
+            print(String(format: "snapshot: %.1f MB (%.0f bytes per SKU); encode %.2f s, decode + verify %.2f s; restored %d SKUs",
+                         Double(bytes.count) / 1e6, Double(bytes.count) / Double(skus), encodeTime.seconds, decodeTime.seconds, decoded.engine.skuCount))
+        }
     }
 }
 

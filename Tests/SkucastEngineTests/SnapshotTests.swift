@@ -1,5 +1,5 @@
 import Foundation
-import SkucastEngine
+@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
@@ -88,6 +88,28 @@ struct SnapshotTests {
         newer[8] = UInt8(SnapshotCodec.version + 1)
         #expect(error(newer).contains("format \(SnapshotCodec.version + 1) is not supported"))
         #expect(error([]).contains("bad magic"))
+    }
+
+    @Test("The checksum is CRC-32 as gzip computes it, so snapshots of earlier builds still verify")
+    func checksumIsCRC32() {
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) } == 0xCBF4_3926)
+        #expect([UInt8]().withUnsafeBytes { CRC32.checksum($0) } == 0)
+        // Against the definition, bit by bit, at every length and alignment up to 100 bytes.
+        func bitwise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for b in bytes {
+                c ^= UInt32(b)
+                for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            }
+            return ~c
+        }
+        var rng = SplitMix64(seed: 11)
+        let data = (0..<200).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        for start in 0..<8 {
+            for end in start...(start + 100) {
+                #expect(data[start..<end].withUnsafeBytes { CRC32.checksum($0) } == bitwise(data[start..<end]))
+            }
+        }
     }
 
     @Test("Any forecaster state survives encode → decode → encode byte for byte (500 random series)")
