@@ -1,6 +1,7 @@
 /// The demand of a SKU's last 28 closed buckets, newest last: what the seasonal-naive
 /// model, the rolling aggregates and the empirical quantiles read. Fixed size, no allocation.
 public struct DemandHistory: Sendable, Hashable {
+    /// Part of the snapshot format, which writes exactly 28 (16 + 12 lanes of `values`).
     public static let capacity = 28
     var values: (SIMD16<Float>, SIMD16<Float>) = (.zero, .zero)
     var head = 0

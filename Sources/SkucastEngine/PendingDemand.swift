@@ -25,6 +25,16 @@ struct PendingDemand: Sendable, Hashable {
         first.bucket == .min ? more : [first] + more
     }
 
+    /// How many buckets are pending.
+    var count: Int { (first.bucket == .min ? 0 : 1) + more.count }
+
+    /// Visits the pending buckets in ``buckets`` order, without making an array of them
+    /// (a snapshot visits a million SKUs).
+    func forEach(_ body: (PendingBucket) -> Void) {
+        if first.bucket != .min { body(first) }
+        for b in more { body(b) }
+    }
+
     /// Counts demand towards a bucket.
     @inline(__always)
     mutating func add(_ demand: BucketDemand, to bucket: Int64) {

@@ -64,6 +64,8 @@ public enum SnapshotCodec {
         let length = counter.count
         return [UInt8](unsafeUninitializedCapacity: headerSize + length) { buffer, initialized in
             let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+            let prefault = LentBytes(bytes: UnsafeRawBufferPointer(start: base, count: headerSize + length)).prefaultInBackground()
+            defer { prefault?.join() }
             var w = ByteWriter(into: base + headerSize, capacity: length)
             payload(&w)
             precondition(w.count == length, "snapshot writer: the two passes disagree")
@@ -101,8 +103,12 @@ public enum SnapshotCodec {
         var result: Result<PartitionSnapshot, SnapshotError>!
         bytes.withUnsafeBytes { all in
             let payload = UnsafeRawBufferPointer(rebasing: all[headerSize...])
+            // The checksum is verified on another core while this one parses. Parsing
+            // damaged bytes is safe (every read is bounds-checked), and a mismatch wins
+            // over whatever the parse made of them.
+            let lent = LentBytes(bytes: payload)
+            let verification = BackgroundWork { CRC32.checksum(lent.bytes) == checksum }
             result = Result { () throws(SnapshotError) in
-                guard CRC32.checksum(payload) == checksum else { throw SnapshotError("snapshot checksum mismatch: corrupted") }
                 var r = ByteReader(payload)
                 let engine = try PartitionEngine(from: &r, format: version)
                 var offsets: [SourceOffset] = []
@@ -112,6 +118,7 @@ public enum SnapshotCodec {
                 guard r.isAtEnd else { throw SnapshotError("\(r.remaining) unread bytes at the end of the snapshot") }
                 return PartitionSnapshot(engine: engine, offsets: offsets)
             }
+            if !verification.join() { result = .failure(SnapshotError("snapshot checksum mismatch: corrupted")) }
         }
         return try result.get()
     }
@@ -151,46 +158,57 @@ extension PartitionEngine {
         w.uvarint(UInt64(leadTimeCalibration.checks))
         w.uvarint(UInt64(leadTimeCalibration.misses))
         w.uvarint(UInt64(slots.count))
-        // Borrowed, not copied: a slot is most of a kilobyte.
+        // Read in place through pointers: a slot is most of a kilobyte, and both a zip of
+        // the arrays and a `borrowing` parameter fed from a buffer's subscript copied it
+        // (and retained its strings), twice per snapshot.
         slots.withUnsafeBufferPointer { slots in
-        for (s, t) in zip(slots, tallies) {
-            w.string(s.sku)
-            w.int64(s.firstBucket)
-            let pending = t.pending.buckets
-            w.uvarint(UInt64(pending.count))
-            for p in pending {
-                w.int64(p.bucket)
-                w.double(p.demand.quantity)
-                w.double(p.demand.revenue)
-                w.double(p.demand.promotedQuantity)
-            }
-            s.forecaster.write(to: &w)
-            w.bool(t.stock != nil)
-            if let st = t.stock {
-                w.double(st.onHand)
-                w.double(st.onOrder)
-                w.bool(st.leadTimeDays != nil)
-                if let l = st.leadTimeDays { w.double(l) }
-                w.int64(st.countedAt.milliseconds)
-                w.double(st.consumedSince)
-            }
-            w.bool(s.levels != nil)
-            if let l = s.levels { for v in [l.leadTimeDemand, l.reorderPoint, l.orderUpTo, l.dailyDemand, l.bucketVariance] { w.double(v) } }
-            w.bool(s.alert != nil)
-            if let a = s.alert {
-                w.string(a.id)
-                w.string(a.severity.rawValue)
-                w.uvarint(UInt64(a.changes))
-            }
-            w.uvarint(UInt64(s.alertsRaised))
-            w.bool(s.check != nil)
-            if let c = s.check {
-                w.uint32(c.reorderPoint.bitPattern)
-                w.uint32(c.demand.bitPattern)
-                w.int32(c.bucketsLeft)
-                w.uint8(UInt8(c.demandClass.rawValue))
+            tallies.withUnsafeBufferPointer { tallies in
+                for i in slots.indices { Self.write(slots.baseAddress! + i, tallies.baseAddress! + i, to: &w) }
             }
         }
+    }
+
+    private static func write(_ slot: UnsafePointer<Slot>, _ tally: UnsafePointer<Tally>, to w: inout ByteWriter) {
+        w.string(slot.pointee.sku)
+        w.int64(slot.pointee.firstBucket)
+        w.uvarint(UInt64(tally.pointee.pending.count))
+        tally.pointee.pending.forEach { p in
+            w.int64(p.bucket)
+            w.double(p.demand.quantity)
+            w.double(p.demand.revenue)
+            w.double(p.demand.promotedQuantity)
+        }
+        slot.pointee.forecaster.write(to: &w)
+        w.bool(tally.pointee.stock != nil)
+        if let st = tally.pointee.stock {
+            w.double(st.onHand)
+            w.double(st.onOrder)
+            w.bool(st.leadTimeDays != nil)
+            if let l = st.leadTimeDays { w.double(l) }
+            w.int64(st.countedAt.milliseconds)
+            w.double(st.consumedSince)
+        }
+        w.bool(slot.pointee.levels != nil)
+        if let l = slot.pointee.levels {
+            w.double(l.leadTimeDemand)
+            w.double(l.reorderPoint)
+            w.double(l.orderUpTo)
+            w.double(l.dailyDemand)
+            w.double(l.bucketVariance)
+        }
+        w.bool(slot.pointee.alert != nil)
+        if let a = slot.pointee.alert {
+            w.string(a.id)
+            w.string(a.severity.rawValue)
+            w.uvarint(UInt64(a.changes))
+        }
+        w.uvarint(UInt64(slot.pointee.alertsRaised))
+        w.bool(slot.pointee.check != nil)
+        if let c = slot.pointee.check {
+            w.uint32(c.reorderPoint.bitPattern)
+            w.uint32(c.demand.bitPattern)
+            w.int32(c.bucketsLeft)
+            w.uint8(UInt8(c.demandClass.rawValue))
         }
     }
 
@@ -247,16 +265,24 @@ extension PartitionEngine {
             leadTimeCalibration.checks = try r.count(max: Int.max)
             leadTimeCalibration.misses = try r.count(max: Int.max)
         }
-        let n = try r.count(max: 1 << 30)
+        // The checksum is verified beside the parse, not before it: a damaged count must not
+        // reserve (and prefault) more slots than the bytes left could hold. Every slot
+        // takes well over 256 bytes (its forecaster alone over 300).
+        let n = try r.count(max: r.remaining / 256)
         slots.reserveCapacity(n)
         tallies.reserveCapacity(n)
+        let prefaults = [slots.prefaultingCapacity(), tallies.prefaultingCapacity()]
+        defer { for p in prefaults { p?.join() } }
         index = SKUIndex(capacity: n)
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(n)
         for _ in 0..<n {
             let sku = try r.string()
             let first = try r.int64()
-            var pending: [PendingBucket] = []
+            var pending = PendingDemand()
             for _ in 0..<(try r.count(max: 1 << 16)) {
-                pending.append(PendingBucket(bucket: try r.int64(), demand: BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double())))
+                let bucket = try r.int64()
+                pending.add(BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double()), to: bucket)
             }
             let forecaster = try SKUForecaster(from: &r)
             var restored = Slot(sku: sku, firstBucket: first, forecaster: forecaster)
@@ -285,25 +311,36 @@ extension PartitionEngine {
                 restored.check = LeadTimeCheck(reorderPoint: reorderPoint, demand: demand, bucketsLeft: left, demandClass: demandClass)
             }
             var text = sku
-            let unique = text.withUTF8 { u in
+            text.withUTF8 { u in
                 let bytes = UnsafeRawBufferPointer(u)
                 let prefix = TextPrefix(bytes)
-                let hash = SKUIndex.hash(prefix, bytes)
-                guard slot(of: bytes, prefix: prefix, hash: hash) == nil else { return false }
-                index.insert(slot: slots.count, hash: hash)
-                slots.append(restored)
-                tallies.append(Tally(key: prefix, pending: PendingDemand(pending), stock: stock))
+                hashes.append(SKUIndex.hash(prefix, bytes))
+                tallies.append(Tally(key: prefix, pending: pending, stock: stock))
+            }
+            slots.append(restored)
+        }
+        // Indexed after the parse, in a loop of its own: each lookup misses the cache, and
+        // here the misses of successive SKUs overlap instead of waiting in turn between
+        // parses (they were most of the time spent per slot outside the parse).
+        for (i, hash) in hashes.enumerated() {
+            var text = slots[i].sku
+            let unique = text.withUTF8 { u in
+                guard slot(of: UnsafeRawBufferPointer(u), prefix: tallies[i].key, hash: hash) == nil else { return false }
+                index.insert(slot: i, hash: hash)
                 return true
             }
-            guard unique else { throw SnapshotError("SKU \(sku) appears twice") }
+            guard unique else { throw SnapshotError("SKU \(text) appears twice") }
         }
     }
 }
 
 extension SKUForecaster {
     func write(to w: inout ByteWriter) {
+        // The 28 buckets of history: a vector of 16 and the first 12 lanes of a second, as
+        // 28 little-endian floats.
         w.float32s(history.values.0)
-        for i in 0..<(DemandHistory.capacity - 16) { w.uint32(history.values.1[i].bitPattern) }
+        w.vector(history.values.1.lowHalf)
+        w.vector(history.values.1.highHalf.lowHalf)
         w.uvarint(UInt64(history.head))
         w.uvarint(UInt64(history.count))
         holtWintersSlow.write(to: &w)
@@ -323,9 +360,9 @@ extension SKUForecaster {
 
     init(from r: inout ByteReader) throws(SnapshotError) {
         self.init()
-        var rest = SIMD16<Float>.zero
+        // Whole vectors: lane by lane, each float stalled on the store of the one before.
         let first = try r.float32s()
-        for i in 0..<(DemandHistory.capacity - 16) { rest[i] = Float(bitPattern: try r.uint32()) }
+        let rest = SIMD16<Float>(lowHalf: try r.vector(), highHalf: SIMD8(lowHalf: try r.vector(), highHalf: .zero))
         history.values = (first, rest)
         history.head = try r.count(max: DemandHistory.capacity - 1)
         history.count = try r.count(max: DemandHistory.capacity)

@@ -221,8 +221,10 @@ struct State: ParsableCommand {
             let t2 = clock.now
             let decoded = try SnapshotCodec.decode(bytes)
             let decodeTime = clock.now - t2
-            print(String(format: "snapshot: %.1f MB (%.0f bytes per SKU); encode %.2f s, decode + verify %.2f s; restored %d SKUs",
-                         Double(bytes.count) / 1e6, Double(bytes.count) / Double(skus), encodeTime.seconds, decodeTime.seconds, decoded.engine.skuCount))
+            // The header's CRC-32 of the payload: equal across builds that write the same bytes.
+            let crc = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[20 + $1]) << (8 * $1) }
+            print(String(format: "snapshot: %.1f MB (%.0f bytes per SKU, CRC-32 %08x); encode %.2f s, decode + verify %.2f s; restored %d SKUs",
+                         Double(bytes.count) / 1e6, Double(bytes.count) / Double(skus), crc, encodeTime.seconds, decodeTime.seconds, decoded.engine.skuCount))
         }
     }
 }

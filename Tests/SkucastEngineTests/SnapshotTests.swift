@@ -90,6 +90,93 @@ struct SnapshotTests {
         #expect(error([]).contains("bad magic"))
     }
 
+    @Test("A snapshot large enough to be read on two cores (30,000 SKUs, with stock, alerts and open buckets) restores equal; a flipped bit and a repeated SKU are refused")
+    func largeSnapshot() throws {
+        // Over 16 MB of slots: the checksum and the engine's pages run on a second core.
+        var configuration = EngineConfiguration()
+        configuration.restock.warmUpBuckets = 2
+        var engine = PartitionEngine(configuration: configuration)
+        let start = EventTime(year: 2011, month: 3, day: 1)!.milliseconds
+        var alerts = 0
+        for day in 0..<10 {
+            for k in stride(from: day % 2, to: 30_000, by: 2) {
+                let time = EventTime(milliseconds: start + Int64(day) * 86_400_000 + Int64(k))
+                if day == 4 && k % 10 == 0 {
+                    _ = engine.apply(InventoryEvent(sku: "SKU-\(k)", onHand: 5, leadTimeDays: 7, eventTime: time)) { _ in alerts += 1 }
+                }
+                _ = engine.apply(OrderEvent(orderID: "o\(day)", line: k, sku: "SKU-\(k)", quantity: Double(1 + k % 3), kind: .sale, unitPrice: 2,
+                                            currency: "GBP", eventTime: time)) { _ in alerts += 1 }
+            }
+            // The last day's buckets stay open.
+            if day < 9 { engine.advance { _ in } }
+        }
+        #expect(engine.skuCount == 30_000)
+        #expect(alerts > 0)
+        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 1, nextOffset: 9)]))
+        #expect(bytes.count > 16 << 20)
+        let restored = try SnapshotCodec.decode(bytes)
+        #expect(restored.engine == engine)
+        #expect(SnapshotCodec.encode(restored) == bytes)
+
+        var flipped = bytes
+        flipped[bytes.count - 1000] ^= 0x01
+        #expect(throws: SnapshotError.self) { try SnapshotCodec.decode(flipped) }
+        do {
+            _ = try SnapshotCodec.decode(flipped)
+        } catch {
+            #expect(error.description.contains("checksum mismatch"))
+        }
+
+        // The same SKU twice: rename SKU-2 to SKU-0 (same length) and seal the checksum again.
+        var payload = Array(bytes[SnapshotCodec.headerSize...])
+        let second = Array("\u{5}SKU-2".utf8), first = Array("\u{5}SKU-0".utf8)
+        let at = try #require((0...(payload.count - second.count)).first { payload[$0..<($0 + second.count)].elementsEqual(second) })
+        payload.replaceSubrange(at..<(at + second.count), with: first)
+        var header = Array(bytes[0..<SnapshotCodec.headerSize])
+        let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
+        for k in 0..<4 { header[20 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
+        do {
+            _ = try SnapshotCodec.decode(header + payload)
+            Issue.record("a snapshot with a repeated SKU decoded")
+        } catch {
+            #expect(error.description.contains("SKU SKU-0 appears twice"))
+        }
+    }
+
+    @Test("Any damaged byte or length is refused with an error, never a crash (2,000 random damages)")
+    func randomDamage() throws {
+        // The parse runs beside the checksum, so it meets the damaged bytes themselves.
+        var configuration = EngineConfiguration()
+        configuration.restock.warmUpBuckets = 2
+        var engine = PartitionEngine(configuration: configuration)
+        for d in 1...12 {
+            for k in 0..<40 {
+                let time = EventTime(year: 2011, month: 1, day: d)!
+                if d == 4 { _ = engine.apply(InventoryEvent(sku: "S\(k)", onHand: 3, eventTime: time)) { _ in } }
+                _ = engine.apply(OrderEvent(orderID: "o", line: k, sku: "S\(k)", quantity: Double(1 + (k + d) % 4), kind: .sale, unitPrice: 1,
+                                            currency: "GBP", eventTime: time)) { _ in }
+            }
+            if d < 12 { engine.advance { _ in } }
+        }
+        let good = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 0, nextOffset: 480)]))
+        var rng = SplitMix64(seed: 5)
+        var mismatches = 0
+        for trial in 0..<2_000 {
+            var bad = good
+            let at = SnapshotCodec.headerSize + Int(rng.next() % UInt64(good.count - SnapshotCodec.headerSize))
+            bad[at] ^= UInt8(truncatingIfNeeded: 1 + rng.next() % 255)
+            if trial % 4 == 0 { bad.removeLast(Int(rng.next() % 64)) }
+            do {
+                _ = try SnapshotCodec.decode(bad)
+                Issue.record("damage at byte \(at) decoded")
+            } catch {
+                if error.description.contains("checksum mismatch") { mismatches += 1 }
+            }
+        }
+        // Truncations are caught by the length first; every other damage by the checksum.
+        #expect(mismatches >= 1_400)
+    }
+
     @Test("The checksum is CRC-32 as gzip computes it, so snapshots of earlier builds still verify")
     func checksumIsCRC32() {
         #expect(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) } == 0xCBF4_3926)
