@@ -27,7 +27,10 @@ final class BackgroundWork<Value: Sendable> {
     ///   ``join()`` or the task's release.
     init(_ body: @escaping @Sendable () -> Value) {
         let outcome = self.outcome
-        DispatchQueue.global(qos: .userInitiated).async {
+        // A queue of its own, not the global one: a serial queue runs on a thread that is
+        // added when the pool's are busy, and callers are often pool threads themselves
+        // (restores run in `concurrentPerform`), blocked in ``join()`` on this very work.
+        DispatchQueue(label: "skucast.background-work").async {
             outcome.value = body()
             outcome.done.signal()
         }
