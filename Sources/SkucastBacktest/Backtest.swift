@@ -58,6 +58,9 @@ public struct ReorderPointCoverage: Sendable {
     public let activeCoverage: Double
     /// Total reorder points over total lead-time demand: the stock the coverage costs.
     public let stockRatio: Double
+    /// The published lead-time median's and 90th percentile's coverage, over all series
+    /// and over those that sold in the 28 days before.
+    public let publishedCoverage: [(level: Double, coverage: Double, activeCoverage: Double)]
     /// Series × origins counted.
     public let count: Int
 }
@@ -93,6 +96,9 @@ public enum Backtest {
         var covered = [Int](repeating: 0, count: leadTimes.count), reorderSum = [Double](repeating: 0, count: leadTimes.count)
         var (active, activeCovered) = (0, [Int](repeating: 0, count: leadTimes.count))
         var leadDemandSum = reorderSum
+        let published = ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
+        let publishedChecked = [0.5, 0.9].map { published.firstIndex(of: $0)! }
+        var publishedCovered = [[Int]](repeating: [0, 0], count: leadTimes.count), publishedActiveCovered = publishedCovered
         func receive(_ closed: ClosedBucket) {
             guard panel.origins.contains(closed.bucket), let s = index[closed.sku] else { return }
             received += 1
@@ -118,6 +124,13 @@ public enum Backtest {
                     if isActive { activeCovered[k] += 1 }
                 }
                 reorderSum[k] += levels.reorderPoint
+                let quantiles = levels.leadTimeQuantiles(levels: published, serviceLevel: configuration.restock.serviceLevel, leadTimeDays: Double(days),
+                                                         bucketsPerDay: configuration.calendar.bucketsPerDay, demandClass: DemandClass(history: f.history),
+                                                         calibration: closed.leadTimeCalibration)
+                for (j, q) in publishedChecked.enumerated() where demand <= quantiles[q] {
+                    publishedCovered[k][j] += 1
+                    if isActive { publishedActiveCovered[k][j] += 1 }
+                }
                 leadDemandSum[k] += demand
             }
             for (k, forecaster) in forecasters.enumerated() {
@@ -164,7 +177,11 @@ public enum Backtest {
                 ReorderPointCoverage(leadTimeDays: leadTimes[k], serviceLevel: configuration.restock.serviceLevel,
                                      coverage: Double(covered[k]) / Double(received),
                                      activeCoverage: Double(activeCovered[k]) / Double(active),
-                                     stockRatio: reorderSum[k] / leadDemandSum[k], count: received)
+                                     stockRatio: reorderSum[k] / leadDemandSum[k],
+                                     publishedCoverage: [0.5, 0.9].indices.map { j in
+                                         ([0.5, 0.9][j], Double(publishedCovered[k][j]) / Double(received), Double(publishedActiveCovered[k][j]) / Double(active))
+                                     },
+                                     count: received)
             }
         )
     }

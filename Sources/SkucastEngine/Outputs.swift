@@ -11,7 +11,7 @@ extension ClosedBucket {
         let next = calendar.season(of: bucket + 1)
         let f = forecaster
         let service = configuration.restock.serviceLevel
-        let levels = [0.5, 0.9, service].sorted()
+        let levels = ReorderLevels.publishedLevels(serviceLevel: service)
         let names = levels.map(ForecastMessage.quantileName)
         // Empirical quantiles of recent open days: non-negative and non-crossing by construction.
         let quantiles = f.quantiles(horizon: configuration.horizon, nextSeason: next, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
@@ -32,14 +32,8 @@ extension ClosedBucket {
         }
         let reorder = ReorderLevels(means: means, history: f.history, leadTimeDays: lead, configuration: configuration.restock, calendar: calendar,
                                     calibration: leadTimeCalibration)
-        // The reorder point's distribution (the lead time's buckets); at the service level,
-        // the reorder point itself (calibrated).
-        let leadVariance = reorder.bucketVariance * lead * calendar.bucketsPerDay
-        let leadQuantiles = levels.map { p in
-            NamedValue(ForecastMessage.quantileName(p), p == service
-                ? reorder.reorderPoint
-                : ReorderLevels.gammaQuantile(mean: reorder.leadTimeDemand, variance: leadVariance, p: p))
-        }
+        let leadQuantiles = reorder.leadTimeQuantiles(levels: levels, serviceLevel: service, leadTimeDays: lead, bucketsPerDay: calendar.bucketsPerDay,
+                                                      demandClass: DemandClass(history: f.history), calibration: leadTimeCalibration)
         let w = f.weights(prior: modelPrior)
         let hw = f.holtWintersSlow
         let seasonal = hw.level > 0 ? max(0, (hw.level + hw.season[next]) / hw.level) : 1
@@ -57,7 +51,7 @@ extension ClosedBucket {
             horizon: steps,
             leadTimeDays: lead,
             leadTimeMean: reorder.leadTimeDemand,
-            leadTimeQuantiles: leadQuantiles,
+            leadTimeQuantiles: zip(names, leadQuantiles).map { NamedValue($0, $1) },
             weights: SKUForecaster.Model.allCases.map { NamedValue($0.name, w[$0.rawValue]) },
             components: [
                 NamedValue("level", hw.level),

@@ -387,6 +387,7 @@ public struct PartitionEngine: Sendable {
             var learner = globalModel
             var (bucketError, bucketDemand) = (0.0, 0.0)
             var (checks, misses) = (SIMD4<Double>.zero, SIMD4<Double>.zero)
+            var (publishedChecks, publishedMisses) = (SIMD8<Double>.zero, SIMD8<Double>.zero)
             let (coefficients, closedNow, prior, calibration) = (globalModel.coefficients, closedSeasons, modelPrior, leadTimeCalibration)
             let intraday = intradayProfile
             tallies.withUnsafeMutableBufferPointer { tallies in
@@ -403,8 +404,15 @@ public struct PartitionEngine: Sendable {
                         if check.bucketsLeft > 0 {
                             slots[i].check = check
                         } else {
-                            checks[check.demandClass.rawValue] += 1
-                            if check.demand > check.reorderPoint { misses[check.demandClass.rawValue] += 1 }
+                            let c = check.demandClass.rawValue
+                            checks[c] += 1
+                            if check.demand > check.reorderPoint { misses[c] += 1 }
+                            if check.median >= 0 {
+                                publishedChecks[c] += 1
+                                publishedChecks[4 + c] += 1
+                                if check.demand > check.median { publishedMisses[c] += 1 }
+                                if check.demand > check.p90 { publishedMisses[4 + c] += 1 }
+                            }
                             slots[i].check = nil
                         }
                     }
@@ -417,7 +425,8 @@ public struct PartitionEngine: Sendable {
                 }
             }
             }
-            leadTimeCalibration.learn(checks: checks, misses: misses, serviceLevel: configuration.restock.serviceLevel)
+            leadTimeCalibration.learn(checks: checks, misses: misses, publishedChecks: publishedChecks, publishedMisses: publishedMisses,
+                                      serviceLevel: configuration.restock.serviceLevel)
             globalModel = learner
             errorSum = 0.97 * errorSum + bucketError
             demandSum = 0.97 * demandSum + bucketDemand
@@ -440,18 +449,24 @@ public struct PartitionEngine: Sendable {
     private mutating func startChecks(next bucket: Int64) {
         let (restock, calendar) = (configuration.restock, configuration.calendar)
         let (nextSeason, closedNow, prior, calibration) = (calendar.season(of: bucket), closedSeasons, modelPrior, leadTimeCalibration)
+        let published = ReorderLevels.publishedLevels(serviceLevel: restock.serviceLevel)
+        let (median, p90) = (published.firstIndex(of: 0.5)!, published.firstIndex(of: 0.9)!)
         tallies.withUnsafeBufferPointer { tallies in
         slots.withUnsafeMutableBufferPointer { slots in
             for i in slots.indices where slots[i].check == nil && slots[i].forecaster.buckets >= restock.warmUpBuckets
                 && slots[i].forecaster.history.sum(last: DemandHistory.capacity) > 0 {
                 let lead = tallies[i].stock?.leadTimeDays ?? restock.defaultLeadTimeDays
-                let reorderPoint = slots[i].levels?.reorderPoint
+                let levels = slots[i].levels
                     ?? ReorderLevels(forecaster: slots[i].forecaster, leadTimeDays: lead, configuration: restock, nextSeason: nextSeason,
-                                     calendar: calendar, closedSeasons: closedNow, prior: prior, calibration: calibration).reorderPoint
-                guard reorderPoint > 0 else { continue }
-                slots[i].check = LeadTimeCheck(reorderPoint: Float(reorderPoint), demand: 0,
-                                               bucketsLeft: Int32(max(1, (lead * calendar.bucketsPerDay).rounded(.up))),
-                                               demandClass: DemandClass(history: slots[i].forecaster.history))
+                                     calendar: calendar, closedSeasons: closedNow, prior: prior, calibration: calibration)
+                guard levels.reorderPoint > 0 else { continue }
+                let demandClass = DemandClass(history: slots[i].forecaster.history)
+                // What the forecast published now says of the lead time.
+                let quantiles = levels.leadTimeQuantiles(levels: published, serviceLevel: restock.serviceLevel, leadTimeDays: lead,
+                                                         bucketsPerDay: calendar.bucketsPerDay, demandClass: demandClass, calibration: calibration)
+                slots[i].check = LeadTimeCheck(reorderPoint: Float(levels.reorderPoint), median: Float(quantiles[median]), p90: Float(quantiles[p90]),
+                                               demand: 0, bucketsLeft: Int32(max(1, (lead * calendar.bucketsPerDay).rounded(.up))),
+                                               demandClass: demandClass)
             }
         }
         }

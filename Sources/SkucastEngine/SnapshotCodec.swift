@@ -39,11 +39,13 @@ public struct SnapshotError: Error, Sendable, Hashable, CustomStringConvertible 
 /// and floats as their IEEE bit patterns, so a restored engine continues bit for bit.
 public enum SnapshotCodec {
     static let magic = Array("SKUCSNAP".utf8)
-    /// The format this build writes. It also reads format 2, whose calendar was a fixed
-    /// UTC offset (format 3 carries the time zone's transition table) and which had no
-    /// lead-time calibration and no day shape for hour buckets (they restart from none).
-    public static let version: UInt16 = 3
-    static let readable: ClosedRange<UInt16> = 2...3
+    /// The format this build writes. It also reads format 3, which calibrated only the
+    /// reorder point (the published lead-time median and 90th percentile restart
+    /// uncalibrated), and format 2, whose calendar was a fixed UTC offset (format 3 carries
+    /// the time zone's transition table) and which had no lead-time calibration and no day
+    /// shape for hour buckets (they restart from none).
+    public static let version: UInt16 = 4
+    static let readable: ClosedRange<UInt16> = 2...4
     static let headerSize = 8 + 2 + 2 + 8 + 4
 
     /// - Returns: The snapshot's bytes.
@@ -154,6 +156,7 @@ extension PartitionEngine {
         w.double(errorSum)
         w.double(demandSum)
         for k in 0..<4 { w.double(leadTimeCalibration.logScale[k]) }
+        w.doubles(leadTimeCalibration.publishedLogScale)
         for v in intradayDemand { w.double(v) }
         w.uvarint(UInt64(leadTimeCalibration.checks))
         w.uvarint(UInt64(leadTimeCalibration.misses))
@@ -206,6 +209,8 @@ extension PartitionEngine {
         w.bool(slot.pointee.check != nil)
         if let c = slot.pointee.check {
             w.uint32(c.reorderPoint.bitPattern)
+            w.uint32(c.median.bitPattern)
+            w.uint32(c.p90.bitPattern)
             w.uint32(c.demand.bitPattern)
             w.int32(c.bucketsLeft)
             w.uint8(UInt8(c.demandClass.rawValue))
@@ -261,6 +266,7 @@ extension PartitionEngine {
         demandSum = try r.double()
         if format >= 3 {
             for k in 0..<4 { leadTimeCalibration.logScale[k] = try r.double() }
+            if format >= 4 { leadTimeCalibration.publishedLogScale = try r.doubles() }
             for k in 0..<24 { intradayDemand[k] = try r.double() }
             leadTimeCalibration.checks = try r.count(max: Int.max)
             leadTimeCalibration.misses = try r.count(max: Int.max)
@@ -305,10 +311,12 @@ extension PartitionEngine {
             }
             restored.alertsRaised = try r.count(max: Int.max)
             if format >= 3, try r.bool() {
-                let (reorderPoint, demand, left) = (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32()), try r.int32())
+                let reorderPoint = Float(bitPattern: try r.uint32())
+                let (median, p90) = format >= 4 ? (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32())) : (-1, -1)
+                let (demand, left) = (Float(bitPattern: try r.uint32()), try r.int32())
                 let code = try r.uint8()
                 guard let demandClass = DemandClass(rawValue: Int(code)) else { throw SnapshotError("unknown demand class \(code)") }
-                restored.check = LeadTimeCheck(reorderPoint: reorderPoint, demand: demand, bucketsLeft: left, demandClass: demandClass)
+                restored.check = LeadTimeCheck(reorderPoint: reorderPoint, median: median, p90: p90, demand: demand, bucketsLeft: left, demandClass: demandClass)
             }
             var text = sku
             text.withUTF8 { u in

@@ -81,6 +81,9 @@ struct BacktestCommand: ParsableCommand {
         for c in result.reorderPointCoverage {
             print(String(format: "reorder point, %d-day lead time at service level %.2f: covered the demand that followed in %.4f of %d series × origins (%.4f of those that sold in the 28 days before); reorder points total %.2f× that demand",
                          c.leadTimeDays, c.serviceLevel, c.coverage, c.count, c.activeCoverage, c.stockRatio))
+            for q in c.publishedCoverage {
+                print(String(format: "  published lead-time p%.0f: covered %.4f (%.4f of those that sold in the 28 days before)", q.level * 100, q.coverage, q.activeCoverage))
+            }
         }
         if let summaryJson {
             var object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
@@ -91,6 +94,10 @@ struct BacktestCommand: ParsableCommand {
                 reorder["coverage_\(c.leadTimeDays)d"] = c.coverage
                 reorder["active_coverage_\(c.leadTimeDays)d"] = c.activeCoverage
                 reorder["stock_ratio_\(c.leadTimeDays)d"] = c.stockRatio
+                for q in c.publishedCoverage {
+                    reorder["lead_time_p\(Int(q.level * 100))_coverage_\(c.leadTimeDays)d"] = q.coverage
+                    reorder["lead_time_p\(Int(q.level * 100))_active_coverage_\(c.leadTimeDays)d"] = q.activeCoverage
+                }
             }
             object["reorder_point"] = reorder
             try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: summaryJson))

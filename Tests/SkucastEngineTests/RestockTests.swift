@@ -5,28 +5,37 @@ import Testing
 
 @Suite("Restock policy and alerts")
 struct RestockTests {
+    /// 150 SKUs over 540 days: a sale of 1–3 on a tenth of days, and runs (a customer
+    /// buying day after day: each day a run goes on with probability 0.7) of 3–8 a day,
+    /// which the independent-days model of lead-time demand does not expect.
+    /// - Parameter day: Called after each day's close with the day, each SKU's demand and
+    ///   the engine's calibration.
+    static func demandInRuns(_ engine: inout PartitionEngine, emit: (ClosedBucket) -> Void = { _ in }, day: (Int, [Double], LeadTimeCalibration) -> Void) {
+        var rng = SplitMix64(seed: 17)
+        var inRun = [Bool](repeating: false, count: 150)
+        let start = EventTime(year: 2011, month: 1, day: 1, hour: 12)!.milliseconds
+        for d in 0..<540 {
+            let time = EventTime(milliseconds: start + Int64(d) * 86_400_000)
+            var demand = [Double](repeating: 0, count: inRun.count)
+            for k in inRun.indices {
+                inRun[k] = inRun[k] ? Double.random(in: 0..<1, using: &rng) < 0.7 : Double.random(in: 0..<1, using: &rng) < 0.02
+                demand[k] = inRun[k] ? Double(Int.random(in: 3...8, using: &rng))
+                    : Double.random(in: 0..<1, using: &rng) < 0.1 ? Double(Int.random(in: 1...3, using: &rng)) : 0
+                guard demand[k] > 0 else { continue }
+                _ = engine.apply(OrderEvent(orderID: "o\(d)-\(k)", line: 1, sku: "S\(k)", quantity: demand[k], kind: .sale,
+                                            unitPrice: 1, currency: "GBP", eventTime: time))
+            }
+            engine.advance(emit)
+            day(d, demand, engine.leadTimeCalibration)
+        }
+    }
+
     @Test("On demand that comes in runs, reorder points are calibrated online to miss the lead time's demand about 1 − service level of the time")
     func calibratedCoverage() {
         var engine = PartitionEngine(configuration: EngineConfiguration())  // 95 %, 14-day lead time
-        var rng = SplitMix64(seed: 17)
-        // 150 SKUs: a sale of 1–3 on a tenth of days, and runs (a customer buying day after
-        // day: each day a run goes on with probability 0.7) of 3–8 a day, which the
-        // independent-days model of lead-time demand does not expect.
-        var inRun = [Bool](repeating: false, count: 150)
         var halfway = (checks: 0, misses: 0)
-        let start = EventTime(year: 2011, month: 1, day: 1, hour: 12)!.milliseconds
-        for day in 0..<540 {
-            let time = EventTime(milliseconds: start + Int64(day) * 86_400_000)
-            for k in inRun.indices {
-                inRun[k] = inRun[k] ? Double.random(in: 0..<1, using: &rng) < 0.7 : Double.random(in: 0..<1, using: &rng) < 0.02
-                let quantity = inRun[k] ? Double(Int.random(in: 3...8, using: &rng))
-                    : Double.random(in: 0..<1, using: &rng) < 0.1 ? Double(Int.random(in: 1...3, using: &rng)) : 0
-                guard quantity > 0 else { continue }
-                _ = engine.apply(OrderEvent(orderID: "o\(day)-\(k)", line: 1, sku: "S\(k)", quantity: quantity, kind: .sale,
-                                            unitPrice: 1, currency: "GBP", eventTime: time))
-            }
-            engine.advance { _ in }
-            if day == 270 { halfway = (engine.leadTimeCalibration.checks, engine.leadTimeCalibration.misses) }
+        Self.demandInRuns(&engine) { day, _, calibration in
+            if day == 270 { halfway = (calibration.checks, calibration.misses) }
         }
         let c = engine.leadTimeCalibration
         let firstHalf = Double(halfway.misses) / Double(halfway.checks)
@@ -35,6 +44,40 @@ struct RestockTests {
         #expect((0.03...0.075).contains(secondHalf), "misses: \(firstHalf) in the first half, \(secondHalf) in the second; \(c)")
         // Runs need wider reorder points than the model's: some class's scale went up.
         #expect(DemandClass.allCases.contains { c.scale($0) > 1.2 }, "\(c)")
+    }
+
+    @Test("The lead-time p50 and p90 every forecast publishes are calibrated as well: in the second half they cover about half and nine tenths of the 14 days that follow")
+    func publishedLeadTimeQuantiles() throws {
+        let configuration = EngineConfiguration()
+        var engine = PartitionEngine(configuration: configuration)
+        // The lead-time quantiles published at each day's close (the second half), and
+        // every day's demand.
+        var published: [(day: Int, sku: Int, p50: Double, p90: Double)] = []
+        var demand: [[Double]] = []
+        var today = 0
+        Self.demandInRuns(&engine, emit: { closed in
+            guard today >= 270, closed.forecaster.history.sum(last: DemandHistory.capacity) > 0 else { return }
+            let quantiles = closed.forecast(configuration: configuration).leadTimeQuantiles
+            published.append((today, Int(closed.sku.dropFirst())!, quantiles.first { $0.name == "p50" }!.value, quantiles.first { $0.name == "p90" }!.value))
+        }) { day, demands, _ in
+            demand.append(demands)
+            today = day + 1
+        }
+        var (count, p50Covered, p90Covered) = (0, 0, 0)
+        for q in published where q.day + 14 <= demand.count {
+            // Published at the close of day q.day - 1: the lead time is days q.day…q.day + 13.
+            let lead = (q.day..<(q.day + 14)).reduce(0.0) { $0 + demand[$1][q.sku] }
+            count += 1
+            if lead <= q.p50 { p50Covered += 1 }
+            if lead <= q.p90 { p90Covered += 1 }
+            #expect(0 <= q.p50 && q.p50 <= q.p90)
+        }
+        #expect(count > 20_000)
+        let (p50, p90) = (Double(p50Covered) / Double(count), Double(p90Covered) / Double(count))
+        #expect((0.40...0.60).contains(p50), "p50 covered \(p50)")
+        #expect((0.85...0.94).contains(p90), "p90 covered \(p90)")
+        // Runs are wider than the model expects: the p90's scales went up.
+        #expect(DemandClass.allCases.contains { engine.leadTimeCalibration.scale($0, level: 0.9) > 1.1 }, "\(engine.leadTimeCalibration)")
     }
 
     @Test("Demand classes: smooth, erratic, intermittent, lumpy")

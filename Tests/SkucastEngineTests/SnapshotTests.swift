@@ -177,6 +177,56 @@ struct SnapshotTests {
         #expect(mismatches >= 1_400)
     }
 
+    @Test("A format-3 snapshot still reads: the published lead-time quantiles restart uncalibrated, and a check under way teaches only the reorder point")
+    func formatThree() throws {
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        let start = EventTime(year: 2011, month: 1, day: 3, hour: 10)!.milliseconds
+        func day(_ d: Int, _ engine: inout PartitionEngine) {
+            _ = engine.apply(OrderEvent(orderID: "o\(d)", line: 1, sku: "A", quantity: Double(1 + d % 5 + (d % 9 == 0 ? 12 : 0)), kind: .sale,
+                                        unitPrice: 1, currency: "GBP", eventTime: EventTime(milliseconds: start + Int64(d) * 86_400_000)))
+            engine.advance { _ in }
+        }
+        for d in 0..<40 { day(d, &engine) }
+        // Checks of 14 days started at days 7, 21 and 35: two finished, one under way.
+        let check = try #require(engine.slots[0].check)
+        let published = engine.leadTimeCalibration.publishedLogScale
+        #expect(published != .zero && check.median >= 0)
+        let v4 = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
+
+        // Format 3 had neither the published quantiles' scales nor their values in a check.
+        var payload = Array(v4[SnapshotCodec.headerSize...])
+        let scales = withUnsafeBytes(of: published) { Array($0) }
+        let at = try #require((0...(payload.count - 64)).first { payload[$0..<($0 + 64)].elementsEqual(scales) })
+        payload.removeSubrange(at..<(at + 64))
+        // The slot ends with the check (flag, reorder point, median, p90, demand, buckets
+        // left, class), then comes the offset count.
+        let end = payload.count - 1
+        #expect(Array(payload[(end - 21)..<(end - 17)]) == withUnsafeBytes(of: check.reorderPoint.bitPattern) { Array($0) })
+        payload.removeSubrange((end - 17)..<(end - 9))
+        var header = Array(v4[0..<SnapshotCodec.headerSize])
+        header[8] = 3
+        for k in 0..<8 { header[12 + k] = UInt8(truncatingIfNeeded: UInt64(payload.count) >> (8 * k)) }
+        let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
+        for k in 0..<4 { header[20 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
+
+        var fromThree = try SnapshotCodec.decode(header + payload).engine
+        var fromFour = try SnapshotCodec.decode(v4).engine
+        #expect(fromFour == engine)
+        #expect(fromThree.leadTimeCalibration.publishedLogScale == .zero)
+        #expect(fromThree.leadTimeCalibration.logScale == engine.leadTimeCalibration.logScale)
+        #expect(fromThree.slots[0].check?.median == -1 && fromThree.slots[0].check?.reorderPoint == check.reorderPoint)
+        // The check under way finishes on day 48: it moves the reorder point's scale alike in
+        // both, and the published ones only where they were recorded.
+        for d in 40..<55 {
+            day(d, &fromThree)
+            day(d, &fromFour)
+        }
+        #expect(fromThree.leadTimeCalibration.checks == 3)
+        #expect(fromThree.leadTimeCalibration.logScale == fromFour.leadTimeCalibration.logScale)
+        #expect(fromThree.leadTimeCalibration.publishedLogScale == .zero)
+        #expect(fromFour.leadTimeCalibration.publishedLogScale != published)
+    }
+
     @Test("The checksum is CRC-32 as gzip computes it, so snapshots of earlier builds still verify")
     func checksumIsCRC32() {
         #expect(Array("123456789".utf8).withUnsafeBytes { CRC32.checksum($0) } == 0xCBF4_3926)

@@ -135,10 +135,10 @@ struct ZoneTests {
         let zoneBytes = 1 + 3 + 1 + 4  // "UTC", no transitions, one Int32 offset
         #expect(Array(payload[zoneStart..<(zoneStart + 4)]) == [3] + Array("UTC".utf8))
         payload.replaceSubrange(zoneStart..<(zoneStart + zoneBytes), with: [UInt8](repeating: 0, count: 8))
-        // Nor had it the lead-time calibration (four doubles, two counts) and the day's
-        // shape of hour buckets (24 doubles), which an empty engine writes just before its
-        // slot and offset counts (0 and 0).
-        let added = (payload.count - 2 - 34 - 192)..<(payload.count - 2)
+        // Nor had it the lead-time calibration (four doubles, eight more since format 4, two
+        // counts) and the day's shape of hour buckets (24 doubles), which an empty engine
+        // writes just before its slot and offset counts (0 and 0).
+        let added = (payload.count - 2 - 32 - 64 - 192 - 2)..<(payload.count - 2)
         #expect(payload[added].allSatisfy { $0 == 0 } && payload.suffix(2) == [0, 0])
         payload.removeSubrange(added)
         var v2 = Array(utc[0..<SnapshotCodec.headerSize])
