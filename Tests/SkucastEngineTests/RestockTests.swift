@@ -53,11 +53,15 @@ struct RestockTests {
         // The lead-time quantiles published at each day's close (the second half), and
         // every day's demand.
         var published: [(day: Int, sku: Int, p50: Double, p90: Double)] = []
+        var crossings = 0
         var demand: [[Double]] = []
         var today = 0
         Self.demandInRuns(&engine, emit: { closed in
             guard today >= 270, closed.forecaster.history.sum(last: DemandHistory.capacity) > 0 else { return }
             let quantiles = closed.forecast(configuration: configuration).leadTimeQuantiles
+            // Ascending levels (p50, p90, p95): never crossing, never negative.
+            if quantiles.map(\.name) != ["p50", "p90", "p95"] || zip(quantiles, quantiles.dropFirst()).contains(where: { $0.value > $1.value })
+                || quantiles[0].value < 0 { crossings += 1 }
             published.append((today, Int(closed.sku.dropFirst())!, quantiles.first { $0.name == "p50" }!.value, quantiles.first { $0.name == "p90" }!.value))
         }) { day, demands, _ in
             demand.append(demands)
@@ -70,8 +74,8 @@ struct RestockTests {
             count += 1
             if lead <= q.p50 { p50Covered += 1 }
             if lead <= q.p90 { p90Covered += 1 }
-            #expect(0 <= q.p50 && q.p50 <= q.p90)
         }
+        #expect(crossings == 0)
         #expect(count > 20_000)
         let (p50, p90) = (Double(p50Covered) / Double(count), Double(p90Covered) / Double(count))
         #expect((0.40...0.60).contains(p50), "p50 covered \(p50)")
