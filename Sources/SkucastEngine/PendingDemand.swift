@@ -15,11 +15,6 @@ struct PendingDemand: Sendable, Hashable {
 
     init() {}
 
-    /// - Parameter buckets: Pending buckets in ``buckets`` order (a snapshot's).
-    init(_ buckets: [PendingBucket]) {
-        for b in buckets { add(b.demand, to: b.bucket) }
-    }
-
     /// The pending buckets: the inline one first, then the others in the order they opened.
     var buckets: [PendingBucket] {
         first.bucket == .min ? more : [first] + more
