@@ -97,8 +97,9 @@ public enum Backtest {
         var (active, activeCovered) = (0, [Int](repeating: 0, count: leadTimes.count))
         var leadDemandSum = reorderSum
         let published = ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
-        let publishedChecked = [0.5, 0.9].map { published.firstIndex(of: $0)! }
-        var publishedCovered = [[Int]](repeating: [0, 0], count: leadTimes.count), publishedActiveCovered = publishedCovered
+        let calibrated = LeadTimeCalibration.calibratedLevels
+        let publishedChecked = calibrated.map { published.firstIndex(of: $0)! }
+        var publishedCovered = [[Int]](repeating: [Int](repeating: 0, count: calibrated.count), count: leadTimes.count), publishedActiveCovered = publishedCovered
         func receive(_ closed: ClosedBucket) {
             guard panel.origins.contains(closed.bucket), let s = index[closed.sku] else { return }
             received += 1
@@ -113,6 +114,7 @@ public enum Backtest {
                 p90[h] = max(q[0], q[1])
             }
             let isActive = f.history.sum(last: DemandHistory.capacity) > 0
+            let demandClass = DemandClass(history: f.history)
             if isActive { active += 1 }
             for (k, days) in leadTimes.enumerated() {
                 let levels = ReorderLevels(forecaster: f, leadTimeDays: Double(days), configuration: configuration.restock, nextSeason: next,
@@ -125,7 +127,7 @@ public enum Backtest {
                 }
                 reorderSum[k] += levels.reorderPoint
                 let quantiles = levels.leadTimeQuantiles(levels: published, serviceLevel: configuration.restock.serviceLevel, leadTimeDays: Double(days),
-                                                         bucketsPerDay: configuration.calendar.bucketsPerDay, demandClass: DemandClass(history: f.history),
+                                                         bucketsPerDay: configuration.calendar.bucketsPerDay, demandClass: demandClass,
                                                          calibration: closed.leadTimeCalibration)
                 for (j, q) in publishedChecked.enumerated() where demand <= quantiles[q] {
                     publishedCovered[k][j] += 1
@@ -178,8 +180,8 @@ public enum Backtest {
                                      coverage: Double(covered[k]) / Double(received),
                                      activeCoverage: Double(activeCovered[k]) / Double(active),
                                      stockRatio: reorderSum[k] / leadDemandSum[k],
-                                     publishedCoverage: [0.5, 0.9].indices.map { j in
-                                         ([0.5, 0.9][j], Double(publishedCovered[k][j]) / Double(received), Double(publishedActiveCovered[k][j]) / Double(active))
+                                     publishedCoverage: calibrated.indices.map { j in
+                                         (calibrated[j], Double(publishedCovered[k][j]) / Double(received), Double(publishedActiveCovered[k][j]) / Double(active))
                                      },
                                      count: received)
             }

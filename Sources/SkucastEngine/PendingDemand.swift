@@ -15,16 +15,11 @@ struct PendingDemand: Sendable, Hashable {
 
     init() {}
 
-    /// The pending buckets: the inline one first, then the others in the order they opened.
-    var buckets: [PendingBucket] {
-        first.bucket == .min ? more : [first] + more
-    }
-
     /// How many buckets are pending.
     var count: Int { (first.bucket == .min ? 0 : 1) + more.count }
 
-    /// Visits the pending buckets in ``buckets`` order, without making an array of them
-    /// (a snapshot visits a million SKUs).
+    /// Visits the pending buckets, the inline one first, then the others in the order they
+    /// opened (a snapshot's order), without making an array of them.
     func forEach(_ body: (PendingBucket) -> Void) {
         if first.bucket != .min { body(first) }
         for b in more { body(b) }

@@ -135,7 +135,7 @@ public struct ReorderLevels: Sendable, Hashable {
 extension ReorderLevels {
     /// The levels a forecast publishes quantiles at, ascending: the median, the 90th
     /// percentile and the service level.
-    public static func publishedLevels(serviceLevel: Double) -> [Double] { [0.5, 0.9, serviceLevel].sorted() }
+    public static func publishedLevels(serviceLevel: Double) -> [Double] { (LeadTimeCalibration.calibratedLevels + [serviceLevel]).sorted() }
 
     /// Lead-time demand at the levels a forecast publishes: the service level's is the
     /// reorder point, the median and 90th percentile the gamma's, each scaled by its own
@@ -197,8 +197,10 @@ public struct LeadTimeCalibration: Sendable, Hashable {
     /// Step of the log scale per check.
     static let rate = 0.01
     static let bounds = -2.0...3.0
-    /// The levels of ``publishedLogScale``.
-    static let publishedLevels = SIMD8<Double>(0.5, 0.5, 0.5, 0.5, 0.9, 0.9, 0.9, 0.9)
+    /// The published levels calibrated besides the service level's.
+    public static let calibratedLevels = [0.5, 0.9]
+    /// The level of each lane of ``publishedLogScale``.
+    static let laneLevels = SIMD8<Double>(0.5, 0.5, 0.5, 0.5, 0.9, 0.9, 0.9, 0.9)
 
     public init() {}
 
@@ -234,7 +236,7 @@ public struct LeadTimeCalibration: Sendable, Hashable {
         self.misses += Int(misses.sum())
         let step = Self.rate * (misses * serviceLevel - (checks - misses) * (1 - serviceLevel))
         logScale = (logScale + step).clamped(lowerBound: SIMD4(repeating: Self.bounds.lowerBound), upperBound: SIMD4(repeating: Self.bounds.upperBound))
-        let levels = Self.publishedLevels
+        let levels = Self.laneLevels
         let published = Self.rate * (publishedMisses * levels - (publishedChecks - publishedMisses) * (1 - levels))
         publishedLogScale = (publishedLogScale + published)
             .clamped(lowerBound: SIMD8(repeating: Self.bounds.lowerBound), upperBound: SIMD8(repeating: Self.bounds.upperBound))
