@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SkucastEvents", targets: ["SkucastEvents"]),
         .library(name: "SkucastEngine", targets: ["SkucastEngine"]),
         .library(name: "SkucastZoneInfo", targets: ["SkucastZoneInfo"]),
+        .library(name: "SkucastPipeline", targets: ["SkucastPipeline"]),
         .library(name: "SkucastService", targets: ["SkucastService"]),
         .library(name: "SkucastOperations", targets: ["SkucastOperations"]),
     ],
@@ -65,8 +66,12 @@ let package = Package(
         // Time zone rules for the engine's calendar, read from the system's tz database
         // (through Foundation) at the edge, so the engine itself looks nothing up.
         .target(name: "SkucastZoneInfo", dependencies: ["SkucastEngine"]),
-        // Backtests under the forecast protocol: the same engine, scored. Pure: no I/O.
-        .target(name: "SkucastBacktest", dependencies: ["SkucastEngine", "SkucastEvents"]),
+        // The one way into the engine: partition processors fed through the deterministic
+        // merge of the two inputs, outputs handed to sinks; replays and file sources; file
+        // and in-memory sinks. No Kafka: the service module adapts it to the cluster.
+        .target(name: "SkucastPipeline", dependencies: ["SkucastEngine", "SkucastEvents"]),
+        // The forecast protocol: a sink that scores what the pipeline publishes. No I/O.
+        .target(name: "SkucastBacktest", dependencies: ["SkucastEngine", "SkucastEvents", "SkucastPipeline"]),
         // The live service: Kafka in, engine per partition, outputs out, snapshots and
         // commits. The adapter layer around the pure engine.
         .target(
@@ -75,6 +80,7 @@ let package = Package(
                 "SkucastKafka",
                 "SkucastEvents",
                 "SkucastEngine",
+                "SkucastPipeline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
@@ -101,6 +107,7 @@ let package = Package(
                 "SkucastEvents",
                 "SkucastEngine",
                 "SkucastZoneInfo",
+                "SkucastPipeline",
                 "SkucastBacktest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -140,6 +147,10 @@ let package = Package(
         .testTarget(
             name: "SkucastEventsTests",
             dependencies: ["SkucastEvents", "SkucastTestSupport"]
+        ),
+        .testTarget(
+            name: "SkucastPipelineTests",
+            dependencies: ["SkucastPipeline", "SkucastEngine", "SkucastEvents", "SkucastBacktest"]
         ),
         .testTarget(
             name: "SkucastServiceTests",

@@ -1,5 +1,6 @@
 import SkucastEngine
 import SkucastEvents
+import SkucastPipeline
 
 /// A forecaster a backtest scores: the ensemble, one of its models, or a baseline.
 public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
@@ -23,11 +24,12 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
         self = f
     }
 
-    func mean(_ f: SKUForecaster, step h: Int, nextSeason: Int, closedSeasons: UInt8, prior: SIMD8<Double>) -> Double {
+    /// This forecaster's mean for step `h` (1-based) of a forecast.
+    func mean(_ forecast: EmittedForecast, _ detail: ForecastDetail, step h: Int) -> Double {
         switch self {
-        case .ensemble: f.mean(step: h, nextSeason: nextSeason, cycle: 7, closedSeasons: closedSeasons, prior: prior)
-        case .model(let m): f.forecast(m, step: h, nextSeason: nextSeason, cycle: 7, closedSeasons: closedSeasons)
-        case .naive: f.history.value(lag: 1)
+        case .ensemble: forecast.message.horizon[h - 1].mean
+        case .model(let m): detail.modelMeans[SKUForecaster.Model.allCases.firstIndex(of: m)!][h - 1]
+        case .naive: detail.lastBucketDemand
         }
     }
 }
@@ -70,113 +72,138 @@ public struct BacktestError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
-/// Replays order events through the live engine, partitioned as the live topics are, and
-/// scores every forecaster under `retail-daily-v1`.
-public enum Backtest {
+/// Scores the forecasts a replay's processors publish under `retail-daily-v1`: a sink the
+/// pipeline feeds like any other. Each forecast at a test origin is scored as published
+/// (the ensemble's mean and quantiles), beside each model's own mean and the naive
+/// baseline from the forecast's detail; the restock levels are checked against the demand
+/// that followed.
+public struct ProtocolScoringSink: OutputSink {
+    public let panel: RetailDailyV1
+    let configuration: EngineConfiguration
+    let file: BacktestForecaster
+    let index: [String: Int]
+    let forecasters = BacktestForecaster.all
+    var scores: [ProtocolScore]
+    var rows: [[UInt8]]
+    var received = 0
+    var mean = [Double](repeating: 0, count: RetailDailyV1.horizon)
+    var p50 = [Double](repeating: 0, count: RetailDailyV1.horizon)
+    var p90 = [Double](repeating: 0, count: RetailDailyV1.horizon)
+    static let leadTimes = [7, 14]
+    var covered: [Int], reorderSum: [Double], leadDemandSum: [Double], activeCovered: [Int]
+    var active = 0
+    /// Per lead time, per calibrated level: covered counts over all and over active SKUs.
+    var publishedCovered: [[Int]], publishedActiveCovered: [[Int]]
+    let publishedChecked: [Int]
+    let p50Name: String, p90Name: String
+
+    /// Why settings do not fit the protocol, or nil when they do: its forecasts are of UTC
+    /// days, 14 ahead.
+    public static func misfit(_ configuration: EngineConfiguration) -> String? {
+        var why: [String] = []
+        if configuration.calendar.size != .day { why.append("buckets of a \(configuration.calendar.size.rawValue), not a day") }
+        if configuration.calendar.zone != .utc { why.append("days cut in \(configuration.calendar.zone.identifier), not UTC") }
+        if configuration.horizon < RetailDailyV1.horizon { why.append("a horizon of \(configuration.horizon), under \(RetailDailyV1.horizon)") }
+        return why.isEmpty ? nil : "retail-daily-v1 scores UTC day forecasts \(RetailDailyV1.horizon) days ahead; these settings have \(why.joined(separator: " and "))"
+    }
+
     /// - Parameters:
-    ///   - events: Order events in the order they happened (file order).
-    ///   - partitions: Partitions to split SKUs over with Kafka's partitioner.
-    ///   - configuration: The engine's configuration (day buckets).
-    ///   - file: The forecaster whose forecasts the file holds.
-    /// - Throws: ``BacktestError`` when the data is too short or a forecast is missing.
-    ///   - validationShift: Origins this many days earlier than the protocol's (see ``RetailDailyV1``).
-    public static func run(events: [OrderEvent], partitions: Int, configuration: EngineConfiguration, file: BacktestForecaster, validationShift: Int = 0) throws(BacktestError) -> BacktestResult {
-        guard configuration.calendar.size == .day, configuration.calendar.zone == .utc else {
-            throw BacktestError(description: "retail-daily-v1 needs UTC day buckets")
-        }
-        guard let panel = RetailDailyV1(events: events, validationShift: validationShift) else { throw BacktestError(description: "the data is too short for 92 origins × 14 days") }
-        let index = Dictionary(uniqueKeysWithValues: panel.series.enumerated().map { ($1, $0) })
-        let forecasters = BacktestForecaster.all
-        var scores = forecasters.map { _ in ProtocolScore(panel: panel) }
-        var rows = [[UInt8]](repeating: [], count: panel.series.count)
-        var received = 0
-        var mean = [Double](repeating: 0, count: RetailDailyV1.horizon)
-        let levels = [0.5, 0.9]
-        let leadTimes = [7, 14]
-        var covered = [Int](repeating: 0, count: leadTimes.count), reorderSum = [Double](repeating: 0, count: leadTimes.count)
-        var (active, activeCovered) = (0, [Int](repeating: 0, count: leadTimes.count))
-        var leadDemandSum = reorderSum
+    ///   - panel: The protocol's targets.
+    ///   - configuration: The engine's configuration (see ``misfit(_:)``).
+    ///   - file: The forecaster whose forecasts the protocol file holds.
+    /// - Throws: ``BacktestError`` when the configuration does not fit the protocol.
+    public init(panel: RetailDailyV1, configuration: EngineConfiguration, file: BacktestForecaster) throws(BacktestError) {
+        if let why = Self.misfit(configuration) { throw BacktestError(description: why) }
+        self.panel = panel
+        self.configuration = configuration
+        self.file = file
+        index = Dictionary(uniqueKeysWithValues: panel.series.enumerated().map { ($1, $0) })
+        scores = forecasters.map { _ in ProtocolScore(panel: panel) }
+        rows = [[UInt8]](repeating: [], count: panel.series.count)
+        let n = Self.leadTimes.count
+        (covered, activeCovered, reorderSum, leadDemandSum) = ([Int](repeating: 0, count: n), [Int](repeating: 0, count: n), [Double](repeating: 0, count: n), [Double](repeating: 0, count: n))
         let published = ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
         let calibrated = LeadTimeCalibration.calibratedLevels
-        let publishedChecked = calibrated.map { published.firstIndex(of: $0)! }
-        var publishedCovered = [[Int]](repeating: [Int](repeating: 0, count: calibrated.count), count: leadTimes.count), publishedActiveCovered = publishedCovered
-        func receive(_ closed: ClosedBucket) {
-            guard panel.origins.contains(closed.bucket), let s = index[closed.sku] else { return }
-            received += 1
-            let f = closed.forecaster
-            let next = configuration.calendar.season(of: closed.bucket + 1)
-            var p50 = [Double](repeating: 0, count: RetailDailyV1.horizon)
-            var p90 = p50
-            let quantiles = f.quantiles(horizon: RetailDailyV1.horizon, nextSeason: next, cycle: 7, levels: levels, closedSeasons: closed.closedSeasons)
-            for h in 0..<RetailDailyV1.horizon {
-                let q = quantiles[h].map(protocolValue)
-                p50[h] = q[0]
-                p90[h] = max(q[0], q[1])
-            }
-            let isActive = f.history.sum(last: DemandHistory.capacity) > 0
-            let demandClass = DemandClass(history: f.history)
-            if isActive { active += 1 }
-            for (k, days) in leadTimes.enumerated() {
-                let levels = ReorderLevels(forecaster: f, leadTimeDays: Double(days), configuration: configuration.restock, nextSeason: next,
-                                           calendar: configuration.calendar, closedSeasons: closed.closedSeasons, prior: closed.modelPrior,
-                                           calibration: closed.leadTimeCalibration)
-                let demand = (1...days).reduce(0.0) { $0 + panel.y(s, day: closed.bucket + Int64($1)) }
-                if demand <= levels.reorderPoint {
-                    covered[k] += 1
-                    if isActive { activeCovered[k] += 1 }
-                }
-                reorderSum[k] += levels.reorderPoint
-                let quantiles = levels.leadTimeQuantiles(levels: published, serviceLevel: configuration.restock.serviceLevel, leadTimeDays: Double(days),
-                                                         bucketsPerDay: configuration.calendar.bucketsPerDay, demandClass: demandClass,
-                                                         calibration: closed.leadTimeCalibration)
-                for (j, q) in publishedChecked.enumerated() where demand <= quantiles[q] {
-                    publishedCovered[k][j] += 1
-                    if isActive { publishedActiveCovered[k][j] += 1 }
-                }
-                leadDemandSum[k] += demand
-            }
-            for (k, forecaster) in forecasters.enumerated() {
-                for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(f, step: h + 1, nextSeason: next, closedSeasons: closed.closedSeasons, prior: closed.modelPrior)) }
-                scores[k].add(series: s, origin: closed.bucket, mean: mean, p50: p50, p90: p90)
-                if forecaster == file {
-                    let origin = Array(configuration.calendar.start(of: closed.bucket).description.prefix(10).utf8)
-                    for h in 0..<RetailDailyV1.horizon {
-                        rows[s] += closed.sku.utf8
-                        rows[s].append(UInt8(ascii: ","))
-                        rows[s] += origin
-                        rows[s].append(UInt8(ascii: ","))
-                        appendDecimal(Double(h + 1), to: &rows[s])
-                        for v in [mean[h], p50[h], p90[h]] {
-                            rows[s].append(UInt8(ascii: ","))
-                            appendDecimal(v, to: &rows[s])
-                        }
-                        rows[s].append(0x0A)
-                    }
-                }
-            }
+        publishedChecked = calibrated.map { published.firstIndex(of: $0)! }
+        publishedCovered = [[Int]](repeating: [Int](repeating: 0, count: calibrated.count), count: n)
+        publishedActiveCovered = publishedCovered
+        (p50Name, p90Name) = (ForecastMessage.quantileName(0.5), ForecastMessage.quantileName(0.9))
+    }
+
+    public var forecastInterest: ForecastInterest {
+        ForecastInterest(published: false, detail: panel.origins, detailLeadTimes: Self.leadTimes.map(Double.init))
+    }
+
+    public mutating func forecast(_ forecast: EmittedForecast) throws {
+        guard let detail = forecast.detail, panel.origins.contains(forecast.bucket), let s = index[forecast.sku] else { return }
+        received += 1
+        for h in 0..<RetailDailyV1.horizon {
+            let q = forecast.message.horizon[h].quantiles
+            p50[h] = protocolValue(q.first { $0.name == p50Name }!.value)
+            p90[h] = max(p50[h], protocolValue(q.first { $0.name == p90Name }!.value))
         }
-        var engines = (0..<partitions).map { _ in PartitionEngine(configuration: configuration) }
-        for event in events {
-            var sku = event.sku
-            let p = sku.withUTF8 { Murmur2Partitioner.partition(of: $0, partitions: partitions) }
-            _ = engines[p].apply(event)
-            engines[p].advance(receive)
+        if detail.soldRecently { active += 1 }
+        for (k, levels) in detail.leadTimes.enumerated() {
+            let days = Self.leadTimes[k]
+            let demand = (1...days).reduce(0.0) { $0 + panel.y(s, day: forecast.bucket + Int64($1)) }
+            if demand <= levels.reorderPoint {
+                covered[k] += 1
+                if detail.soldRecently { activeCovered[k] += 1 }
+            }
+            reorderSum[k] += levels.reorderPoint
+            for (j, q) in publishedChecked.enumerated() where demand <= levels.quantiles[q] {
+                publishedCovered[k][j] += 1
+                if detail.soldRecently { publishedActiveCovered[k][j] += 1 }
+            }
+            leadDemandSum[k] += demand
         }
-        for p in engines.indices { engines[p].close(through: panel.lastDay, receive) }
+        for (k, forecaster) in forecasters.enumerated() {
+            for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(forecast, detail, step: h + 1)) }
+            scores[k].add(series: s, origin: forecast.bucket, mean: mean, p50: p50, p90: p90)
+            if forecaster == file { appendRows(series: s, sku: forecast.sku, bucket: forecast.bucket) }
+        }
+    }
+
+    private mutating func appendRows(series s: Int, sku: String, bucket: Int64) {
+        let origin = Array(configuration.calendar.start(of: bucket).description.prefix(10).utf8)
+        for h in 0..<RetailDailyV1.horizon {
+            rows[s] += sku.utf8
+            rows[s].append(UInt8(ascii: ","))
+            rows[s] += origin
+            rows[s].append(UInt8(ascii: ","))
+            appendDecimal(Double(h + 1), to: &rows[s])
+            for v in [mean[h], p50[h], p90[h]] {
+                rows[s].append(UInt8(ascii: ","))
+                appendDecimal(v, to: &rows[s])
+            }
+            rows[s].append(0x0A)
+        }
+    }
+
+    public mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {}
+
+    public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {}
+
+    /// The scores, once the replay has ended.
+    /// - Parameters:
+    ///   - events: Input events replayed; `lateEvents`: of those, rejected as too late.
+    /// - Throws: ``BacktestError`` when a series × origin forecast is missing.
+    public func result(events: Int, lateEvents: Int) throws(BacktestError) -> BacktestResult {
         let expected = panel.series.count * RetailDailyV1.originCount
         guard received == expected else {
             throw BacktestError(description: "\(received) of \(expected) series × origin forecasts were made")
         }
         var out = Array("sku,origin,h,mean,p50,p90\n".utf8)
         for r in rows { out += r }
+        let calibrated = LeadTimeCalibration.calibratedLevels
         return BacktestResult(
             panel: panel,
             scores: zip(forecasters, scores).map { ($0, $1.metrics) },
             forecastFile: out,
-            events: events.count,
-            lateEvents: engines.reduce(0) { $0 + $1.lateEvents },
-            reorderPointCoverage: leadTimes.indices.map { k in
-                ReorderPointCoverage(leadTimeDays: leadTimes[k], serviceLevel: configuration.restock.serviceLevel,
+            events: events,
+            lateEvents: lateEvents,
+            reorderPointCoverage: Self.leadTimes.indices.map { k in
+                ReorderPointCoverage(leadTimeDays: Self.leadTimes[k], serviceLevel: configuration.restock.serviceLevel,
                                      coverage: Double(covered[k]) / Double(received),
                                      activeCoverage: Double(activeCovered[k]) / Double(active),
                                      stockRatio: reorderSum[k] / leadDemandSum[k],

@@ -4,6 +4,7 @@ import Logging
 import SkucastEngine
 import SkucastEvents
 import SkucastKafka
+import SkucastPipeline
 import Synchronization
 
 /// How the service runs.
@@ -83,7 +84,7 @@ public final class ForecastService: @unchecked Sendable {
     var sink: KafkaOutputSink
     var processors: [Int32: PartitionProcessor] = [:]
     /// Fetched input not processed yet, per partition (see ``drain(_:)``).
-    var merges: [Int32: InputMerge] = [:]
+    var merges: [Int32: InputMerge<KafkaMessage>] = [:]
     var lastCheckpoint: ContinuousClock.Instant
     let clock = ContinuousClock()
     /// Counts of partitions given up (revoked or lost), so status stays cumulative.
@@ -194,44 +195,24 @@ public final class ForecastService: @unchecked Sendable {
         try shutdown()
     }
 
-    /// Processes a partition's fetched input in one deterministic order, whatever order
-    /// the fetches came in: by Kafka timestamp (event time), inventory before orders on
-    /// a tie. A side with nothing fetched holds the other back until it is known to be
-    /// read to its high watermark, so a replay of the same topics interleaves the two
-    /// inputs exactly as the live run did.
+    /// Processes a partition's fetched input in the merge's deterministic order (see
+    /// ``InputMerge``): a topic with nothing fetched holds the other back until it is read
+    /// to the high watermark of its last fetch.
     func drain(_ p: Int32) throws {
-        guard var merge = merges[p], processors[p] != nil else { return }
-        defer { merges[p] = merge }
-        while true {
-            let pick: InputTopic
-            switch (merge.head(.orders), merge.head(.inventory)) {
-            case (nil, nil):
-                return
-            case (let o?, let i?):
-                pick = (i.timestamp?.milliseconds ?? 0) <= (o.timestamp?.milliseconds ?? 0) ? .inventory : .orders
-            case (_?, nil):
-                guard caughtUp(p, .inventory) else { return }
-                pick = .orders
-            case (nil, _?):
-                guard caughtUp(p, .orders) else { return }
-                pick = .inventory
-            }
-            let m = merge.pop(pick)
-            try m.withUnsafeKey { key in
-                try m.withUnsafeValue { value in
-                    let input = InputMessage(topic: pick, topicName: m.topic, partition: p, offset: m.offset, key: key, value: value, timestamp: m.timestamp?.milliseconds)
-                    try processors[p]!.process(input, into: &sink)
-                }
-            }
+        guard var merge = merges[p], var processor = processors.removeValue(forKey: p) else { return }
+        defer {
+            merges[p] = merge
+            processors[p] = processor
         }
+        try processor.drain(&merge, caughtUp: { caughtUp(p, $0, next: $1) }, into: &sink)
     }
 
     /// Whether everything of this input partition up to its last known high watermark
     /// has been processed or is waiting in the merge.
-    func caughtUp(_ p: Int32, _ topic: InputTopic) -> Bool {
+    func caughtUp(_ p: Int32, _ topic: InputTopic, next: Int64) -> Bool {
         let tp = KafkaTopicPartition(topic: configuration.topics.inputs[topic.rawValue], partition: p)
-        guard let (low, high) = consumer.cachedWatermarks(tp), let processor = processors[p] else { return false }
-        return max(processor.next[topic.rawValue], low) >= high
+        guard let (low, high) = consumer.cachedWatermarks(tp) else { return false }
+        return max(next, low) >= high
     }
 
     /// Final checkpoint, then leave the group (its revocation finds nothing left to save).
@@ -405,17 +386,6 @@ public final class ForecastService: @unchecked Sendable {
     }
 }
 
-extension ProcessorCounts {
-    mutating func add(_ o: ProcessorCounts) {
-        for i in events.indices { events[i] += o.events[i] }
-        for (k, v) in o.rejected { rejected[k, default: 0] += v }
-        bucketsClosed += o.bucketsClosed
-        forecasts += o.forecasts
-        alerts += o.alerts
-        suppressed += o.suppressed
-    }
-}
-
 extension Duration {
     var milliseconds: Int64 {
         let (s, atto) = components
@@ -430,35 +400,6 @@ extension Duration {
     var secondsValue: Double {
         let (s, atto) = components
         return Double(s) + Double(atto) / 1e18
-    }
-}
-
-/// A partition's fetched input of both topics, oldest first per topic.
-struct InputMerge {
-    private var queues: [[KafkaMessage]] = [[], []]
-    private var heads = [0, 0]
-
-    mutating func append(_ m: KafkaMessage, _ topic: InputTopic) { queues[topic.rawValue].append(m) }
-
-    func head(_ topic: InputTopic) -> KafkaMessage? {
-        let t = topic.rawValue
-        return heads[t] < queues[t].count ? queues[t][heads[t]] : nil
-    }
-
-    mutating func pop(_ topic: InputTopic) -> KafkaMessage {
-        let t = topic.rawValue
-        defer {
-            heads[t] += 1
-            // Drop the consumed prefix now and then, not on every pop.
-            if heads[t] == queues[t].count {
-                queues[t].removeAll(keepingCapacity: true)
-                heads[t] = 0
-            } else if heads[t] >= 4096 {
-                queues[t].removeFirst(heads[t])
-                heads[t] = 0
-            }
-        }
-        return queues[t][heads[t]]
     }
 }
 

@@ -1,5 +1,6 @@
 import SkucastEvents
 import SkucastKafka
+import SkucastPipeline
 import Synchronization
 
 /// Names of the topics the service reads and writes, prefix applied.
@@ -61,8 +62,9 @@ public struct KafkaOutputSink: OutputSink {
         self.version = version
     }
 
-    public mutating func forecast(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
-        try send(topics.forecasts, sku, json, timestamp)
+    public mutating func forecast(_ forecast: EmittedForecast) throws {
+        guard let json = forecast.json else { return }
+        try send(topics.forecasts, forecast.sku, json, forecast.timestamp)
     }
 
     public mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
@@ -84,4 +86,8 @@ public struct KafkaOutputSink: OutputSink {
         ]
         _ = try producer.send(topic: topics.deadLetter, key: message.key, value: message.value, headers: headers, timestamp: message.timestamp)
     }
+}
+
+extension KafkaMessage: SourceMessage {
+    public var timestampMilliseconds: Int64? { timestamp?.milliseconds }
 }

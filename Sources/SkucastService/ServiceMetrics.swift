@@ -1,5 +1,6 @@
 import CoreMetrics
 import SkucastEvents
+import SkucastPipeline
 
 /// The service's metrics, through swift-metrics: the executable picks the backend
 /// (Prometheus for `/metrics`), tests and embedders pass their own factory.

@@ -3,19 +3,41 @@ import Foundation
 import SkucastBacktest
 import SkucastEngine
 import SkucastEvents
-import SkucastKafka
+import SkucastPipeline
+import SkucastService
 
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Replay an Online Retail CSV or an orders topic through the engine; score every model under retail-daily-v1 and write one forecast file."
+        abstract: "Replay files or the input topics through the same pipeline as `skucast run`; score what it publishes under retail-daily-v1 and write what it would have published.",
+        discussion: """
+        Sources: --csv (the Online Retail CSV, either UCI header; --inventory synthetic adds the stock counts `skucast load` makes up), \
+        --orders-jsonl / --inventory-jsonl (one topic value a line), or --topic (the orders topic and the inventory topic beside it, \
+        read by direct assignment, no group). The engine settings are those of `skucast run`. The protocol's forecast file and \
+        summary are written when the settings fit it (UTC day buckets, horizon at least 14).
+        """
     )
 
     @Option(help: "The Online Retail CSV (either UCI header).")
     var csv: String?
 
-    @Option(help: "Or an orders topic (without prefix), read from its beginning without joining any group.")
+    @Option(help: ArgumentHelp("With --csv: none, or synthetic: replay the made-up stock counts `skucast load --inventory synthetic` publishes.", valueName: "mode"))
+    var inventory: String = "none"
+
+    @Option(help: "With --csv: only the first N rows.")
+    var limit: Int?
+
+    @Option(help: "JSON lines of orders values.")
+    var ordersJsonl: String?
+
+    @Option(help: "JSON lines of inventory values.")
+    var inventoryJsonl: String?
+
+    @Option(help: "Or the orders topic (without prefix); the inventory topic is read beside it.")
     var topic: String?
+
+    @Option(help: "With --topic: the inventory topic (without prefix); skipped when it does not exist.")
+    var inventoryTopic: String = "inventory"
 
     @Option(help: "With --topic: only messages whose timestamp is at or after this RFC 3339 time.")
     var from: String?
@@ -25,13 +47,18 @@ struct BacktestCommand: ParsableCommand {
 
     @OptionGroup var kafka: KafkaOptions
 
+    @OptionGroup var engine: EngineOptions
+
     @Option(help: "Where to write the forecast file (sku,origin,h,mean,p50,p90).")
     var forecastsOut: String?
 
     @Option(help: "Where to write the metrics of every model as JSON.")
     var summaryJson: String?
 
-    @Option(help: "Split SKUs over this many partitions with Kafka's partitioner, as the live topics do.")
+    @Option(help: "A directory for what the replay would have published: forecasts.jsonl and restock-alerts.jsonl (the topics' values, byte for byte), dead-letter.jsonl.")
+    var publishedOut: String?
+
+    @Option(help: "With files: split SKUs over this many partitions with Kafka's partitioner, as the live topics do.")
     var partitions: Int = 6
 
     @Flag(help: "Score the 92 days before the test period instead (choose settings there, report the test period).")
@@ -41,43 +68,96 @@ struct BacktestCommand: ParsableCommand {
     var model: String = "ensemble"
 
     func validate() throws {
-        guard (csv == nil) != (topic == nil) else { throw ValidationError("give either --csv FILE or --topic NAME") }
+        let sources = [csv, topic].compactMap { $0 }.count + (ordersJsonl != nil || inventoryJsonl != nil ? 1 : 0)
+        guard sources == 1 else { throw ValidationError("give one source: --csv FILE, --orders-jsonl/--inventory-jsonl FILES, or --topic NAME") }
+        guard ["none", "synthetic"].contains(inventory) else { throw ValidationError("--inventory must be none or synthetic") }
+        guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
+        guard BacktestForecaster(name: model) != nil else { throw ValidationError("unknown model \(model)") }
         for t in [from, to].compactMap({ $0 }) where EventTime(rfc3339: t) == nil {
             throw ValidationError("\(t) is not an RFC 3339 time (e.g. 2011-01-01T00:00:00Z)")
         }
     }
 
     func run() throws {
-        guard let chosen = BacktestForecaster(name: model) else { throw ValidationError("unknown model \(model)") }
         let clock = ContinuousClock()
         let start = clock.now
-        var events: [OrderEvent] = []
-        var unreadable = 0
-        if let csv {
-            for row in try OnlineRetailOrderReader(Array(Data(contentsOf: URL(fileURLWithPath: csv)))) {
-                switch row {
-                case .success(let e): events.append(e)
-                case .failure(let error):
-                    unreadable += 1
-                        note("skipped \(csv):\(error)")
-                }
+        let configuration = try engine.configuration()
+        let topicNames = [kafka.topicPrefix + (topic ?? "orders"), kafka.topicPrefix + inventoryTopic]
+        let outcome: ReplayOutcome
+        if let topic {
+            var replay = TopicReplay(topics: topicNames)
+            replay.timestamps = (from.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .min) ..< (to.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .max)
+            let input = try replay.read(client: kafka.client(), logger: kafka.logger("skucast.backtest"))
+            note("read \(input.messages[0].count) order events from \(kafka.topicPrefix + topic) and \(input.messages[1].count) inventory events (\(input.outside) outside --from/--to)")
+            let messages = input.messages[0].map { ($0, InputTopic.orders) } + input.messages[1].map { ($0, InputTopic.inventory) }
+            outcome = try replayAndScore(messages, partitions: input.partitions, configuration: configuration, unreadable: 0)
+        } else {
+            var files = FileSource(partitions: partitions, topicNames: topicNames)
+            if let csv {
+                try files.addOnlineRetail(Array(Data(contentsOf: URL(fileURLWithPath: csv))), syntheticInventory: inventory == "synthetic", limit: limit)
+                for row in files.unreadable { note("skipped \(csv):\(row)") }
             }
-        } else if let topic {
-            (events, unreadable) = try readTopic(kafka.topicPrefix + topic)
+            if let ordersJsonl { files.addJSONLines(Array(try Data(contentsOf: URL(fileURLWithPath: ordersJsonl))), topic: .orders) }
+            if let inventoryJsonl { files.addJSONLines(Array(try Data(contentsOf: URL(fileURLWithPath: inventoryJsonl))), topic: .inventory) }
+            outcome = try replayAndScore(files.messages.map { ($0.message, $0.topic) }, partitions: (0..<Int32(partitions)).map { $0 },
+                                         configuration: configuration, unreadable: files.unreadable.count)
         }
-        let result = try Backtest.run(events: events, partitions: partitions, configuration: EngineConfiguration(), file: chosen, validationShift: validation ? RetailDailyV1.originCount : 0)
-        if let forecastsOut { try Data(result.forecastFile).write(to: URL(fileURLWithPath: forecastsOut)) }
-        let seconds = (clock.now - start).seconds
+        report(outcome, seconds: (clock.now - start).seconds)
+    }
+
+    /// What a replay did and, where the protocol applies, its scores.
+    struct ReplayOutcome {
+        var counts: ProcessorCounts
+        var unreadable: Int
+        var result: BacktestResult?
+        var notScored: String?
+    }
+
+    /// Replays the messages through the pipeline into the requested sinks.
+    func replayAndScore<Message: SourceMessage>(_ messages: [(Message, InputTopic)], partitions: [Int32], configuration: EngineConfiguration, unreadable: Int) throws -> ReplayOutcome {
+        var sinks = ReplaySinks()
+        var notScored: String?
+        let orders = messages.filter { $0.1 == .orders }
+        if let why = ProtocolScoringSink.misfit(configuration) {
+            notScored = why
+        } else {
+            let decoder = OrderEventDecoder()
+            let events = orders.compactMap { m in m.0.withUnsafeValue { v in try? decoder.decode(v ?? UnsafeRawBufferPointer(start: nil, count: 0)).get() } }
+            if let panel = RetailDailyV1(events: events, validationShift: validation ? RetailDailyV1.originCount : 0) {
+                sinks.scoring = try ProtocolScoringSink(panel: panel, configuration: configuration, file: BacktestForecaster(name: model)!)
+            } else {
+                notScored = "the data is too short for retail-daily-v1's \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) days"
+            }
+        }
+        if let publishedOut { sinks.published = try JSONLinesSink(directory: URL(fileURLWithPath: publishedOut)) }
+        var replay = Replay<Message, ReplaySinks>(partitions: partitions, configuration: configuration, forecastActiveBuckets: engine.forecastActiveBuckets, sink: sinks)
+        for (m, topic) in messages { try replay.append(m, topic) }
+        try replay.endAll()
+        try replay.sink.published?.close()
+        let counts = replay.counts
+        let result = try replay.sink.scoring?.result(events: orders.count, lateEvents: counts.rejected[.tooLate] ?? 0)
+        return ReplayOutcome(counts: counts, unreadable: unreadable, result: result, notScored: notScored)
+    }
+
+    func report(_ outcome: ReplayOutcome, seconds: Double) {
+        let c = outcome.counts
+        let rejected = c.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+        print("replayed \(c.events[0]) orders and \(c.events[1]) inventory events in \(String(format: "%.2f", seconds)) s: \(c.forecasts) forecasts, \(c.alerts) alert changes, \(c.rejected.values.reduce(0, +)) dead letters [\(rejected)]\(publishedOut.map { " (written to \($0))" } ?? "")")
+        guard let result = outcome.result else {
+            print("not scored: \(outcome.notScored ?? "no forecasts")")
+            return
+        }
         let panel = result.panel
-        print("backtest retail-daily-v1\(validation ? " (validation period)" : ""): \(result.events) events (\(unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * RetailDailyV1.horizon) rows in \(String(format: "%.2f", seconds)) s")
+        print("backtest retail-daily-v1\(validation ? " (validation period)" : ""): \(result.events) events (\(outcome.unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * RetailDailyV1.horizon) rows")
         let columns = ["wRMSSE", "RMSSE", "Bias", "LT-WAPE", "MASE", "wMASE", "WAPE", "SPL90", "cov90"]
         print("model".padding(toLength: 20, withPad: " ", startingAt: 0) + columns.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+        let chosen = BacktestForecaster(name: model)!
         for (forecaster, metrics) in result.scores {
             let marker = forecaster == chosen && forecastsOut != nil ? "*" : " "
             print((forecaster.description + marker).padding(toLength: 20, withPad: " ", startingAt: 0)
                 + columns.map { String(format: "%-9.4f", metrics[$0] ?? .nan) }.joined())
         }
-        print("mean: each forecaster's own; p50/p90: empirical quantiles of the last 28 days for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")")
+        print("mean: the ensemble's as published, each model's own; p50/p90: the published quantiles for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")")
         for c in result.reorderPointCoverage {
             print(String(format: "reorder point, %d-day lead time at service level %.2f: covered the demand that followed in %.4f of %d series × origins (%.4f of those that sold in the 28 days before); reorder points total %.2f× that demand",
                          c.leadTimeDays, c.serviceLevel, c.coverage, c.count, c.activeCoverage, c.stockRatio))
@@ -85,67 +165,54 @@ struct BacktestCommand: ParsableCommand {
                 print(String(format: "  published lead-time p%.0f: covered %.4f (%.4f of those that sold in the 28 days before)", q.level * 100, q.coverage, q.activeCoverage))
             }
         }
-        if let summaryJson {
-            var object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
-            // Not a forecaster: the restock policy's reorder points against what followed.
-            var reorder: [String: Double] = [:]
-            for c in result.reorderPointCoverage {
-                reorder["service_level"] = c.serviceLevel
-                reorder["coverage_\(c.leadTimeDays)d"] = c.coverage
-                reorder["active_coverage_\(c.leadTimeDays)d"] = c.activeCoverage
-                reorder["stock_ratio_\(c.leadTimeDays)d"] = c.stockRatio
-                for q in c.publishedCoverage {
-                    reorder["lead_time_p\(Int(q.level * 100))_coverage_\(c.leadTimeDays)d"] = q.coverage
-                    reorder["lead_time_p\(Int(q.level * 100))_active_coverage_\(c.leadTimeDays)d"] = q.activeCoverage
-                }
-            }
-            object["reorder_point"] = reorder
-            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: summaryJson))
+        do {
+            if let forecastsOut { try Data(result.forecastFile).write(to: URL(fileURLWithPath: forecastsOut)) }
+            if let summaryJson { try writeSummary(result, to: summaryJson) }
+        } catch {
+            note("could not write: \(error)")
         }
     }
 
-    /// The topic's order events, partition after partition in offset order (each
-    /// partition's order is what the live engine of that partition sees), filtered by
-    /// message timestamp: the dev broker's time lookups ignore timestamps, and reading
-    /// everything is exact everywhere.
-    func readTopic(_ name: String) throws -> ([OrderEvent], unreadable: Int) {
-        var config = KafkaConsumerConfiguration(client: kafka.client(), groupID: "skucast-backtest-\(getpid())")
-        config.reportEndOfPartition = true
-        let consumer = try KafkaConsumer(configuration: config, logger: kafka.logger("skucast.backtest"))
-        guard let metadata = try consumer.metadata(topics: [name], timeout: .seconds(10)).topic(name), !metadata.partitions.isEmpty else {
-            throw ValidationError("no topic \(name)")
-        }
-        let partitions = metadata.partitions.map { KafkaTopicPartition(topic: name, partition: $0.id) }
-        // Assigned, not subscribed: a replay never joins the live group or moves its offsets.
-        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
-        let lower = from.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .min
-        let upper = to.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .max
-        let decoder = OrderEventDecoder()
-        var byPartition: [Int32: [OrderEvent]] = [:]
-        var unreadable = 0
-        var outside = 0
-        var remaining = Set(partitions)
-        var idle = 0
-        while !remaining.isEmpty {
-            let batch = try consumer.poll(timeout: .milliseconds(500))
-            for m in batch {
-                guard let ts = m.timestamp?.milliseconds, ts >= lower, ts < upper else {
-                    outside += 1
-                    continue
-                }
-                let decoded = m.withUnsafeValue { decoder.decode($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
-                switch decoded {
-                case .success(let e): byPartition[m.partition, default: []].append(e)
-                case .failure: unreadable += 1
-                }
+    func writeSummary(_ result: BacktestResult, to path: String) throws {
+        var object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
+        // Not a forecaster: the restock policy's reorder points against what followed.
+        var reorder: [String: Double] = [:]
+        for c in result.reorderPointCoverage {
+            reorder["service_level"] = c.serviceLevel
+            reorder["coverage_\(c.leadTimeDays)d"] = c.coverage
+            reorder["active_coverage_\(c.leadTimeDays)d"] = c.activeCoverage
+            reorder["stock_ratio_\(c.leadTimeDays)d"] = c.stockRatio
+            for q in c.publishedCoverage {
+                reorder["lead_time_p\(Int(q.level * 100))_coverage_\(c.leadTimeDays)d"] = q.coverage
+                reorder["lead_time_p\(Int(q.level * 100))_active_coverage_\(c.leadTimeDays)d"] = q.activeCoverage
             }
-            remaining.subtract(batch.reachedEnd)
-            idle = batch.isEmpty && batch.reachedEnd.isEmpty ? idle + 1 : 0
-            if idle > 20 { throw ValidationError("no progress for 10 s; partitions not at their end: \(remaining.sorted())") }
         }
-        try consumer.close()
-        let events = byPartition.keys.sorted().flatMap { byPartition[$0]! }
-        note("read \(events.count) order events from \(name) (\(outside) outside --from/--to, \(unreadable) unreadable)")
-        return (events, unreadable)
+        object["reorder_point"] = reorder
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// A replay's sinks: the published streams as files, the protocol's scorer; either optional.
+struct ReplaySinks: OutputSink {
+    var published: JSONLinesSink?
+    var scoring: ProtocolScoringSink?
+
+    var forecastInterest: ForecastInterest {
+        var interest = scoring?.forecastInterest ?? ForecastInterest(published: false)
+        interest.published = published != nil
+        return interest
+    }
+
+    mutating func forecast(_ forecast: EmittedForecast) throws {
+        try published?.forecast(forecast)
+        try scoring?.forecast(forecast)
+    }
+
+    mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
+        try published?.alert(sku: sku, json: json, timestamp: timestamp)
+    }
+
+    mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {
+        try published?.deadLetter(message, rejection: rejection)
     }
 }

@@ -6,7 +6,6 @@ import ServiceLifecycle
 import SkucastEngine
 import SkucastOperations
 import SkucastService
-import SkucastZoneInfo
 import Synchronization
 
 struct RunCommand: AsyncParsableCommand {
@@ -32,29 +31,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint at least this often, in seconds.")
     var checkpointSeconds: Double = 30
 
-    @Option(help: "Bucket size: hour, day or week.")
-    var bucket: String = "day"
-
-    @Option(help: "Time zone whose wall clock cuts the buckets: an IANA name (Europe/London), UTC, or UTC±hh:mm.")
-    var timeZone: String = "UTC"
-
-    @Option(help: "Allowed lateness of events, in minutes.")
-    var latenessMinutes: Double = 60
-
-    @Option(help: "Buckets forecast ahead.")
-    var horizon: Int = 14
-
-    @Option(help: "Service level of the restock policy (probability of no stock-out in a lead time).")
-    var serviceLevel: Double = 0.95
-
-    @Option(help: "Lead time in days for SKUs whose stock events do not give one.")
-    var leadTimeDays: Double = 14
-
-    @Option(help: "Buckets of history a SKU needs before it can raise a restock alert.")
-    var alertWarmUpBuckets: Int = 7
-
-    @Option(help: "Publish forecasts for SKUs that sold within this many buckets (1…28).")
-    var forecastActiveBuckets: Int = 28
+    @OptionGroup var engine: EngineOptions
 
     @Option(help: "Group session timeout, in milliseconds.")
     var sessionTimeoutMs: Int = 10_000
@@ -68,28 +45,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Port of that endpoint; 0 for any free port (logged).")
     var httpPort: Int = Int(ProcessInfo.processInfo.environment["SKUCAST_HTTP_PORT"] ?? "") ?? 9464
 
-    func validate() throws {
-        guard BucketSize(rawValue: bucket) != nil else { throw ValidationError("--bucket must be hour, day or week") }
-        do { _ = try ZoneRules.named(timeZone) } catch { throw ValidationError("--time-zone: \(error)") }
-        guard serviceLevel > 0.5, serviceLevel < 1 else { throw ValidationError("--service-level must be in (0.5, 1)") }
-        guard horizon >= 1, horizon <= 366 else { throw ValidationError("--horizon must be in 1…366") }
-        guard leadTimeDays > 0 else { throw ValidationError("--lead-time-days must be positive") }
-    }
-
     func run() async throws {
         let logger = kafka.logger("skucast.run")
         var configuration = ServiceConfiguration(client: kafka.client())
         configuration.groupID = group
         configuration.topics = ServiceTopics(prefix: kafka.topicPrefix)
-        configuration.engine.calendar = BucketCalendar(size: BucketSize(rawValue: bucket)!, zone: try ZoneRules.named(timeZone))
-        configuration.engine.allowedLatenessMilliseconds = Int64(latenessMinutes * 60_000)
-        configuration.engine.horizon = horizon
-        configuration.engine.restock.serviceLevel = serviceLevel
-        configuration.engine.restock.defaultLeadTimeDays = leadTimeDays
-        configuration.engine.restock.warmUpBuckets = max(0, alertWarmUpBuckets)
+        configuration.engine = try engine.configuration()
         configuration.checkpointEvents = checkpointEvents
         configuration.checkpointInterval = .milliseconds(Int64(checkpointSeconds * 1000))
-        configuration.forecastActiveBuckets = forecastActiveBuckets
+        configuration.forecastActiveBuckets = engine.forecastActiveBuckets
         configuration.sessionTimeout = .milliseconds(Int64(sessionTimeoutMs))
         configuration.stopWhenIdle = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
         logger.info("starting", metadata: ["kafka": "\(configuration.client)", "group": "\(group)", "state": "\(stateDir)"])

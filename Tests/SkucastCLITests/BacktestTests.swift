@@ -18,16 +18,28 @@ func score(_ forecasts: URL) throws -> [String: Double] {
     return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
 }
 
+/// One scored backtest of the whole file, shared by the tests that read it: a replay of the
+/// year takes minutes in a debug build.
+struct CSVBacktest: Sendable {
+    let status: Int32, stdout: String, stderr: String
+    let forecasts: URL, summary: URL
+
+    static let shared: Result<CSVBacktest, any Error> = Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-backtest-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("ensemble.csv")
+        let summary = dir.appendingPathComponent("summary.json")
+        let r = try skucast(["backtest", "--csv", onlineRetailCSV, "--forecasts-out", file.path, "--summary-json", summary.path])
+        return CSVBacktest(status: r.status, stdout: r.stdout, stderr: r.stderr, forecasts: file, summary: summary)
+    }
+}
+
 @Suite("Backtest on the real Online Retail data")
 struct BacktestTests {
     @Test("skucast's metrics agree with the reference scorer; the ensemble beats seasonal naive (which reproduces its published figure) and every established result")
     func backtest() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-backtest-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("ensemble.csv")
-        let summary = dir.appendingPathComponent("summary.json")
-        let r = try skucast(["backtest", "--csv", onlineRetailCSV, "--forecasts-out", file.path, "--summary-json", summary.path])
+        let r = try CSVBacktest.shared.get()
+        let (file, summary) = (r.forecasts, r.summary)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("3603 series × 92 origins × 14 steps = 4640664 rows"), "\(r.stdout)")
         let all = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: [String: Double]])
@@ -77,22 +89,25 @@ struct BacktestTests {
         #expect(try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix]).status == 0)
         let load = try skucast(["load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV])
         #expect(load.status == 0, "\(load.stderr)")
-        let fromCSV = dir.appendingPathComponent("csv.csv"), fromTopic = dir.appendingPathComponent("topic.csv")
-        let csv = try skucast(["backtest", "--csv", onlineRetailCSV, "--forecasts-out", fromCSV.path])
+        let fromTopic = dir.appendingPathComponent("topic.csv")
+        let csv = try CSVBacktest.shared.get()
+        let fromCSV = csv.forecasts
         #expect(csv.status == 0, "\(csv.stderr)")
-        let topic = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", "--forecasts-out", fromTopic.path])
+        let topic = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", "--forecasts-out", fromTopic.path, "--summary-json", dir.appendingPathComponent("s.json").path])
         #expect(topic.status == 0, "\(topic.stderr)")
         #expect(try Data(contentsOf: fromCSV) == Data(contentsOf: fromTopic), "the topic replay's forecasts differ from the file's")
         // The same summary, but for the first line (timing) and the one naming the file.
         func summary(_ out: String) -> [Substring] { out.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("mean:") } }
         #expect(summary(csv.stdout) == summary(topic.stdout), "\(topic.stdout)")
-        // The table's header and 9 models; per lead time, the reorder point and the
-        // published lead-time p50 and p90.
-        #expect(summary(csv.stdout).count == 1 + 9 + 2 * 3, "\(csv.stdout)")
+        // The protocol's line, the table's header and 9 models; per lead time, the reorder
+        // point and the published lead-time p50 and p90.
+        #expect(summary(csv.stdout).count == 1 + 1 + 9 + 2 * 3, "\(csv.stdout)")
 
         // Cut at June 1 by message timestamp: the two halves hold every event once.
         func read(_ bound: String) throws -> (events: Int, outside: Int) {
-            let r = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", bound, "2011-06-01T00:00:00Z"])
+            // A 7-day horizon: replayed, not scored (the protocol looks 14 days ahead).
+            let r = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", bound, "2011-06-01T00:00:00Z", "--horizon", "7"])
+            #expect(r.stdout.contains("not scored: retail-daily-v1 scores UTC day forecasts 14 days ahead; these settings have a horizon of 7, under 14"), "\(r.stdout)")
             let line = try #require(r.stderr.split(separator: "\n").first { $0.hasPrefix("read ") }, "\(r.stderr)")
             // "read N order events from TOPIC (M outside --from/--to, K unreadable)"
             let words = line.split(separator: " ")

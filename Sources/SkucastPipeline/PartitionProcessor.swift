@@ -1,49 +1,6 @@
 import SkucastEngine
 import SkucastEvents
 
-/// The input topics of one engine partition, in the order snapshots list their offsets.
-public enum InputTopic: Int, Sendable, Hashable, CaseIterable {
-    case orders = 0
-    case inventory = 1
-}
-
-/// One input message, as the processor sees it: bytes lent for the call.
-public struct InputMessage {
-    public var topic: InputTopic
-    public var topicName: String
-    public var partition: Int32
-    public var offset: Int64
-    public var key: UnsafeRawBufferPointer?
-    public var value: UnsafeRawBufferPointer?
-    /// The Kafka timestamp, milliseconds.
-    public var timestamp: Int64?
-
-    public init(topic: InputTopic, topicName: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64?) {
-        self.topic = topic
-        self.topicName = topicName
-        self.partition = partition
-        self.offset = offset
-        self.key = key
-        self.value = value
-        self.timestamp = timestamp
-    }
-}
-
-/// Where a processor's outputs go: the Kafka producer in the service, a file or a list in
-/// a replay. Every output is keyed by SKU.
-public protocol OutputSink {
-    /// A forecast made at a bucket close.
-    /// - Parameters:
-    ///   - sku: The key.
-    ///   - json: The value (the `forecasts` schema), lent for the call.
-    ///   - timestamp: The forecast's origin, milliseconds.
-    mutating func forecast(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws
-    /// A change of a restock alert.
-    mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws
-    /// A rejected input, with its original bytes and why.
-    mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws
-}
-
 /// What a processor did, for metrics.
 public struct ProcessorCounts: Sendable, Hashable {
     public var events: [Int] = [0, 0]
@@ -190,12 +147,24 @@ public struct PartitionProcessor {
         guard !closed.isEmpty || !alerts.isEmpty else { return }
         counts.bucketsClosed += closed.count
         let configuration = engine.configuration
-        for bucket in closed where bucket.forecaster.history.sum(last: forecastActiveBuckets) > 0 {
-            counts.forecasts += 1
-            if replay { counts.suppressed += 1; continue }
+        let interest = sink.forecastInterest
+        for bucket in closed {
+            let published = bucket.soldWithin(forecastActiveBuckets)
+            if published { counts.forecasts += 1 }
+            let detailed = interest.detail?.contains(bucket.bucket) ?? false
+            guard detailed || (published ? interest.published : interest.unpublished) else { continue }
+            if replay {
+                if published { counts.suppressed += 1 }
+                continue
+            }
             let message = bucket.forecast(configuration: configuration)
-            message.encodeJSON(into: &buffer)
-            try buffer.withUnsafeBytes { try sink.forecast(sku: bucket.sku, json: $0, timestamp: message.origin.milliseconds) }
+            let detail = detailed ? bucket.detail(configuration: configuration, leadTimes: interest.detailLeadTimes) : nil
+            if published && interest.published {
+                message.encodeJSON(into: &buffer)
+                try buffer.withUnsafeBytes { try sink.forecast(EmittedForecast(sku: bucket.sku, bucket: bucket.bucket, message: message, isPublished: true, json: $0, detail: detail)) }
+            } else {
+                try sink.forecast(EmittedForecast(sku: bucket.sku, bucket: bucket.bucket, message: message, isPublished: published, json: nil, detail: detail))
+            }
         }
         try emit(alerts, cause: cause, replay: replay, into: &sink)
     }

@@ -1,0 +1,51 @@
+import ArgumentParser
+import SkucastEngine
+import SkucastZoneInfo
+
+/// The engine's settings: the same flags for `skucast run` and `skucast backtest`, so a
+/// replay forecasts as the live service does.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Bucket size: hour, day or week.")
+    var bucket: String = "day"
+
+    @Option(help: "Time zone whose wall clock cuts the buckets: an IANA name (Europe/London), UTC, or UTC±hh:mm.")
+    var timeZone: String = "UTC"
+
+    @Option(help: "Allowed lateness of events, in minutes.")
+    var latenessMinutes: Double = 60
+
+    @Option(help: "Buckets forecast ahead.")
+    var horizon: Int = 14
+
+    @Option(help: "Service level of the restock policy (probability of no stock-out in a lead time).")
+    var serviceLevel: Double = 0.95
+
+    @Option(help: "Lead time in days for SKUs whose stock events do not give one.")
+    var leadTimeDays: Double = 14
+
+    @Option(help: "Buckets of history a SKU needs before it can raise a restock alert.")
+    var alertWarmUpBuckets: Int = 7
+
+    @Option(help: "Publish forecasts for SKUs that sold within this many buckets (1…28).")
+    var forecastActiveBuckets: Int = 28
+
+    func validate() throws {
+        guard BucketSize(rawValue: bucket) != nil else { throw ValidationError("--bucket must be hour, day or week") }
+        do { _ = try ZoneRules.named(timeZone) } catch { throw ValidationError("--time-zone: \(error)") }
+        guard serviceLevel > 0.5, serviceLevel < 1 else { throw ValidationError("--service-level must be in (0.5, 1)") }
+        guard horizon >= 1, horizon <= 366 else { throw ValidationError("--horizon must be in 1…366") }
+        guard leadTimeDays > 0 else { throw ValidationError("--lead-time-days must be positive") }
+        guard (1...28).contains(forecastActiveBuckets) else { throw ValidationError("--forecast-active-buckets must be in 1…28") }
+    }
+
+    func configuration() throws -> EngineConfiguration {
+        var c = EngineConfiguration()
+        c.calendar = BucketCalendar(size: BucketSize(rawValue: bucket)!, zone: try ZoneRules.named(timeZone))
+        c.allowedLatenessMilliseconds = Int64(latenessMinutes * 60_000)
+        c.horizon = horizon
+        c.restock.serviceLevel = serviceLevel
+        c.restock.defaultLeadTimeDays = leadTimeDays
+        c.restock.warmUpBuckets = max(0, alertWarmUpBuckets)
+        return c
+    }
+}
