@@ -83,6 +83,7 @@ let package = Package(
                 "SkucastPipeline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Health, readiness and Prometheus metrics over HTTP, beside the service.

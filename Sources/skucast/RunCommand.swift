@@ -1,12 +1,10 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Prometheus
 import ServiceLifecycle
 import SkucastEngine
 import SkucastOperations
 import SkucastService
-import Synchronization
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,33 +63,21 @@ struct RunCommand: AsyncParsableCommand {
         let endpoint = OperationsEndpoint(registry: registry) { board.current }
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
-        let http = ServiceGroup(services: [endpoint.application(host: httpHost, port: httpPort, logger: httpLogger)], gracefulShutdownSignals: [], logger: httpLogger)
-        // SIGTERM and SIGINT ask for a graceful stop: finish the batch, checkpoint, leave.
-        let stop = StopSignal()
-        let sources = [SIGTERM, SIGINT].map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { stop.request() }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
-        // The poll loop blocks: it gets a thread of its own, the endpoint the async runtime.
-        async let serving: Void = http.run()
-        let outcome: Result<Void, any Error> = await withCheckedContinuation { done in
-            Thread { done.resume(returning: Result { try service.run { stop.requested } }) }.start()
-        }
-        await http.triggerGracefulShutdown()
-        try? await serving
-        try outcome.get()
+        // SIGTERM and SIGINT shut the group down gracefully, in reverse order: the service
+        // finishes its batch, checkpoints and leaves the group while the endpoint still
+        // answers; then the endpoint stops. The service ending (input consumed) or failing
+        // ends the group too.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: endpoint.application(host: httpHost, port: httpPort, logger: httpLogger)),
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
         let s = service.status
         let rejected = s.counts.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
         print("processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)")
     }
-}
-
-final class StopSignal: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func request() { flag.store(true, ordering: .relaxed) }
-    var requested: Bool { flag.load(ordering: .relaxed) }
 }
