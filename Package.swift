@@ -153,6 +153,16 @@ let package = Package(
             name: "SkucastPipelineTests",
             dependencies: ["SkucastPipeline", "SkucastEngine", "SkucastEvents", "SkucastBacktest"]
         ),
+        // The HTTP endpoint through HummingbirdTesting's router transport (no socket).
+        .testTarget(
+            name: "SkucastOperationsTests",
+            dependencies: [
+                "SkucastOperations",
+                "SkucastService",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(
             name: "SkucastServiceTests",
             dependencies: ["SkucastService", "SkucastEngine", "SkucastEvents"]
