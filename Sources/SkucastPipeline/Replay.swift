@@ -61,7 +61,8 @@ public struct Replay<Message: SourceMessage, Sink: OutputSink> {
     }
 
     private mutating func drain(_ p: Int32) throws {
-        guard var merge = merges[p], var processor = processors.removeValue(forKey: p) else { return }
+        // Both moved out of their dictionaries, so popping does not copy the queue.
+        guard var merge = merges.removeValue(forKey: p), var processor = processors.removeValue(forKey: p) else { return }
         defer {
             merges[p] = merge
             processors[p] = processor

@@ -199,7 +199,8 @@ public final class ForecastService: @unchecked Sendable {
     /// ``InputMerge``): a topic with nothing fetched holds the other back until it is read
     /// to the high watermark of its last fetch.
     func drain(_ p: Int32) throws {
-        guard var merge = merges[p], var processor = processors.removeValue(forKey: p) else { return }
+        // Both moved out of their dictionaries, so popping does not copy the queue.
+        guard processors[p] != nil, var merge = merges.removeValue(forKey: p), var processor = processors.removeValue(forKey: p) else { return }
         defer {
             merges[p] = merge
             processors[p] = processor
