@@ -45,7 +45,7 @@ extension ClosedBucket {
         }
         return ForecastDetail(
             modelMeans: means, modelNames: models.map(\.name), lastBucketDemand: f.history.value(lag: 1),
-            soldRecently: f.history.sum(last: DemandHistory.capacity) > 0, leadTimes: levels
+            soldRecently: soldWithin(DemandHistory.capacity), leadTimes: levels
         )
     }
 
