@@ -33,6 +33,7 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let unknownMemberID = KafkaErrorCode(RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID)
     public static let illegalGeneration = KafkaErrorCode(RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION)
     public static let rebalanceInProgress = KafkaErrorCode(RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS)
+    public static let destroyed = KafkaErrorCode(RD_KAFKA_RESP_ERR__DESTROY)
 
     /// The group moved on (a rebalance, or this member was dropped): a commit is refused,
     /// and the partitions' next owner continues from the last accepted one.

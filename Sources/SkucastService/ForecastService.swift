@@ -83,6 +83,11 @@ public final class ForecastService: @unchecked Sendable {
     let ledger = DeliveryLedger()
     var sink: KafkaOutputSink
     var processors: [Int32: PartitionProcessor] = [:]
+    /// Each partition's input positions as last committed by this member: a revocation
+    /// with nothing new since has nothing to save or commit.
+    var committedNext: [Int32: [Int64]] = [:]
+    /// Set while leaving the group, when a commit may find the handle already going.
+    var leaving = false
     /// Fetched input not processed yet, per partition (see ``drain(_:)``).
     var merges: [Int32: InputMerge<KafkaMessage>] = [:]
     var lastCheckpoint: ContinuousClock.Instant
@@ -219,6 +224,7 @@ public final class ForecastService: @unchecked Sendable {
     /// Final checkpoint, then leave the group (its revocation finds nothing left to save).
     func shutdown() throws {
         try checkpoint(Array(processors.keys))
+        leaving = true
         try consumer.close(onRebalance: rebalance)
         try producer.flush(timeout: configuration.flushTimeout)
         publishStatus(lag: 0)
@@ -300,11 +306,12 @@ public final class ForecastService: @unchecked Sendable {
         }
         do throws(KafkaError) {
             try consumer.commit(commit)
+            for p in partitions { if let processor = processors[p] { committedNext[p] = processor.next } }
         } catch {
-            guard error.code.isGroupMembershipChange else { throw error }
+            guard error.code.isGroupMembershipChange || (leaving && error.code == .destroyed) else { throw error }
             // The snapshots are durable; whoever owns the partitions next restores them
             // and, without this commit, replays a little more. Nothing is lost.
-            logger.warning("commit refused by a group change; the snapshots stand", metadata: ["error": "\(error)"])
+            logger.warning("commit refused: the group moved on or the member is leaving; the snapshots stand", metadata: ["error": "\(error)"])
         }
         checkpoints += 1
         lastCheckpoint = clock.now
@@ -320,7 +327,7 @@ public final class ForecastService: @unchecked Sendable {
         let numbers = Set(event.partitions.map(\.partition)).sorted()
         switch event.kind {
         case .revoked:
-            try checkpoint(numbers.filter { processors[$0] != nil })
+            try checkpoint(numbers.filter { p in processors[p].map { $0.eventsSinceSnapshot > 0 || committedNext[p] != $0.next } ?? false })
             for p in numbers { retire(p) }
         case .lost:
             // Someone else owns them already: nothing may be committed.
@@ -383,6 +390,7 @@ public final class ForecastService: @unchecked Sendable {
 
     func retire(_ p: Int32) {
         merges[p] = nil
+        committedNext[p] = nil
         if let processor = processors.removeValue(forKey: p) { retiredCounts.add(processor.counts) }
     }
 }
