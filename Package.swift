@@ -143,7 +143,8 @@ let package = Package(
         .target(name: "SkucastTestSupport", path: "Tests/SkucastTestSupport"),
         .testTarget(
             name: "SkucastEngineTests",
-            dependencies: ["SkucastEngine", "SkucastEvents", "SkucastZoneInfo", "SkucastTestSupport"]
+            dependencies: ["SkucastEngine", "SkucastEvents", "SkucastZoneInfo", "SkucastTestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SkucastEventsTests",

@@ -5,16 +5,17 @@ import SkucastPipeline
 /// A forecaster a backtest scores: the ensemble, one of its models, or a baseline.
 public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     case ensemble
-    case model(SKUForecaster.Model)
+    /// One lane of the ensemble (named by ``SKUForecaster/modelNames``).
+    case model(lane: Int)
     /// The last day's demand for every step.
     case naive
 
-    public static var all: [BacktestForecaster] { [.ensemble] + SKUForecaster.Model.allCases.map { .model($0) } + [.naive] }
+    public static var all: [BacktestForecaster] { [.ensemble] + SKUForecaster.modelNames.indices.map { .model(lane: $0) } + [.naive] }
 
     public var description: String {
         switch self {
         case .ensemble: "ensemble"
-        case .model(let m): m.name
+        case .model(let lane): SKUForecaster.modelNames[lane]
         case .naive: "naive"
         }
     }
@@ -28,7 +29,7 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     func mean(_ forecast: EmittedForecast, _ detail: ForecastDetail, step h: Int) -> Double {
         switch self {
         case .ensemble: forecast.message.horizon[h - 1].mean
-        case .model(let m): detail.modelMeans[SKUForecaster.Model.allCases.firstIndex(of: m)!][h - 1]
+        case .model(let lane): detail.modelMeans[lane][h - 1]
         case .naive: detail.lastBucketDemand
         }
     }

@@ -25,8 +25,14 @@ public struct DemandHistory: Sendable, Hashable {
 
     /// Sum of the newest `n` buckets (fewer if the series is younger).
     public func sum(last n: Int) -> Double {
+        // Newest first, as `value(lag:)` would read them; the slots beyond `count` would
+        // only add zeros.
         var s = 0.0
-        for lag in 1...min(n, Self.capacity) { s += value(lag: lag) }
+        var i = head
+        for _ in 0..<max(0, min(n, count)) {
+            i = i == 0 ? Self.capacity - 1 : i - 1
+            s += Double(get(i))
+        }
         return s
     }
 

@@ -10,8 +10,7 @@ public struct ForecastDetail: Sendable {
         public var quantiles: [Double]
     }
 
-    /// Per model (``SKUForecaster/Model/allCases`` order, named by ``modelNames``), the
-    /// mean of steps 1…horizon.
+    /// Per lane of the ensemble (named by ``modelNames``), the mean of steps 1…horizon.
     public var modelMeans: [[Double]]
     public var modelNames: [String]
     /// The demand of the bucket that closed.
@@ -30,10 +29,7 @@ extension ClosedBucket {
         let calendar = configuration.calendar
         let next = calendar.season(of: bucket + 1)
         let f = forecaster
-        let models = SKUForecaster.Model.allCases
-        let means = models.map { m in
-            (1...configuration.horizon).map { h in f.forecast(m, step: h, nextSeason: next, cycle: calendar.modelCycle, closedSeasons: closedSeasons) }
-        }
+        let means = f.laneForecasts(steps: configuration.horizon, nextSeason: next, cycle: calendar.modelCycle, closedSeasons: closedSeasons)
         let published = ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
         let demandClass = DemandClass(history: f.history)
         let levels = leadTimes.map { days in
@@ -44,7 +40,7 @@ extension ClosedBucket {
             return ForecastDetail.LeadTimeLevels(leadTimeDays: days, reorderPoint: reorder.reorderPoint, quantiles: quantiles)
         }
         return ForecastDetail(
-            modelMeans: means, modelNames: models.map(\.name), lastBucketDemand: f.history.value(lag: 1),
+            modelMeans: means, modelNames: SKUForecaster.modelNames, lastBucketDemand: f.history.value(lag: 1),
             soldRecently: soldWithin(DemandHistory.capacity), leadTimes: levels
         )
     }

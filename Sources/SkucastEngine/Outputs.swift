@@ -35,8 +35,6 @@ extension ClosedBucket {
         let leadQuantiles = reorder.leadTimeQuantiles(levels: levels, serviceLevel: service, leadTimeDays: lead, bucketsPerDay: calendar.bucketsPerDay,
                                                       demandClass: DemandClass(history: f.history), calibration: leadTimeCalibration)
         let w = f.weights(prior: modelPrior)
-        let hw = f.holtWintersSlow
-        let seasonal = hw.level > 0 ? max(0, (hw.level + hw.season[next]) / hw.level) : 1
         var id = StableHash()
         id.add(sku)
         id.add(calendar.start(of: bucket + 1).milliseconds)
@@ -52,14 +50,9 @@ extension ClosedBucket {
             leadTimeDays: lead,
             leadTimeMean: reorder.leadTimeDemand,
             leadTimeQuantiles: zip(names, leadQuantiles).map { NamedValue($0, $1) },
-            weights: SKUForecaster.Model.allCases.map { NamedValue($0.name, w[$0.rawValue]) },
-            components: [
-                NamedValue("level", hw.level),
-                NamedValue("trend", hw.trend),
-                NamedValue("weekday_factor", seasonal),
-                NamedValue("demand_probability", min(1, max(0, f.tsb.probability))),
-            ],
-            daysSinceLastSale: max(0, Int(f.croston.sinceLast) - 1)
+            weights: SKUForecaster.modelNames.enumerated().map { NamedValue($1, w[$0]) },
+            components: f.explanation(nextSeason: next, cycle: cycle, closedSeasons: closedSeasons),
+            daysSinceLastSale: max(0, Int(f.bucketsSinceSale) - 1)
         )
     }
 }

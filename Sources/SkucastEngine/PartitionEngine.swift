@@ -502,9 +502,9 @@ extension PartitionEngine {
         }
         guard n > 0 else { return }
         var prior = SIMD8<Double>(repeating: 1)
-        for m in SKUForecaster.Model.allCases {
-            let r = max(sum[m.rawValue] / n, 1e-6)
-            prior[m.rawValue] = 1 / (r * r * r * r)
+        for lane in 0..<SKUForecaster.modelCount {
+            let r = max(sum[lane] / n, 1e-6)
+            prior[lane] = 1 / (r * r * r * r)
         }
         modelPrior = prior
     }

@@ -1,3 +1,5 @@
+import SkucastEvents
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,29 +9,24 @@ import Darwin
 /// Everything skucast knows about one SKU's demand: its recent history, its models and
 /// how well each has done lately. A value: copying it snapshots it. Fixed size.
 public struct SKUForecaster: Sendable, Hashable {
-    /// The models, in the order of ``weights`` and ``losses``.
-    public enum Model: Int, CaseIterable, Sendable {
-        case seasonalNaive, movingAverage, holtWintersSlow, holtWintersFast, croston, tsb
-        /// The partition's ``GlobalDemandModel`` applied to this SKU.
-        case global
+    /// The ensemble's lanes: the registered models (``SKUModels``), then the partition's
+    /// ``GlobalDemandModel`` applied to this SKU.
+    public static let modelNames = SKUModels.names + ["global_regression"]
+    public static let modelCount = modelNames.count
+    /// The global model's lane, after the registered models'.
+    public static let globalLane = SKUModels.count
 
-        public var name: String {
-            switch self {
-            case .seasonalNaive: "seasonal_naive"
-            case .movingAverage: "moving_average_28"
-            case .holtWintersSlow: "holt_winters_slow"
-            case .holtWintersFast: "holt_winters_fast"
-            case .croston: "croston_sba"
-            case .tsb: "tsb"
-            case .global: "global_regression"
-            }
-        }
-    }
+    /// The lane of a model by its name.
+    public static func lane(named name: String) -> Int? { modelNames.firstIndex(of: name) }
+
+    /// The lane of a registered model.
+    public static func lane<M: DemandModel>(of _: M.Type) -> Int { lane(named: M.name)! }
 
     /// 1 in the lanes of the models, 0 beyond.
     static let modelLanes: SIMD8<Double> = {
+        precondition(modelCount <= SIMD8<Double>.scalarCount, "the ensemble holds \(SIMD8<Double>.scalarCount) lanes; \(modelCount) models are registered")
         var m = SIMD8<Double>.zero
-        for model in Model.allCases { m[model.rawValue] = 1 }
+        for lane in 0..<modelCount { m[lane] = 1 }
         return m
     }()
 
@@ -40,10 +37,8 @@ public struct SKUForecaster: Sendable, Hashable {
     static let lossDecay = 0.97
 
     public internal(set) var history = DemandHistory()
-    public internal(set) var holtWintersSlow = DampedHoltWinters(alpha: 0.05, beta: 0.01, gamma: 0.05, phi: 0.9)
-    public internal(set) var holtWintersFast = DampedHoltWinters(alpha: 0.2, beta: 0.02, gamma: 0.1, phi: 0.8)
-    public internal(set) var croston = CrostonSBA(alpha: 0.1)
-    public internal(set) var tsb = TSB(alpha: 0.1, beta: 0.05)
+    /// The registered models' states.
+    public internal(set) var models = SKUModels()
     /// The global model's forecast for each position of the cycle, made at the last close
     /// with the partition's coefficients of that time.
     var globalForecasts = SIMD8<Float>.zero
@@ -53,12 +48,14 @@ public struct SKUForecaster: Sendable, Hashable {
     public internal(set) var referencePrice: Float = 0
     /// Smoothed share of units sold on promotion.
     public internal(set) var promotedShare: Float = 0
-    /// Discounted squared one-step error per model.
+    /// Discounted squared one-step error per lane.
     public internal(set) var losses = SIMD8<Double>.zero
-    /// Each model's forecast for the next bucket, made at the last close.
+    /// Each lane's forecast for the next bucket, made at the last close.
     var nextBucket = SIMD8<Double>.zero
     /// Buckets folded in since the first sale.
     public internal(set) var buckets = 0
+    /// 1 in the bucket of a sale, counting up with each bucket after it.
+    public internal(set) var bucketsSinceSale = 1.0
 
     public init() {}
 
@@ -85,21 +82,28 @@ public struct SKUForecaster: Sendable, Hashable {
     @discardableResult
     public mutating func close(_ demand: BucketDemand, season: Int, cycle: Int, closedSeasons: UInt8, global: DemandFeatures) -> GlobalExample? {
         let y = demand.quantity
+        // What the global model could have known before this bucket: the history's part
+        // now, the models' signals from the pass below (taken before they learn).
+        let before = buckets > 0 && !Self.isClosed(season, closedSeasons) ? HistoryFeatures(history) : nil
+        history.append(y)
+        let next = (season + 1) % cycle
+        let open = !Self.isClosed(next, closedSeasons)
+        // Built here, not through methods of `self`: a non-mutating call inside this mutating
+        // one copied the whole forecaster (most of a kilobyte) each time.
+        let nextContext = open ? ForecastContext(history: history, nextSeason: next, cycle: cycle,
+                                                 openDayFactor: Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)) : nil
+        let closed = models.close(ObservedBucket(demand: y, season: season, cycle: cycle), next: nextContext)
         var example: GlobalExample?
         if buckets > 0 {
             let error = nextBucket - SIMD8(repeating: y)
             // Lanes beyond the models stay zero: they carry nothing, and snapshots omit them.
             losses = (Self.lossDecay * losses + (1 - Self.lossDecay) * error * error) * Self.modelLanes
-            if !Self.isClosed(season, closedSeasons) {
-                let (x, scale) = features(cycle: cycle)
-                example = GlobalExample(season: season, levels: x.levels, target: y / scale, scale: scale)
+            if let before {
+                let x = Self.features(before, closed.before, bucketsSinceSale: bucketsSinceSale, prices: (lastPrice, referencePrice, promotedShare))
+                example = GlobalExample(season: season, levels: x.levels, target: y / before.scale, scale: before.scale)
             }
         }
-        history.append(y)
-        holtWintersSlow.update(y, season: season)
-        holtWintersFast.update(y, season: season)
-        croston.update(y)
-        tsb.update(y)
+        bucketsSinceSale = y > 0 ? 1 : bucketsSinceSale + 1
         if y > 0, demand.revenue > 0 {
             let price = Float(demand.revenue / y)
             lastPrice = price
@@ -108,34 +112,31 @@ public struct SKUForecaster: Sendable, Hashable {
         }
         buckets += 1
         // Linear in the one-hot weekday lanes: one dot product, then a lane per position.
-        let (x, scale) = features(cycle: cycle)
+        let now = HistoryFeatures(history)
+        let x = Self.features(now, closed.after, bucketsSinceSale: bucketsSinceSale, prices: (lastPrice, referencePrice, promotedShare))
+        let scale = now.scale
         let base = (global.highHalf * x.levels).sum()
         for s in 0..<cycle { globalForecasts[s] = Float(max(0, scale * (base + global[s]))) }
-        let next = (season + 1) % cycle
-        for m in Model.allCases { nextBucket[m.rawValue] = forecast(m, step: 1, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons) }
+        nextBucket = closed.nextBucket
+        if open { nextBucket[Self.globalLane] = Double(globalForecasts[next]) }
         return example
     }
 
-    /// The season-independent features as of now, and the SKU's scale (its mean demand
-    /// over the last 28 buckets, at least one unit in 28).
-    func features(cycle: Int) -> (SeasonlessFeatures, scale: Double) {
-        let (a, b) = history.values
-        // Slots not yet written hold zeros, so whole-vector sums cover exactly the history.
-        let total = Double((a + b).sum())
-        let n = max(history.count, 1)
-        let scale = max(total / Double(n), 1 / Double(DemandHistory.capacity))
-        let ones = SIMD16<Float>(repeating: 1)
-        let sold = Double((SIMD16<Float>.zero.replacing(with: ones, where: a .> 0) + SIMD16<Float>.zero.replacing(with: ones, where: b .> 0)).sum())
+    /// The season-independent features of a SKU: its history's part, its models' signals,
+    /// and its own recency and prices.
+    static func features(_ history: HistoryFeatures, _ signals: ModelSignals, bucketsSinceSale: Double,
+                         prices: (last: Float, reference: Float, promotedShare: Float)) -> SeasonlessFeatures {
+        let scale = history.scale
         var x = SIMD8<Double>.zero
-        x[0] = croston.forecast / scale
-        x[1] = history.mean(last: 7) / scale
-        x[2] = tsb.forecast / scale
-        x[3] = max(0, holtWintersFast.level) / scale
-        x[4] = 1 / max(croston.sinceLast, 1)
-        x[5] = sold / Double(n)
-        if lastPrice > 0, referencePrice > 0 { x[6] = min(2, max(-2, log(Double(lastPrice) / Double(referencePrice)))) }
-        x[7] = Double(promotedShare)
-        return (SeasonlessFeatures(levels: x), scale)
+        x[0] = signals.intermittentRate / scale
+        x[1] = history.recentMean / scale
+        x[2] = signals.decayingRate / scale
+        x[3] = max(0, signals.recentLevel) / scale
+        x[4] = 1 / max(bucketsSinceSale, 1)
+        x[5] = history.soldShare
+        if prices.last > 0, prices.reference > 0 { x[6] = min(2, max(-2, log(Double(prices.last) / Double(prices.reference)))) }
+        x[7] = Double(prices.promotedShare)
+        return SeasonlessFeatures(levels: x)
     }
 
     static func isClosed(_ season: Int, _ closedSeasons: UInt8) -> Bool { closedSeasons & (1 << UInt8(season)) != 0 }
@@ -147,22 +148,39 @@ public struct SKUForecaster: Sendable, Hashable {
         return open > 0 ? Double(cycle) / Double(open) : 1
     }
 
-    /// One model's forecast `h` buckets ahead: nothing on a day the shop is closed.
-    public func forecast(_ model: Model, step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0) -> Double {
-        guard !Self.isClosed((nextSeason + h - 1) % cycle, closedSeasons) else { return 0 }
-        let open = Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
-        switch model {
-        case .seasonalNaive:
-            // y[t + h − k·cycle] for the smallest k that reaches into the past.
-            let lag = cycle * ((h + cycle - 1) / cycle) - h + 1
-            return lag <= history.count ? history.value(lag: lag) : history.mean(last: DemandHistory.capacity)
-        case .movingAverage: return history.mean(last: DemandHistory.capacity) * open
-        case .holtWintersSlow: return holtWintersSlow.forecast(step: h, season: nextSeason, cycle: cycle)
-        case .holtWintersFast: return holtWintersFast.forecast(step: h, season: nextSeason, cycle: cycle)
-        case .croston: return croston.forecast * open
-        case .tsb: return tsb.forecast * open
-        case .global: return Double(globalForecasts[(nextSeason + h - 1) % cycle])
+    /// What the models read besides their own state, for forecasts from `nextSeason` on.
+    func context(nextSeason: Int, cycle: Int, closedSeasons: UInt8) -> ForecastContext {
+        ForecastContext(history: history, nextSeason: nextSeason, cycle: cycle, openDayFactor: Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons))
+    }
+
+    /// One lane's forecast `h` buckets ahead: nothing on a day the shop is closed.
+    public func forecast(lane: Int, step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0) -> Double {
+        let position = (nextSeason + h - 1) % cycle
+        guard !Self.isClosed(position, closedSeasons) else { return 0 }
+        guard lane != Self.globalLane else { return Double(globalForecasts[position]) }
+        return models.forecast(lane: lane, step: h, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons))
+    }
+
+    /// Each lane's own forecasts of steps 1…n (`[lane][step − 1]`): zero on closed days.
+    public func laneForecasts(steps n: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0) -> [[Double]] {
+        var out = [[Double]](repeating: [Double](repeating: 0, count: n), count: Self.modelCount)
+        models.forecasts(steps: n, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)) { lane, h, value in
+            out[lane][h - 1] = value
         }
+        for i in 0..<n {
+            let position = (nextSeason + i) % cycle
+            if Self.isClosed(position, closedSeasons) {
+                for lane in out.indices { out[lane][i] = 0 }
+            } else {
+                out[Self.globalLane][i] = Double(globalForecasts[position])
+            }
+        }
+        return out
+    }
+
+    /// What the models say of themselves (levels, weekday factor, demand probability).
+    public func explanation(nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0) -> [NamedValue] {
+        models.explain(context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons))
     }
 
     /// Empirical quantiles of the demand of recent open days, for the bucket `h` ahead;
@@ -201,9 +219,9 @@ public struct SKUForecaster: Sendable, Hashable {
     var relativeLosses: SIMD8<Double>? {
         guard buckets > 1 else { return nil }
         var total = 0.0
-        for m in Model.allCases { total += losses[m.rawValue] }
+        for lane in 0..<Self.modelCount { total += losses[lane] }
         guard total > 0 else { return nil }
-        return losses / (total / Double(Model.allCases.count))
+        return losses / (total / Double(Self.modelCount))
     }
 
     /// Ensemble weights, inversely proportional to the square of each model's recent
@@ -214,17 +232,17 @@ public struct SKUForecaster: Sendable, Hashable {
         var w = SIMD8<Double>.zero
         guard buckets > 1 else {
             var total = 0.0
-            for m in Model.allCases { total += prior[m.rawValue] }
-            for m in Model.allCases { w[m.rawValue] = prior[m.rawValue] / total }
+            for lane in 0..<Self.modelCount { total += prior[lane] }
+            for lane in 0..<Self.modelCount { w[lane] = prior[lane] / total }
             return w
         }
         // The floor keeps a model that was perfect on a run of zeros from taking all weight.
         let floor = max(losses.max() * 1e-3, 1e-9)
         var total = 0.0
-        for m in Model.allCases {
-            let inverse = 1 / max(losses[m.rawValue], floor)
-            w[m.rawValue] = inverse * inverse * prior[m.rawValue]
-            total += w[m.rawValue]
+        for lane in 0..<Self.modelCount {
+            let inverse = 1 / max(losses[lane], floor)
+            w[lane] = inverse * inverse * prior[lane]
+            total += w[lane]
         }
         return w / total
     }
@@ -236,37 +254,20 @@ public struct SKUForecaster: Sendable, Hashable {
     }
 
     /// The ensemble's mean forecasts for steps 1…n, with the weights worked out once:
-    /// each equals ``mean(step:nextSeason:cycle:closedSeasons:prior:)`` bit for bit.
+    /// each equals ``mean(step:nextSeason:cycle:closedSeasons:prior:)`` bit for bit (each
+    /// step sums its lanes in the same order).
     public func means(steps n: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) -> [Double] {
         guard n > 0 else { return [] }
         let w = weights(prior: prior)
-        let open = Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
-        // What ``forecast(_:step:nextSeason:cycle:closedSeasons:)`` recomputes per step,
-        // once: the level-only models, and the Holt-Winters damping sums step by step
-        // (the same products in the same order, so every value is bit-identical).
-        let fallback = history.mean(last: DemandHistory.capacity)
-        let levels = (fallback * open, croston.forecast * open, tsb.forecast * open)
-        let (slow, fast) = (holtWintersSlow, holtWintersFast)
-        var (dampSlow, pSlow, dampFast, pFast) = (0.0, 1.0, 0.0, 1.0)
         var out = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            let h = i + 1
-            pSlow *= slow.phi
-            dampSlow += pSlow
-            pFast *= fast.phi
-            dampFast += pFast
-            let position = (nextSeason + h - 1) % cycle
-            guard !Self.isClosed(position, closedSeasons) else { continue }
-            let lag = cycle * ((h + cycle - 1) / cycle) - h + 1
-            var f = 0.0
-            f += w[Model.seasonalNaive.rawValue] * (lag <= history.count ? history.value(lag: lag) : fallback)
-            f += w[Model.movingAverage.rawValue] * levels.0
-            f += w[Model.holtWintersSlow.rawValue] * max(0, slow.level + dampSlow * slow.trend + slow.season[position])
-            f += w[Model.holtWintersFast.rawValue] * max(0, fast.level + dampFast * fast.trend + fast.season[position])
-            f += w[Model.croston.rawValue] * levels.1
-            f += w[Model.tsb.rawValue] * levels.2
-            f += w[Model.global.rawValue] * Double(globalForecasts[position])
-            out[i] = max(0, f)
+        out.withUnsafeMutableBufferPointer { out in
+            models.forecasts(steps: n, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)) { lane, h, value in
+                out[h - 1] += w[lane] * value
+            }
+            for i in 0..<n {
+                let position = (nextSeason + i) % cycle
+                out[i] = Self.isClosed(position, closedSeasons) ? 0 : max(0, out[i] + w[Self.globalLane] * Double(globalForecasts[position]))
+            }
         }
         return out
     }
@@ -275,7 +276,7 @@ public struct SKUForecaster: Sendable, Hashable {
     public func mean(step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) -> Double {
         let w = weights(prior: prior)
         var f = 0.0
-        for m in Model.allCases { f += w[m.rawValue] * forecast(m, step: h, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons) }
+        for lane in 0..<Self.modelCount { f += w[lane] * forecast(lane: lane, step: h, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons) }
         return max(0, f)
     }
 }
@@ -293,6 +294,29 @@ public struct BucketDemand: Sendable, Hashable {
         self.quantity = quantity
         self.revenue = revenue
         self.promotedQuantity = promotedQuantity
+    }
+}
+
+/// What the global model's features read of a SKU's history.
+struct HistoryFeatures {
+    /// The mean demand over the last 28 buckets, at least one unit in 28.
+    let scale: Double
+    /// The mean of the last 7 buckets.
+    let recentMean: Double
+    /// The share of buckets with a sale.
+    let soldShare: Double
+
+    @inline(__always)
+    init(_ history: DemandHistory) {
+        let (a, b) = history.values
+        // Slots not yet written hold zeros, so whole-vector sums cover exactly the history.
+        let total = Double((a + b).sum())
+        let n = max(history.count, 1)
+        scale = max(total / Double(n), 1 / Double(DemandHistory.capacity))
+        let ones = SIMD16<Float>(repeating: 1)
+        let sold = Double((SIMD16<Float>.zero.replacing(with: ones, where: a .> 0) + SIMD16<Float>.zero.replacing(with: ones, where: b .> 0)).sum())
+        recentMean = history.mean(last: 7)
+        soldShare = sold / Double(n)
     }
 }
 

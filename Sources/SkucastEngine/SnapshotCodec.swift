@@ -1,4 +1,3 @@
-import CZlib
 import SkucastEvents
 
 /// Where a snapshot's state stops in one input partition: the next offset to read.
@@ -44,8 +43,11 @@ public enum SnapshotCodec {
     /// uncalibrated), and format 2, whose calendar was a fixed UTC offset (format 3 carries
     /// the time zone's transition table) and which had no lead-time calibration and no day
     /// shape for hour buckets (they restart from none).
-    public static let version: UInt16 = 4
-    static let readable: ClosedRange<UInt16> = 2...4
+    /// Format 5 keeps each model's state in a section of its own, named and versioned in
+    /// the snapshot's model directory (see ``ModelDirectory``), so a build with other
+    /// models reads it: a model the snapshot lacks starts from each SKU's history.
+    public static let version: UInt16 = 5
+    static let readable: ClosedRange<UInt16> = 2...5
     static let headerSize = 8 + 2 + 2 + 8 + 4
 
     /// - Returns: The snapshot's bytes.
@@ -141,10 +143,7 @@ extension PartitionEngine {
         w.uvarint(UInt64(c.horizon))
         for v in [c.restock.serviceLevel, c.restock.defaultLeadTimeDays, c.restock.reviewPeriodDays] { w.double(v) }
         w.uvarint(UInt64(c.restock.warmUpBuckets))
-        // The models' constants once for all SKUs; a build with other constants refuses
-        // the snapshot rather than mixing them.
-        let model = SKUForecaster()
-        for hw in [model.holtWintersSlow, model.holtWintersFast] { for v in [hw.alpha, hw.beta, hw.gamma, hw.phi] { w.double(v) } }
+        ModelDirectory.current.write(to: &w)
         w.optionalInt64(maxEventTime?.milliseconds)
         w.optionalInt64(closedThrough)
         w.uvarint(UInt64(lateEvents))
@@ -246,13 +245,7 @@ extension PartitionEngine {
         c.restock.defaultLeadTimeDays = try r.double()
         c.restock.reviewPeriodDays = try r.double()
         c.restock.warmUpBuckets = try r.count(max: 1 << 20)
-        let model = SKUForecaster()
-        for hw in [model.holtWintersSlow, model.holtWintersFast] {
-            let constants = (try r.double(), try r.double(), try r.double(), try r.double())
-            guard constants == (hw.alpha, hw.beta, hw.gamma, hw.phi) else {
-                throw SnapshotError("Holt-Winters constants \(constants) differ from this build's \((hw.alpha, hw.beta, hw.gamma, hw.phi))")
-            }
-        }
+        let directory = format >= 5 ? try ModelDirectory(from: &r) : try ModelDirectory.formatFour(checkingConstantsIn: &r)
         self.init(configuration: c)
         maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
         closedThrough = try r.optionalInt64()
@@ -260,7 +253,7 @@ extension PartitionEngine {
         seasonDemand = try r.doubles()
         seasonCount = try r.doubles()
         closedSeasons = UInt8(try r.count(max: 255))
-        modelPrior = try r.doubles()
+        modelPrior = directory.prior(from: try r.doubles())
         try globalModel.read(from: &r)
         errorSum = try r.double()
         demandSum = try r.double()
@@ -275,6 +268,7 @@ extension PartitionEngine {
         // reserve (and prefault) more slots than the bytes left could hold. Every slot
         // takes well over 256 bytes (its forecaster alone over 300).
         let n = try r.count(max: r.remaining / 256)
+        var sections = [ByteReader?](repeating: nil, count: SKUModels.count)
         slots.reserveCapacity(n)
         tallies.reserveCapacity(n)
         let prefaults = [slots.prefaultingCapacity(), tallies.prefaultingCapacity()]
@@ -290,7 +284,12 @@ extension PartitionEngine {
                 let bucket = try r.int64()
                 pending.add(BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double()), to: bucket)
             }
-            let forecaster = try SKUForecaster(from: &r)
+            var forecaster = format >= 5 ? try SKUForecaster(from: &r, directory: directory, sections: &sections)
+                : try SKUForecaster(formatFourFrom: &r)
+            if directory.missing != 0 {
+                let next = configuration.calendar.season(of: (closedThrough ?? first - 1) + 1)
+                forecaster.startModels(lanes: directory.missing, nextSeason: next, cycle: configuration.calendar.modelCycle, closedSeasons: closedSeasons)
+            }
             var restored = Slot(sku: sku, firstBucket: first, forecaster: forecaster)
             var stock: StockPosition?
             if try r.bool() {
@@ -351,44 +350,115 @@ extension SKUForecaster {
         w.vector(history.values.1.highHalf.lowHalf)
         w.uvarint(UInt64(history.head))
         w.uvarint(UInt64(history.count))
-        holtWintersSlow.write(to: &w)
-        holtWintersFast.write(to: &w)
-        w.double(croston.size)
-        w.double(croston.interval)
-        w.double(croston.sinceLast)
-        w.double(tsb.probability)
-        w.double(tsb.size)
-        w.bool(tsb.started)
-        for m in Model.allCases { w.double(losses[m.rawValue]) }
-        for m in Model.allCases { w.double(nextBucket[m.rawValue]) }
+        // Each model's section: its length (two bytes, written once the section is), its
+        // lane's loss and next-bucket forecast, its state.
+        models.writeStates { lane, state in
+            let start = w.count
+            w.uint16(0)
+            w.double(losses[lane])
+            w.double(nextBucket[lane])
+            state(&w)
+            let length = w.count - start - 2
+            precondition(length <= Int(UInt16.max), "a model's state is limited to 64 KiB")
+            w.patch(UInt16(length), at: start)
+        }
+        w.double(losses[Self.globalLane])
+        w.double(nextBucket[Self.globalLane])
         w.vector(globalForecasts)
         for v in [lastPrice, referencePrice, promotedShare] { w.uint32(v.bitPattern) }
         w.uvarint(UInt64(buckets))
+        w.double(bucketsSinceSale)
     }
 
-    init(from r: inout ByteReader) throws(SnapshotError) {
+    /// Reads format 5. `sections` is scratch space of one entry per registered model,
+    /// lent by the caller so that a million SKUs do not allocate a million arrays.
+    init(from r: inout ByteReader, directory: ModelDirectory, sections: inout [ByteReader?]) throws(SnapshotError) {
         self.init()
-        // Whole vectors: lane by lane, each float stalled on the store of the one before.
-        let first = try r.float32s()
-        let rest = SIMD16<Float>(lowHalf: try r.vector(), highHalf: SIMD8(lowHalf: try r.vector(), highHalf: .zero))
-        history.values = (first, rest)
-        history.head = try r.count(max: DemandHistory.capacity - 1)
-        history.count = try r.count(max: DemandHistory.capacity)
-        try holtWintersSlow.read(from: &r)
-        try holtWintersFast.read(from: &r)
+        try readHistory(from: &r)
+        if directory.isCurrent {
+            // This build's models in its order: each section is read where it lies.
+            var (lossesRead, nextRead) = (losses, nextBucket)
+            _ = try models.readStates { (lane: Int) throws(SnapshotError) -> ByteReader? in
+                var section = try r.section(Int(try r.uint16()))
+                lossesRead[lane] = try section.double()
+                nextRead[lane] = try section.double()
+                return section
+            }
+            (losses, nextBucket) = (lossesRead, nextRead)
+        } else {
+            for i in sections.indices { sections[i] = nil }
+            for lane in directory.stored {
+                var section = try r.section(Int(try r.uint16()))
+                guard let lane else { continue }
+                losses[lane] = try section.double()
+                nextBucket[lane] = try section.double()
+                sections[lane] = section
+            }
+            let found = sections
+            _ = try models.readStates { (lane: Int) throws(SnapshotError) -> ByteReader? in found[lane] }
+        }
+        losses[Self.globalLane] = try r.double()
+        nextBucket[Self.globalLane] = try r.double()
+        globalForecasts = try r.vector()
+        try readPrices(from: &r)
+        bucketsSinceSale = try r.double()
+    }
+
+    /// Reads format 4 and earlier, whose six models sat in fixed fields (see
+    /// ``ModelDirectory/formatFour(checkingConstantsIn:)``).
+    init(formatFourFrom r: inout ByteReader) throws(SnapshotError) {
+        self.init()
+        try readHistory(from: &r)
+        var slow = HoltWintersSlow(), fast = HoltWintersFast(), croston = CrostonSBA(), tsb = TSB()
+        try slow.state.read(from: &r)
+        try fast.state.read(from: &r)
         croston.size = try r.double()
         croston.interval = try r.double()
         croston.sinceLast = try r.double()
         tsb.probability = try r.double()
         tsb.size = try r.double()
         tsb.started = try r.bool()
-        for m in Model.allCases { losses[m.rawValue] = try r.double() }
-        for m in Model.allCases { nextBucket[m.rawValue] = try r.double() }
+        models.replace(with: slow)
+        models.replace(with: fast)
+        models.replace(with: croston)
+        models.replace(with: tsb)
+        let lanes = ModelDirectory.formatFourLanes
+        for lane in lanes { let v = try r.double(); if let lane { losses[lane] = v } }
+        for lane in lanes { let v = try r.double(); if let lane { nextBucket[lane] = v } }
         globalForecasts = try r.vector()
+        try readPrices(from: &r)
+        bucketsSinceSale = croston.sinceLast
+    }
+
+    private mutating func readHistory(from r: inout ByteReader) throws(SnapshotError) {
+        // Whole vectors: lane by lane, each float stalled on the store of the one before.
+        let first = try r.float32s()
+        let rest = SIMD16<Float>(lowHalf: try r.vector(), highHalf: SIMD8(lowHalf: try r.vector(), highHalf: .zero))
+        history.values = (first, rest)
+        history.head = try r.count(max: DemandHistory.capacity - 1)
+        history.count = try r.count(max: DemandHistory.capacity)
+    }
+
+    private mutating func readPrices(from r: inout ByteReader) throws(SnapshotError) {
         lastPrice = Float(bitPattern: try r.uint32())
         referencePrice = Float(bitPattern: try r.uint32())
         promotedShare = Float(bitPattern: try r.uint32())
         buckets = try r.count(max: Int.max)
+    }
+
+    /// Starts models a snapshot had no state for from the SKU's history; their recent
+    /// error starts at the mean of the others'.
+    mutating func startModels(lanes: UInt64, nextSeason: Int, cycle: Int, closedSeasons: UInt8) {
+        models.warmStart(lanes: lanes, history: history, nextSeason: nextSeason, cycle: cycle)
+        var (known, n) = (0.0, 0.0)
+        for lane in 0..<Self.modelCount where lanes & (1 << UInt64(lane)) == 0 {
+            known += losses[lane]
+            n += 1
+        }
+        for lane in 0..<SKUModels.count where lanes & (1 << UInt64(lane)) != 0 {
+            losses[lane] = n > 0 ? known / n : 0
+            nextBucket[lane] = forecast(lane: lane, step: 1, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)
+        }
     }
 }
 
@@ -416,8 +486,8 @@ extension GlobalDemandModel {
 }
 
 extension DampedHoltWinters {
-    // Smoothing constants are the model's definition, not state: they are checked once
-    // per snapshot (see PartitionEngine.write), not stored per SKU.
+    // Smoothing constants are the model's definition, not state: they belong to its
+    // state version (see ModelDirectory), not to each SKU's bytes.
     func write(to w: inout ByteWriter) {
         w.double(level)
         w.double(trend)
@@ -430,214 +500,5 @@ extension DampedHoltWinters {
         trend = try r.double()
         season = try r.doubles()
         started = try r.bool()
-    }
-}
-
-// MARK: - Bytes
-
-/// Appends little-endian fields to a growing raw buffer: a snapshot is millions of small
-/// fields, and an array's per-append checks cost more than the copying.
-struct ByteWriter: ~Copyable {
-    private var storage: UnsafeMutableRawPointer?
-    private var capacity: Int
-    private let owned: Bool
-    private(set) var count = 0
-
-    /// Writes into a buffer of its own, growing as needed.
-    init(capacity: Int = 4096) {
-        self.capacity = max(capacity, 64)
-        storage = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
-        owned = true
-    }
-
-    /// Only counts: the first of two passes that write straight into the final array.
-    init(counting: Void) {
-        storage = nil
-        capacity = .max
-        owned = false
-    }
-
-    /// Writes into memory the caller owns, which must hold exactly what is written.
-    init(into memory: UnsafeMutableRawPointer, capacity: Int) {
-        storage = memory
-        self.capacity = capacity
-        owned = false
-    }
-
-    deinit { if owned { storage?.deallocate() } }
-
-    /// The bytes written, lent without copying.
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        body(UnsafeRawBufferPointer(start: storage, count: count))
-    }
-
-    @inline(__always)
-    private mutating func reserve(_ n: Int) {
-        guard count + n > capacity else { return }
-        precondition(owned, "snapshot writer: more bytes than the counting pass measured")
-        let storage = self.storage!
-        var grown = capacity * 2
-        while grown < count + n { grown *= 2 }
-        let new = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
-        new.copyMemory(from: storage, byteCount: count)
-        storage.deallocate()
-        self.storage = new
-        capacity = grown
-    }
-
-    @inline(__always)
-    private mutating func put<T>(_ v: T) {
-        if storage != nil {
-            reserve(MemoryLayout<T>.size)
-            storage!.storeBytes(of: v, toByteOffset: count, as: T.self)
-        }
-        count += MemoryLayout<T>.size
-    }
-
-    mutating func uint8(_ v: UInt8) { put(v) }
-    mutating func uint16(_ v: UInt16) { put(v.littleEndian) }
-    mutating func uint32(_ v: UInt32) { put(v.littleEndian) }
-    mutating func uint64(_ v: UInt64) { put(v.littleEndian) }
-    mutating func int32(_ v: Int32) { uint32(UInt32(bitPattern: v)) }
-    mutating func int64(_ v: Int64) { uint64(UInt64(bitPattern: v)) }
-    mutating func double(_ v: Double) { uint64(v.bitPattern) }
-    mutating func bool(_ v: Bool) { put(UInt8(v ? 1 : 0)) }
-
-    mutating func uvarint(_ v: UInt64) {
-        var v = v
-        while v >= 0x80 {
-            put(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        put(UInt8(v))
-    }
-
-    mutating func optionalInt64(_ v: Int64?) {
-        bool(v != nil)
-        if let v { int64(v) }
-    }
-
-    mutating func string(_ s: String) {
-        var s = s
-        s.withUTF8 { utf8 in
-            uvarint(UInt64(utf8.count))
-            if storage != nil {
-                reserve(utf8.count)
-                if let base = utf8.baseAddress { (storage! + count).copyMemory(from: base, byteCount: utf8.count) }
-            }
-            count += utf8.count
-        }
-    }
-
-    // IEEE values are stored little-endian; on the little-endian machines Swift runs on
-    // servers, a vector's memory already is that form.
-    mutating func doubles(_ v: SIMD8<Double>) { put(v) }
-    mutating func float32s(_ v: SIMD16<Float>) { put(v) }
-    mutating func vector<V: SIMD>(_ v: V) { put(v) }
-}
-
-#if !_endian(little)
-#error("the snapshot codec writes vectors in memory order and expects a little-endian machine")
-#endif
-
-struct ByteReader {
-    let bytes: UnsafeRawBufferPointer
-    var position = 0
-
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-    var isAtEnd: Bool { position == bytes.count }
-    var remaining: Int { bytes.count - position }
-
-    @inline(__always)
-    private mutating func need(_ n: Int) throws(SnapshotError) {
-        guard n >= 0, remaining >= n else { throw SnapshotError("snapshot ends early at byte \(position)") }
-    }
-
-    @inline(__always)
-    private mutating func load<T: FixedWidthInteger>(_: T.Type) throws(SnapshotError) -> T {
-        try need(MemoryLayout<T>.size)
-        defer { position += MemoryLayout<T>.size }
-        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: T.self))
-    }
-
-    mutating func uint8() throws(SnapshotError) -> UInt8 { try load(UInt8.self) }
-    mutating func uint16() throws(SnapshotError) -> UInt16 { try load(UInt16.self) }
-    mutating func uint32() throws(SnapshotError) -> UInt32 { try load(UInt32.self) }
-    mutating func uint64() throws(SnapshotError) -> UInt64 { try load(UInt64.self) }
-    mutating func int32() throws(SnapshotError) -> Int32 { Int32(bitPattern: try uint32()) }
-    mutating func int64() throws(SnapshotError) -> Int64 { Int64(bitPattern: try uint64()) }
-    mutating func double() throws(SnapshotError) -> Double { Double(bitPattern: try uint64()) }
-
-    mutating func bool() throws(SnapshotError) -> Bool {
-        try need(1)
-        let b = bytes[position]
-        position += 1
-        switch b {
-        case 0: return false
-        case 1: return true
-        default: throw SnapshotError("invalid boolean \(b) at byte \(position - 1)")
-        }
-    }
-
-    mutating func uvarint() throws(SnapshotError) -> UInt64 {
-        var v: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            try need(1)
-            let b = bytes[position]
-            position += 1
-            guard shift < 64 else { throw SnapshotError("varint too long at byte \(position)") }
-            v |= UInt64(b & 0x7F) << shift
-            if b < 0x80 { return v }
-            shift += 7
-        }
-    }
-
-    /// A count or small number, bounded so a corrupted value cannot ask for absurd memory.
-    mutating func count(max: Int) throws(SnapshotError) -> Int {
-        let v = try uvarint()
-        guard v <= UInt64(max) else { throw SnapshotError("value \(v) out of range at byte \(position)") }
-        return Int(v)
-    }
-
-    mutating func optionalInt64() throws(SnapshotError) -> Int64? {
-        try bool() ? try int64() : nil
-    }
-
-    mutating func string() throws(SnapshotError) -> String {
-        let n = try count(max: 1 << 16)
-        try need(n)
-        defer { position += n }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + n)]), as: UTF8.self)
-    }
-
-    mutating func doubles() throws(SnapshotError) -> SIMD8<Double> {
-        try need(64)
-        defer { position += 64 }
-        return bytes.loadUnaligned(fromByteOffset: position, as: SIMD8<Double>.self)
-    }
-
-    mutating func vector<V: SIMD>() throws(SnapshotError) -> V {
-        try need(MemoryLayout<V>.size)
-        defer { position += MemoryLayout<V>.size }
-        return bytes.loadUnaligned(fromByteOffset: position, as: V.self)
-    }
-
-    mutating func float32s() throws(SnapshotError) -> SIMD16<Float> {
-        try need(64)
-        defer { position += 64 }
-        return bytes.loadUnaligned(fromByteOffset: position, as: SIMD16<Float>.self)
-    }
-}
-
-/// CRC-32 (IEEE 802.3, as gzip and PNG compute it).
-///
-/// zlib's: it checks 4 GB/s here, twice what a table-driven loop in Swift did, and a
-/// snapshot's checksum covers hundreds of megabytes on every write and read.
-enum CRC32 {
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        guard let base = bytes.baseAddress else { return 0 }
-        return UInt32(truncatingIfNeeded: crc32_z(0, base.assumingMemoryBound(to: UInt8.self), bytes.count))
     }
 }

@@ -50,12 +50,12 @@ struct ModelTests {
         var f = SKUForecaster()
         for d in 0..<30 { f.close(demand: Double(d), season: d % 7, cycle: 7) }
         // Last closed bucket is 29; step h reads y[29 + h − 7·ceil(h/7)].
-        #expect(f.forecast(.seasonalNaive, step: 1, nextSeason: 2, cycle: 7) == 23)
-        #expect(f.forecast(.seasonalNaive, step: 7, nextSeason: 2, cycle: 7) == 29)
-        #expect(f.forecast(.seasonalNaive, step: 8, nextSeason: 2, cycle: 7) == 23)
+        #expect(f.forecast(lane: SKUForecaster.lane(of: SeasonalNaive.self), step: 1, nextSeason: 2, cycle: 7) == 23)
+        #expect(f.forecast(lane: SKUForecaster.lane(of: SeasonalNaive.self), step: 7, nextSeason: 2, cycle: 7) == 29)
+        #expect(f.forecast(lane: SKUForecaster.lane(of: SeasonalNaive.self), step: 8, nextSeason: 2, cycle: 7) == 23)
         #expect(f.history.count == 28)
         #expect(f.history.value(lag: 1) == 29 && f.history.value(lag: 28) == 2)
-        #expect(f.forecast(.movingAverage, step: 3, nextSeason: 2, cycle: 7) == (2...29).reduce(0.0) { $0 + Double($1) } / 28)
+        #expect(f.forecast(lane: SKUForecaster.lane(of: MovingAverage.self), step: 3, nextSeason: 2, cycle: 7) == (2...29).reduce(0.0) { $0 + Double($1) } / 28)
     }
 
     @Test("Empirical quantiles match numpy's default (linear) definition")
@@ -74,9 +74,9 @@ struct ModelTests {
         // A steady 5 per bucket: seasonal naive and the moving average are exact after a week.
         for d in 0..<60 { f.close(demand: 5, season: d % 7, cycle: 7) }
         let w = f.weights
-        let total = SKUForecaster.Model.allCases.reduce(0.0) { $0 + w[$1.rawValue] }
+        let total = (0..<SKUForecaster.modelCount).reduce(0.0) { $0 + w[$1] }
         #expect(abs(total - 1) < 1e-12)
-        #expect(w[SKUForecaster.Model.seasonalNaive.rawValue] > w[SKUForecaster.Model.croston.rawValue])
+        #expect(w[SKUForecaster.lane(of: SeasonalNaive.self)] > w[SKUForecaster.lane(of: CrostonSBA.self)])
         #expect(abs(f.mean(step: 3, nextSeason: 4, cycle: 7) - 5) < 0.05)
     }
 

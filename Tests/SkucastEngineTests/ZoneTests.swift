@@ -1,3 +1,4 @@
+import Foundation
 @testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
@@ -127,26 +128,10 @@ struct ZoneTests {
         let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
         #expect(try SnapshotCodec.decode(bytes).engine.configuration == configuration)
 
-        // Format 2 wrote the offset as one Int64 where format 3 writes the zone: rewrite a
-        // UTC snapshot that way, with a fresh header.
-        let utc = SnapshotCodec.encode(PartitionSnapshot(engine: PartitionEngine(configuration: EngineConfiguration()), offsets: []))
-        var payload = Array(utc[SnapshotCodec.headerSize...])
-        let zoneStart = 1 + 3  // the bucket size "day" as a length-prefixed string
-        let zoneBytes = 1 + 3 + 1 + 4  // "UTC", no transitions, one Int32 offset
-        #expect(Array(payload[zoneStart..<(zoneStart + 4)]) == [3] + Array("UTC".utf8))
-        payload.replaceSubrange(zoneStart..<(zoneStart + zoneBytes), with: [UInt8](repeating: 0, count: 8))
-        // Nor had it the lead-time calibration (four doubles, eight more since format 4, two
-        // counts) and the day's shape of hour buckets (24 doubles), which an empty engine
-        // writes just before its slot and offset counts (0 and 0).
-        let added = (payload.count - 2 - 32 - 64 - 192 - 2)..<(payload.count - 2)
-        #expect(payload[added].allSatisfy { $0 == 0 } && payload.suffix(2) == [0, 0])
-        payload.removeSubrange(added)
-        var v2 = Array(utc[0..<SnapshotCodec.headerSize])
-        v2[8] = 2
-        for k in 0..<8 { v2[12 + k] = UInt8(truncatingIfNeeded: UInt64(payload.count) >> (8 * k)) }
-        let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
-        for k in 0..<4 { v2[20 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
-        let restored = try SnapshotCodec.decode(v2 + payload)
+        // Format 2 wrote the offset as one Int64 where format 3 writes the zone, and had no
+        // lead-time calibration or day shape: an empty UTC engine, as its last build wrote it.
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/format-2-utc.snapshot")
+        let restored = try SnapshotCodec.decode(Array(Data(contentsOf: fixture)))
         #expect(restored.engine.configuration == EngineConfiguration())
     }
 }

@@ -1,0 +1,84 @@
+/// Which models a snapshot holds state for, by name and state version, and where each
+/// goes in this build's lanes. Snapshots of format 5 write it once; format 4 and earlier
+/// had a fixed set of six models.
+struct ModelDirectory: Sendable {
+    let names: [String]
+    let versions: [Int]
+    /// Per model of the snapshot, in its order: this build's lane, or nil (a model this
+    /// build does not have, or a state of another version).
+    let stored: [Int?]
+    /// This build's models without a state in the snapshot (bit per lane).
+    let missing: UInt64
+    /// Whether the snapshot's models are this build's, in its order, at its versions.
+    let isCurrent: Bool
+
+    init(names: [String], versions: [Int]) {
+        self.names = names
+        self.versions = versions
+        let registered = (names: SKUModels.names, versions: SKUModels.stateVersions)
+        stored = zip(names, versions).map { name, version in
+            guard let lane = registered.names.firstIndex(of: name), registered.versions[lane] == version else { return nil }
+            return lane
+        }
+        var missing: UInt64 = 0
+        for lane in 0..<SKUModels.count where !stored.contains(lane) { missing |= 1 << UInt64(lane) }
+        self.missing = missing
+        isCurrent = names == registered.names && versions == registered.versions
+    }
+
+    /// This build's models.
+    static var current: ModelDirectory { ModelDirectory(names: SKUModels.names, versions: SKUModels.stateVersions) }
+
+    func write(to w: inout ByteWriter) {
+        w.uvarint(UInt64(names.count))
+        for (name, version) in zip(names, versions) {
+            w.string(name)
+            w.uvarint(UInt64(version))
+        }
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        let n = try r.count(max: SIMD8<Double>.scalarCount - 1)
+        var (names, versions) = ([String](), [Int]())
+        for _ in 0..<n {
+            names.append(try r.string())
+            versions.append(try r.count(max: Int(UInt32.max)))
+        }
+        self.init(names: names, versions: versions)
+    }
+
+    /// Format 4 and earlier: the six models of their time, at version 1 when their
+    /// Holt-Winters constants (written once per snapshot) are this build's.
+    static func formatFour(checkingConstantsIn r: inout ByteReader) throws(SnapshotError) -> ModelDirectory {
+        var versions = [1, 1, 1, 1, 1, 1]
+        for (k, hw) in [HoltWintersSlow().state, HoltWintersFast().state].enumerated() {
+            let constants = (try r.double(), try r.double(), try r.double(), try r.double())
+            // Other constants make another model: it starts again rather than mixing them.
+            if constants != (hw.alpha, hw.beta, hw.gamma, hw.phi) { versions[2 + k] = 0 }
+        }
+        return ModelDirectory(names: formatFourNames, versions: versions)
+    }
+
+    static let formatFourNames = [SeasonalNaive.name, MovingAverage.name, HoltWintersSlow.name, HoltWintersFast.name, CrostonSBA.name, TSB.name]
+
+    /// The lanes of format 4's per-SKU vectors (its six models, then the global model) in
+    /// this build's lanes.
+    static let formatFourLanes: [Int?] = formatFourNames.map { SKUModels.names.firstIndex(of: $0) } + [SKUForecaster.globalLane]
+
+    /// The partition's prior over the snapshot's lanes (its models, then the global model)
+    /// in this build's lanes; a model the snapshot lacks takes the mean of the models it
+    /// has, and lanes beyond the models stay 1, as in a new engine.
+    func prior(from values: SIMD8<Double>) -> SIMD8<Double> {
+        var out = SIMD8<Double>(repeating: 1)
+        var (sum, n) = (0.0, 0.0)
+        for (i, lane) in stored.enumerated() {
+            guard let lane else { continue }
+            out[lane] = values[i]
+            sum += values[i]
+            n += 1
+        }
+        out[SKUForecaster.globalLane] = values[stored.count]
+        for lane in 0..<SKUModels.count where missing & (1 << UInt64(lane)) != 0 { out[lane] = n > 0 ? sum / n : 1 }
+        return out
+    }
+}

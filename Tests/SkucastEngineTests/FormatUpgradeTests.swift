@@ -1,0 +1,120 @@
+import Foundation
+@testable import SkucastEngine
+import SkucastEvents
+import SkucastTestSupport
+import Testing
+
+/// The input behind `Fixtures/format-4.snapshot`, a snapshot written by the last build of
+/// format 4: 40 SKUs of intermittent and smooth demand over 60 days, half of them with
+/// stock counts (so levels, alerts and checks are in it too).
+enum FormatFourInput {
+    static let start = EventTime(year: 2011, month: 3, day: 1, hour: 0)!.milliseconds
+
+    static func feed(days: Range<Int>, into engine: inout PartitionEngine) {
+        var rng = SplitMix64(seed: 4)
+        for day in 0..<days.upperBound {
+            for k in 0..<40 {
+                let sells = Double.random(in: 0..<1, using: &rng) < (k % 2 == 0 ? 0.9 : 0.2)
+                let quantity = Double(Int.random(in: 1...(k % 5 + 2), using: &rng)) * (day % 7 == 5 ? 2 : 1)
+                let minute = Int64(Int.random(in: 9 * 60..<17 * 60, using: &rng))
+                guard days.contains(day) else { continue }
+                let t = EventTime(milliseconds: start + Int64(day) * 86_400_000 + minute * 60_000)
+                if day % 10 == 0, k % 2 == 0 {
+                    engine.apply(InventoryEvent(sku: "S\(k)", onHand: Double(20 + k), onOrder: 0, leadTimeDays: 7,
+                                                eventTime: EventTime(milliseconds: t.milliseconds - 1))) { _ in }
+                }
+                if sells {
+                    _ = engine.apply(OrderEvent(orderID: "o\(day)-\(k)", line: 1, sku: "S\(k)", quantity: quantity, kind: .sale,
+                                                unitPrice: 1 + Double(k % 3), currency: "GBP", eventTime: t)) { _ in }
+                }
+            }
+            engine.advance({ _ in }, alerts: { _ in })
+        }
+    }
+
+    static var fixture: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/format-4.snapshot")
+    }
+}
+
+@Suite("Snapshot formats and the model registry")
+struct FormatUpgradeTests {
+    @Test("A format-4 snapshot (written by the last build of that format) still loads: every model it had continues exactly, a model it lacks starts from each SKU's history")
+    func formatFourLoads() throws {
+        let old = try SnapshotCodec.decode(Array(Data(contentsOf: FormatFourInput.fixture)))
+        #expect(old.offsets == [SourceOffset(topic: "orders", partition: 0, nextOffset: 2400)])
+        var fresh = PartitionEngine(configuration: EngineConfiguration())
+        FormatFourInput.feed(days: 0..<60, into: &fresh)
+        let restored = old.engine
+        // What does not depend on the ensemble equals a run of this build; what does (levels,
+        // alerts, checks, calibration) is the old build's, as it wrote them: 14 open alerts,
+        // a check under way for every SKU.
+        #expect(restored.skuCount == 40 && restored.closedThrough == fresh.closedThrough && restored.globalModel == fresh.globalModel)
+        #expect(restored.tallies == fresh.tallies && restored.closedSeasons == fresh.closedSeasons)
+        #expect(restored.openAlerts == 14 && restored.slots.allSatisfy { $0.check != nil })
+        #expect(restored.leadTimeCalibration.checks > 0)
+        let missing = ModelDirectory(names: ModelDirectory.formatFourNames, versions: [1, 1, 1, 1, 1, 1]).missing
+        let next = restored.configuration.calendar.season(of: restored.closedThrough! + 1)
+        for (a, b) in zip(restored.slots, fresh.slots) {
+            #expect(a.sku == b.sku && a.firstBucket == b.firstBucket)
+            let (x, y) = (a.forecaster, b.forecaster)
+            #expect(x.history == y.history && x.buckets == y.buckets && x.bucketsSinceSale == y.bucketsSinceSale)
+            for lane in 0..<SKUForecaster.modelCount where missing & (1 << UInt64(lane)) == 0 {
+                #expect(x.losses[lane] == y.losses[lane] && x.nextBucket[lane] == y.nextBucket[lane], "\(a.sku) lane \(lane)")
+                #expect(x.forecast(lane: lane, step: 3, nextSeason: next, cycle: 7) == y.forecast(lane: lane, step: 3, nextSeason: next, cycle: 7))
+            }
+            #expect(x.models.model(HoltWintersSlow.self) == y.models.model(HoltWintersSlow.self))
+            #expect(x.models.model(CrostonSBA.self) == y.models.model(CrostonSBA.self) && x.models.model(TSB.self) == y.models.model(TSB.self))
+        }
+        // It continues: written again in today's format, it reads back equal.
+        var continued = restored
+        FormatFourInput.feed(days: 60..<70, into: &continued)
+        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: continued, offsets: []))
+        #expect(try SnapshotCodec.decode(bytes).engine == continued)
+    }
+
+    @Test("A snapshot with a model this build does not have, or a state of another version, loads: the unknown section is skipped, the model starts from history")
+    func unknownAndOutdatedModels() throws {
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        FormatFourInput.feed(days: 0..<40, into: &engine)
+        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
+        // Rename the first model with a state (Holt-Winters slow) in the directory: to this
+        // build it is a model it does not know, and its own Holt-Winters slow is missing.
+        let name = Array(HoltWintersSlow.name.utf8)
+        var payload = Array(bytes[SnapshotCodec.headerSize...])
+        let at = try #require((0...(payload.count - name.count)).first { payload[$0..<($0 + name.count)].elementsEqual(name) })
+        payload[at] = UInt8(ascii: "x")
+        var header = Array(bytes[0..<SnapshotCodec.headerSize])
+        let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
+        for k in 0..<4 { header[20 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
+        let renamed = try SnapshotCodec.decode(header + payload).engine
+        let lane = SKUForecaster.lane(of: HoltWintersSlow.self)
+        let next = engine.configuration.calendar.season(of: engine.closedThrough! + 1)
+        for (a, b) in zip(renamed.slots, engine.slots) {
+            let warm = HoltWintersSlow(warmStartFrom: b.forecaster.history, nextSeason: next, cycle: 7)
+            #expect(a.forecaster.models.model(HoltWintersSlow.self) == warm)
+            #expect(a.forecaster.models.model(TSB.self) == b.forecaster.models.model(TSB.self))
+            #expect(a.forecaster.nextBucket[lane] == a.forecaster.forecast(lane: lane, step: 1, nextSeason: next, cycle: 7, closedSeasons: engine.closedSeasons))
+        }
+        #expect(renamed.modelPrior[lane] > 0)
+    }
+
+    @Test("Models learn in place exactly as one by one: the bank's pass over its tuple finds every model where it lies")
+    func bankLearnsInPlace() {
+        var bank = SKUModels()
+        var slow = HoltWintersSlow(), fast = HoltWintersFast(), croston = CrostonSBA(), tsb = TSB()
+        var history = DemandHistory()
+        for d in 0..<50 {
+            let y = Double((d * 7) % 5 == 0 ? 0 : d % 9)
+            history.append(y)
+            let bucket = ObservedBucket(demand: y, season: d % 7, cycle: 7)
+            let context = ForecastContext(history: history, nextSeason: (d + 1) % 7, cycle: 7)
+            let closed = bank.close(bucket, next: context)
+            slow.learn(bucket); fast.learn(bucket); croston.learn(bucket); tsb.learn(bucket)
+            #expect(closed.nextBucket[SKUForecaster.lane(of: HoltWintersFast.self)] == fast.forecast(step: 1, context))
+            #expect(closed.after.intermittentRate == croston.forecast && closed.after.decayingRate == tsb.forecast)
+        }
+        #expect(bank.model(HoltWintersSlow.self) == slow && bank.model(HoltWintersFast.self) == fast)
+        #expect(bank.model(CrostonSBA.self) == croston && bank.model(TSB.self) == tsb)
+    }
+}
