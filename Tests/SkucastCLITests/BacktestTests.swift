@@ -64,7 +64,7 @@ struct BacktestTests {
         }
         #expect((0.87...0.93).contains(try #require(ensemble["cov90"])))
         #expect(reference["negative_means"] == 0 && reference["p90_below_p50"] == 0)
-        #expect(Set(all.keys) == ["ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast", "croston_sba", "tsb", "global_regression", "naive", "reorder_point"])
+        #expect(Set(all.keys) == ["ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast", "croston_sba", "tsb", "imapa", "global_regression", "naive", "reorder_point"])
         // The restock policy keeps its promise: for SKUs selling at the time, reorder points
         // at the 95 % service level cover the 14-day lead time (the default, which the
         // engine calibrates on) in 93–97 % of cases; uncalibrated they covered 81 %.

@@ -102,7 +102,7 @@ struct FormatUpgradeTests {
     @Test("Models learn in place exactly as one by one: the bank's pass over its tuple finds every model where it lies")
     func bankLearnsInPlace() {
         var bank = SKUModels()
-        var slow = HoltWintersSlow(), fast = HoltWintersFast(), croston = CrostonSBA(), tsb = TSB()
+        var slow = HoltWintersSlow(), fast = HoltWintersFast(), croston = CrostonSBA(), tsb = TSB(), imapa = IMAPA()
         var history = DemandHistory()
         for d in 0..<50 {
             let y = Double((d * 7) % 5 == 0 ? 0 : d % 9)
@@ -110,11 +110,12 @@ struct FormatUpgradeTests {
             let bucket = ObservedBucket(demand: y, season: d % 7, cycle: 7)
             let context = ForecastContext(history: history, nextSeason: (d + 1) % 7, cycle: 7)
             let closed = bank.close(bucket, next: context)
-            slow.learn(bucket); fast.learn(bucket); croston.learn(bucket); tsb.learn(bucket)
+            slow.learn(bucket); fast.learn(bucket); croston.learn(bucket); tsb.learn(bucket); imapa.learn(bucket)
             #expect(closed.nextBucket[SKUForecaster.lane(of: HoltWintersFast.self)] == fast.forecast(step: 1, context))
             #expect(closed.after.intermittentRate == croston.forecast && closed.after.decayingRate == tsb.forecast)
         }
         #expect(bank.model(HoltWintersSlow.self) == slow && bank.model(HoltWintersFast.self) == fast)
         #expect(bank.model(CrostonSBA.self) == croston && bank.model(TSB.self) == tsb)
+        if let registered = bank.model(IMAPA.self) { #expect(registered == imapa) }
     }
 }

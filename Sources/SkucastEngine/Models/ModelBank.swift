@@ -3,7 +3,7 @@ import SkucastEvents
 /// The registered per-SKU models of the ensemble, in the order of their lanes. A new model
 /// is a new file with a ``DemandModel`` and its type added here; snapshots written before
 /// it start it from each SKU's history.
-public typealias SKUModels = ModelBank<SeasonalNaive, MovingAverage, HoltWintersSlow, HoltWintersFast, CrostonSBA, TSB>
+public typealias SKUModels = ModelBank<SeasonalNaive, MovingAverage, HoltWintersSlow, HoltWintersFast, CrostonSBA, TSB, IMAPA>
 
 /// Per-SKU models held by value, each as its own type: no existential boxes, no dynamic
 /// dispatch on the path every closed bucket takes.
