@@ -1,4 +1,5 @@
 import Foundation
+import SkucastEngine
 import SkucastKafkaTesting
 import Testing
 
@@ -99,9 +100,9 @@ struct BacktestTests {
         // The same summary, but for the first line (timing) and the one naming the file.
         func summary(_ out: String) -> [Substring] { out.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("mean:") } }
         #expect(summary(csv.stdout) == summary(topic.stdout), "\(topic.stdout)")
-        // The protocol's line, the table's header and 9 models; per lead time, the reorder
-        // point and the published lead-time p50 and p90.
-        #expect(summary(csv.stdout).count == 1 + 1 + 9 + 2 * 3, "\(csv.stdout)")
+        // The protocol's line, the table's header, the ensemble, each of its models and the
+        // naive baseline; per lead time, the reorder point and the published lead-time p50 and p90.
+        #expect(summary(csv.stdout).count == 1 + 1 + (1 + SKUForecaster.modelCount + 1) + 2 * 3, "\(csv.stdout)")
 
         // Cut at June 1 by message timestamp: the two halves hold every event once.
         func read(_ bound: String) throws -> (events: Int, outside: Int) {

@@ -57,6 +57,7 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
             // alignment allows, as a struct does (a test checks it on the registered models).
             var (offset, lane) = (0, 0)
             for model in repeat (each Model).self { Self.close(model, at: &offset, lane: &lane, in: tuple, bucket, next, &closed) }
+            assert(offset == tuple.count, "the models' tuple is not laid out as assumed")
         }
         return closed
     }
