@@ -14,33 +14,41 @@ public struct IMAPA: DemandModel {
     public static let forecastIsFlat = true
     /// The longest block, in buckets.
     static let maxBlock = 7
-    static let alpha = 0.05
+    static let alpha: Float = 0.05
 
     /// Per block length k (lane k − 1): the total of the block under way, and the smoothed
     /// total of finished blocks (negative before the first). Blocks start at the SKU's
-    /// first bucket, so `buckets` says which have just finished.
-    var partial = SIMD8<Double>.zero
-    var smoothed = SIMD8<Double>(repeating: -1)
+    /// first bucket, so `buckets` says which have just finished. Floats, as the history's
+    /// buckets are: a million SKUs hold these.
+    var partial = SIMD8<Float>.zero
+    var smoothed = SIMD8<Float>(repeating: -1)
     /// Buckets seen, and buckets with demand: their ratio is the mean interval.
     var buckets = 0.0
     var demands = 0.0
 
     public init() {}
 
-    static let blockLengths: SIMD8<Double> = SIMD8(1, 2, 3, 4, 5, 6, 7, 8)
+    static let blockLengths: SIMD8<Float> = SIMD8(1, 2, 3, 4, 5, 6, 7, 8)
     /// Lanes of the block lengths in use.
-    static let used: SIMD8<Double> = SIMD8(1, 1, 1, 1, 1, 1, 1, 0)
+    static let used: SIMD8<Float> = SIMD8(1, 1, 1, 1, 1, 1, 1, 0)
 
     public mutating func learn(_ bucket: ObservedBucket) {
         let y = bucket.demand
-        partial += y * Self.used
+        partial += Float(y) * Self.used
         buckets += 1
         if y > 0 { demands += 1 }
-        let seen = Int(buckets)
-        for k in 0..<Self.maxBlock where seen % (k + 1) == 0 {
-            smoothed[k] = smoothed[k] < 0 ? partial[k] : smoothed[k] + Self.alpha * (partial[k] - smoothed[k])
-            partial[k] = 0
-        }
+        // Which blocks end here, from a table over the cycle of all block lengths (420
+        // buckets): seven divisions per SKU and bucket were a tenth of a bucket's close.
+        let done = Self.finishing[Int(buckets) % Self.finishing.count]
+        let updated = partial.replacing(with: smoothed + Self.alpha * (partial - smoothed), where: smoothed .>= 0)
+        smoothed.replace(with: updated, where: done)
+        partial.replace(with: 0, where: done)
+    }
+
+    /// For each position in the cycle of 420 buckets (the least common multiple of 1…7),
+    /// the block lengths that end there.
+    static let finishing: [SIMDMask<SIMD8<Float>.MaskStorage>] = (0..<420).map { seen in
+        SIMD8<Float>.zero .== SIMD8(blockLengths.indices.map { k in k < maxBlock && seen % (k + 1) == 0 ? 0 : 1 })
     }
 
     /// Block lengths up to the mean interval between demands (1 to 7).
@@ -52,7 +60,7 @@ public struct IMAPA: DemandModel {
     public func forecast(step h: Int, _ context: ForecastContext) -> Double {
         var total = 0.0, n = 0.0
         for k in 0..<longestBlock where smoothed[k] >= 0 {
-            total += smoothed[k] / Self.blockLengths[k]
+            total += Double(smoothed[k] / Self.blockLengths[k])
             n += 1
         }
         return n > 0 ? total / n * context.openDayFactor : 0
@@ -60,15 +68,15 @@ public struct IMAPA: DemandModel {
 
 
     public func write(to w: inout ByteWriter) {
-        w.doubles(partial)
-        w.doubles(smoothed)
+        w.vector(partial)
+        w.vector(smoothed)
         w.double(buckets)
         w.double(demands)
     }
 
     public init(from r: inout ByteReader) throws(SnapshotError) {
-        partial = try r.doubles()
-        smoothed = try r.doubles()
+        partial = try r.vector()
+        smoothed = try r.vector()
         buckets = try r.double()
         demands = try r.double()
     }
