@@ -378,7 +378,7 @@ extension SKUForecaster {
         if directory.isCurrent {
             // This build's models in its order: each section is read where it lies.
             var (lossesRead, nextRead) = (losses, nextBucket)
-            _ = try models.readStates { (lane: Int) throws(SnapshotError) -> ByteReader? in
+            try models.readStates { (lane: Int) throws(SnapshotError) -> ByteReader? in
                 var section = try r.section(Int(try r.uint16()))
                 lossesRead[lane] = try section.double()
                 nextRead[lane] = try section.double()
@@ -395,7 +395,7 @@ extension SKUForecaster {
                 sections[lane] = section
             }
             let found = sections
-            _ = try models.readStates { (lane: Int) throws(SnapshotError) -> ByteReader? in found[lane] }
+            try models.readStates { (lane: Int) throws(SnapshotError) -> ByteReader? in found[lane] }
         }
         losses[Self.globalLane] = try r.double()
         nextBucket[Self.globalLane] = try r.double()

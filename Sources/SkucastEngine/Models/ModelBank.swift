@@ -12,8 +12,6 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
 
     public init() { models = (repeat (each Model).init()) }
 
-    init(models: (repeat each Model)) { self.models = models }
-
     /// How many models.
     public static var count: Int {
         var n = 0
@@ -82,17 +80,6 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
         return 0
     }
 
-    /// Every model's forecast `h` buckets ahead, one lane each.
-    func forecasts(step h: Int, _ context: ForecastContext) -> SIMD8<Double> {
-        var out = SIMD8<Double>.zero
-        var i = 0
-        for model in repeat each models {
-            out[i] = model.forecast(step: h, context)
-            i += 1
-        }
-        return out
-    }
-
     /// Every model's forecasts of steps 1…n: `body(lane, step, value)`.
     func forecasts(steps n: Int, _ context: ForecastContext, _ body: (Int, Int, Double) -> Void) {
         var i = 0
@@ -140,26 +127,21 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
     }
 
     /// Reads each model's state from its section, where `section(lane)` has one; the
-    /// models without one are kept as they are.
-    /// - Returns: The lanes without a section (bit per lane).
-    mutating func readStates(_ section: (Int) throws(SnapshotError) -> ByteReader?) throws(SnapshotError) -> UInt64 {
-        var (lane, missing) = (0, UInt64(0))
+    /// models without one (``ModelDirectory/missing``) are kept as they are.
+    mutating func readStates(_ section: (Int) throws(SnapshotError) -> ByteReader?) throws(SnapshotError) {
+        var lane = 0
         var failure: SnapshotError?
-        models = (repeat Self.read(each models, lane: &lane, missing: &missing, failure: &failure, section))
+        models = (repeat Self.read(each models, lane: &lane, failure: &failure, section))
         if let failure { throw failure }
-        return missing
     }
 
     @inline(__always)
-    private static func read<M: DemandModel>(_ current: M, lane: inout Int, missing: inout UInt64, failure: inout SnapshotError?,
+    private static func read<M: DemandModel>(_ current: M, lane: inout Int, failure: inout SnapshotError?,
                                              _ section: (Int) throws(SnapshotError) -> ByteReader?) -> M {
         defer { lane += 1 }
         guard failure == nil else { return current }
         do throws(SnapshotError) {
-            guard var r = try section(lane) else {
-                missing |= 1 << UInt64(lane)
-                return current
-            }
+            guard var r = try section(lane) else { return current }
             let model = try M(from: &r)
             guard r.isAtEnd else { throw SnapshotError("\(r.remaining) unread bytes in the state of \(M.name)") }
             return model
