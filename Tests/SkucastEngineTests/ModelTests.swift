@@ -1,4 +1,4 @@
-import SkucastEngine
+@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
@@ -103,7 +103,7 @@ struct PartitionEngineTests {
     func closingAndZeros() {
         var engine = PartitionEngine(configuration: EngineConfiguration())
         var closed: [(String, Int64, Double)] = []
-        let record = { (c: ClosedBucket) in closed.append((c.sku, c.bucket, c.forecaster.history.value(lag: 1))) }
+        let record = { (c: ClosedBucket) in closed.append((c.sku, c.bucket, c.forecast.forecaster.history.value(lag: 1))) }
         #expect(engine.apply(Self.sale("A", 3, day: 3)) == .applied)
         #expect(engine.apply(Self.sale("A", 2, day: 3, hour: 18)) == .applied)
         engine.advance(record)
@@ -126,7 +126,7 @@ struct PartitionEngineTests {
         #expect(engine.apply(Self.sale("A", 4, day: 3, hour: 10)) == .applied)
         _ = engine.apply(Self.sale("A", 1, day: 4, hour: 7))  // watermark day 4 01:00: day 3 closes
         var day3 = 0.0
-        engine.advance { day3 = $0.forecaster.history.value(lag: 1) }
+        engine.advance { day3 = $0.forecast.forecaster.history.value(lag: 1) }
         #expect(day3 == 5)
         let late = engine.apply(Self.sale("A", 9, day: 3, hour: 11))
         guard case .tooLate = late else {
@@ -165,10 +165,10 @@ struct PartitionEngineTests {
                     beat.kind = .adjustment
                     beat.quantity = -1
                     _ = eager.apply(beat)
-                    eager.advance { if $0.sku == "A" { eagerOut.append($0.forecaster.mean(step: 1, nextSeason: 0, cycle: 7)) } }
+                    eager.advance { if $0.sku == "A" { eagerOut.append($0.forecast.forecaster.mean(step: 1, nextSeason: 0, cycle: 7)) } }
                 }
             }
-            lazy.advance { if $0.sku == "A" { lazyOut.append($0.forecaster.mean(step: 1, nextSeason: 0, cycle: 7)) } }
+            lazy.advance { if $0.sku == "A" { lazyOut.append($0.forecast.forecaster.mean(step: 1, nextSeason: 0, cycle: 7)) } }
         }
         #expect(lazyOut.count == 25)
         #expect(lazyOut == eagerOut)
@@ -195,12 +195,12 @@ struct ShopCalendarTests {
         let closed = try #require(last)
         let calendar = BucketCalendar()
         let saturday = calendar.season(of: calendar.bucket(of: EventTime(year: 2011, month: 1, day: 29)!))
-        #expect(closed.closedSeasons == 1 << UInt8(saturday))
+        #expect(closed.forecast.outlook.closedSeasons == 1 << UInt8(saturday))
         let next = calendar.season(of: closed.bucket + 1)
         for h in 1...7 {
             let isSaturday = (next + h - 1) % 7 == saturday
-            let mean = closed.forecaster.mean(step: h, nextSeason: next, cycle: 7, closedSeasons: closed.closedSeasons)
-            let q = closed.forecaster.quantiles(step: h, nextSeason: next, cycle: 7, levels: [0.5, 0.9], closedSeasons: closed.closedSeasons)
+            let mean = closed.forecast.forecaster.mean(step: h, nextSeason: next, cycle: 7, closedSeasons: closed.forecast.outlook.closedSeasons)
+            let q = closed.forecast.forecaster.quantiles(step: h, nextSeason: next, cycle: 7, levels: [0.5, 0.9], closedSeasons: closed.forecast.outlook.closedSeasons)
             if isSaturday {
                 #expect(mean == 0 && q == [0, 0])
             } else {

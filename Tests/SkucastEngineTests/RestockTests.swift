@@ -1,4 +1,4 @@
-import SkucastEngine
+@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
@@ -57,8 +57,8 @@ struct RestockTests {
         var demand: [[Double]] = []
         var today = 0
         Self.demandInRuns(&engine, emit: { closed in
-            guard today >= 270, closed.forecaster.history.sum(last: DemandHistory.capacity) > 0 else { return }
-            let quantiles = closed.forecast(configuration: configuration).leadTimeQuantiles
+            guard today >= 270, closed.forecast.forecaster.history.sum(last: DemandHistory.capacity) > 0 else { return }
+            let quantiles = closed.forecast.message().leadTimeQuantiles
             // Ascending levels (p50, p90, p95): never crossing, never negative.
             if quantiles.map(\.name) != ["p50", "p90", "p95"] || zip(quantiles, quantiles.dropFirst()).contains(where: { $0.value > $1.value })
                 || quantiles[0].value < 0 { crossings += 1 }

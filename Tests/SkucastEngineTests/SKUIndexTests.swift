@@ -48,17 +48,17 @@ struct SKUIndexTests {
         // Each SKU's slot holds that SKU; one never seen, with the prefix and length of a
         // seen one, is not found.
         for i in 0..<byEvent.skuCount {
-            var sku = byEvent.slots[i].sku
+            var sku = byEvent.store.slots[i].sku
             let found = sku.withUTF8 { u in
                 let bytes = UnsafeRawBufferPointer(u)
-                return byEvent.slot(of: bytes, prefix: TextPrefix(bytes), hash: SKUIndex.hash(TextPrefix(bytes), bytes))
+                return byEvent.store.slot(of: bytes, prefix: TextPrefix(bytes), hash: SKUIndex.hash(TextPrefix(bytes), bytes))
             }
             #expect(found == i, "\(sku)")
         }
         var stranger = "ACME-WIDGET-2024-RED-X999"
         let missing = stranger.withUTF8 { u in
             let bytes = UnsafeRawBufferPointer(u)
-            return byEvent.slot(of: bytes, prefix: TextPrefix(bytes), hash: SKUIndex.hash(TextPrefix(bytes), bytes))
+            return byEvent.store.slot(of: bytes, prefix: TextPrefix(bytes), hash: SKUIndex.hash(TextPrefix(bytes), bytes))
         }
         #expect(missing == nil)
         // A snapshot rebuilds the index: the restored engine finds the same slots.

@@ -18,7 +18,7 @@ struct Emission: Hashable {
         sku = c.sku
         bucket = c.bucket
         // Two steps of the ensemble; the rest of the state is compared through the final snapshot's bytes.
-        bits = [1, 9].map { c.forecaster.mean(step: $0, nextSeason: 0, cycle: 7).bitPattern }
+        bits = [1, 9].map { c.forecast.forecaster.mean(step: $0, nextSeason: 0, cycle: 7).bitPattern }
     }
 }
 
@@ -188,7 +188,7 @@ struct SnapshotTests {
         }
         for d in 0..<40 { day(d, &engine) }
         // Checks of 14 days started at days 7, 21 and 35: two finished, one under way.
-        let check = try #require(engine.slots[0].check)
+        let check = try #require(engine.store.slots[0].check)
         let published = engine.leadTimeCalibration.publishedLogScale
         #expect(published != .zero && check.median >= 0)
         // Written by the last builds of formats 3 and 4 from this same input (format 3 had
@@ -197,12 +197,12 @@ struct SnapshotTests {
         var fromThree = try SnapshotCodec.decode(Array(Data(contentsOf: fixtures.appendingPathComponent("format-3-check.snapshot")))).engine
         var fromFour = try SnapshotCodec.decode(Array(Data(contentsOf: fixtures.appendingPathComponent("format-4-check.snapshot")))).engine
         // The old builds' ensemble need not be this one's: their reorder points are their own.
-        let oldCheck = try #require(fromFour.slots[0].check)
+        let oldCheck = try #require(fromFour.store.slots[0].check)
         #expect(oldCheck.median >= 0 && oldCheck.bucketsLeft == check.bucketsLeft)
-        #expect(fromFour.slots[0].forecaster.history == engine.slots[0].forecaster.history)
+        #expect(fromFour.store.slots[0].forecaster.history == engine.store.slots[0].forecaster.history)
         #expect(fromThree.leadTimeCalibration.publishedLogScale == .zero && fromFour.leadTimeCalibration.publishedLogScale != .zero)
         #expect(fromThree.leadTimeCalibration.logScale == fromFour.leadTimeCalibration.logScale)
-        #expect(fromThree.slots[0].check?.median == -1 && fromThree.slots[0].check?.reorderPoint == oldCheck.reorderPoint)
+        #expect(fromThree.store.slots[0].check?.median == -1 && fromThree.store.slots[0].check?.reorderPoint == oldCheck.reorderPoint)
         // The check under way finishes on day 48: it moves the reorder point's scale alike in
         // both, and the published ones only where they were recorded.
         let oldPublished = fromFour.leadTimeCalibration.publishedLogScale

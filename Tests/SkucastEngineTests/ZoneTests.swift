@@ -106,14 +106,14 @@ struct ZoneTests {
         for (t, q) in [(Self.utc(2011, 7, 1, 22, 30), 1.0), (Self.utc(2011, 7, 1, 23, 30), 10.0), (Self.utc(2011, 7, 2, 22, 59), 100.0), (Self.utc(2011, 7, 3, 12), 1000.0)] {
             _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S", quantity: q, kind: .sale, unitPrice: 1, currency: "GBP", eventTime: t))
             engine.advance {
-                closed.append((configuration.calendar.start(of: $0.bucket), $0.forecaster.history.value(lag: 1)))
+                closed.append((configuration.calendar.start(of: $0.bucket), $0.forecast.forecaster.history.value(lag: 1)))
                 last = $0
             }
         }
         #expect(closed.map(\.0) == [Self.utc(2011, 6, 30, 23), Self.utc(2011, 7, 1, 23)])
         #expect(closed.map(\.1) == [1, 110])
         // The published forecast names the zone and starts its steps at London midnights.
-        let forecast = try #require(last).forecast(configuration: configuration)
+        let forecast = try #require(last).forecast.message()
         #expect(forecast.timeZone == "Europe/London")
         #expect(forecast.origin == Self.utc(2011, 7, 2, 23))
         #expect(forecast.horizon.map(\.start) == (0..<14).map { Self.utc(2011, 7, 2 + $0, 23) })
@@ -158,7 +158,7 @@ struct HourBucketTests {
         }
         // The close of 30 January 16:00–17:00: the next 24 steps run 17:00 … 16:00.
         let closed = try #require(last)
-        let forecast = closed.forecast(configuration: configuration)
+        let forecast = closed.forecast.message()
         let byHour = Dictionary(uniqueKeysWithValues: forecast.horizon.map { (configuration.calendar.hourOfDay(of: configuration.calendar.bucket(of: $0.start)), $0) })
         for night in [0, 3, 6, 20, 23] { #expect(byHour[night]!.mean == 0 && byHour[night]!.quantiles.allSatisfy { $0.value == 0 }, "\(night):00") }
         #expect(byHour[10]!.mean > 0)

@@ -99,7 +99,7 @@ struct EngineOutputContractTests {
                 alerts.append(buffer)
             })
         }
-        let forecasts = lastClosed.mapValues { $0.forecast(configuration: config) }
+        let forecasts = lastClosed.mapValues { $0.forecast.message() }
         let encoded: [[UInt8]] = forecasts.keys.sorted().prefix(1500).map { sku in
             forecasts[sku]!.encodeJSON(into: &buffer)
             return buffer
