@@ -60,6 +60,16 @@ public struct ByteWriter: ~Copyable {
         count += MemoryLayout<T>.size
     }
 
+    /// Appends bytes as they lie (what a format upgrade copies unchanged).
+    mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        if storage != nil {
+            reserve(bytes.count)
+            (storage! + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        }
+        count += bytes.count
+    }
+
     /// Writes `v` over two bytes already written at `offset` (a length known only after
     /// what it measures was written).
     mutating func patch(_ v: UInt16, at offset: Int) {
@@ -186,6 +196,11 @@ public struct ByteReader {
         try need(n)
         defer { position += n }
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + n)]), as: UTF8.self)
+    }
+
+    /// The bytes from `start` to where this reader stands.
+    func bytes(from start: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[start..<position])
     }
 
     /// The next `n` bytes as a reader of their own; this one moves past them.

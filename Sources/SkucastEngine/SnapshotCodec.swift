@@ -38,16 +38,12 @@ public struct SnapshotError: Error, Sendable, Hashable, CustomStringConvertible 
 /// and floats as their IEEE bit patterns, so a restored engine continues bit for bit.
 public enum SnapshotCodec {
     static let magic = Array("SKUCSNAP".utf8)
-    /// The format this build writes. It also reads format 3, which calibrated only the
-    /// reorder point (the published lead-time median and 90th percentile restart
-    /// uncalibrated), and format 2, whose calendar was a fixed UTC offset (format 3 carries
-    /// the time zone's transition table) and which had no lead-time calibration and no day
-    /// shape for hour buckets (they restart from none).
-    /// Format 5 keeps each model's state in a section of its own, named and versioned in
-    /// the snapshot's model directory (see ``ModelDirectory``), so a build with other
-    /// models reads it: a model the snapshot lacks starts from each SKU's history.
+    /// The format this build writes. Format 5 keeps each model's state in a section of its
+    /// own, named and versioned in the snapshot's model directory (see ``ModelDirectory``),
+    /// so a build with other models reads it: a model the snapshot lacks starts from each
+    /// SKU's history. Formats 2 to 4 are read through ``SnapshotUpgrade``'s steps.
     public static let version: UInt16 = 5
-    static let readable: ClosedRange<UInt16> = 2...5
+    static let readable: ClosedRange<UInt16> = 2...version
     static let headerSize = 8 + 2 + 2 + 8 + 4
 
     /// - Returns: The snapshot's bytes.
@@ -113,18 +109,25 @@ public enum SnapshotCodec {
             let lent = LentBytes(bytes: payload)
             let verification = BackgroundWork { CRC32.checksum(lent.bytes) == checksum }
             result = Result { () throws(SnapshotError) in
+                guard version < Self.version else { return try parse(payload) }
+                let upgraded = try SnapshotUpgrade.payload(payload, from: version)
+                return try upgraded.withUnsafeBytes { b in Result { () throws(SnapshotError) in try parse(b) } }.get()
+            }
+            if !verification.join() { result = .failure(SnapshotError("snapshot checksum mismatch: corrupted")) }
+        }
+        return try result.get()
+    }
+
+    /// Reads a payload of the current format.
+    private static func parse(_ payload: UnsafeRawBufferPointer) throws(SnapshotError) -> PartitionSnapshot {
                 var r = ByteReader(payload)
-                let engine = try PartitionEngine(from: &r, format: version)
+                let engine = try PartitionEngine(from: &r)
                 var offsets: [SourceOffset] = []
                 for _ in 0..<(try r.count(max: 1 << 20)) {
                     offsets.append(SourceOffset(topic: try r.string(), partition: try r.int32(), nextOffset: try r.int64()))
                 }
                 guard r.isAtEnd else { throw SnapshotError("\(r.remaining) unread bytes at the end of the snapshot") }
                 return PartitionSnapshot(engine: engine, offsets: offsets)
-            }
-            if !verification.join() { result = .failure(SnapshotError("snapshot checksum mismatch: corrupted")) }
-        }
-        return try result.get()
     }
 }
 
@@ -223,27 +226,22 @@ extension PartitionEngine {
         }
     }
 
-    init(from r: inout ByteReader, format: UInt16) throws(SnapshotError) {
+    /// Reads the current format (older ones are upgraded first: see ``SnapshotUpgrade``).
+    init(from r: inout ByteReader) throws(SnapshotError) {
         var c = EngineConfiguration()
         let size = try r.string()
         guard let bucketSize = BucketSize(rawValue: size) else { throw SnapshotError("unknown bucket size \(size)") }
         let zone: ZoneRules
-        if format == 2 {
-            let offset = try r.int64()
-            guard abs(offset) <= 18 * 3600 else { throw SnapshotError("UTC offset \(offset) s is beyond ±18 hours") }
-            zone = ZoneRules(fixedOffsetSeconds: Int(offset))
-        } else {
-            let identifier = try r.string()
-            let count = try r.count(max: 1 << 16)
-            var transitions: [Int64] = []
-            for _ in 0..<count { transitions.append(try r.int64()) }
-            var offsets: [Int32] = []
-            for _ in 0...count { offsets.append(try r.int32()) }
-            do {
-                zone = try ZoneRules(identifier: identifier, transitions: transitions, offsets: offsets)
-            } catch {
-                throw SnapshotError("time zone: \(error)")
-            }
+        let identifier = try r.string()
+        let count = try r.count(max: 1 << 16)
+        var transitions: [Int64] = []
+        for _ in 0..<count { transitions.append(try r.int64()) }
+        var offsets: [Int32] = []
+        for _ in 0...count { offsets.append(try r.int32()) }
+        do {
+            zone = try ZoneRules(identifier: identifier, transitions: transitions, offsets: offsets)
+        } catch {
+            throw SnapshotError("time zone: \(error)")
         }
         c.calendar = BucketCalendar(size: bucketSize, zone: zone)
         c.allowedLatenessMilliseconds = try r.int64()
@@ -252,7 +250,7 @@ extension PartitionEngine {
         c.restock.defaultLeadTimeDays = try r.double()
         c.restock.reviewPeriodDays = try r.double()
         c.restock.warmUpBuckets = try r.count(max: 1 << 20)
-        let directory = format >= 5 ? try ModelDirectory(from: &r) : try ModelDirectory.formatFour(checkingConstantsIn: &r)
+        let directory = try ModelDirectory(from: &r)
         self.init(configuration: c)
         maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
         closedThrough = try r.optionalInt64()
@@ -264,13 +262,11 @@ extension PartitionEngine {
         try learners.globalModel.read(from: &r)
         learners.ensembleError.errorSum = try r.double()
         learners.ensembleError.demandSum = try r.double()
-        if format >= 3 {
-            for k in 0..<4 { learners.leadTimeCalibration.logScale[k] = try r.double() }
-            if format >= 4 { learners.leadTimeCalibration.publishedLogScale = try r.doubles() }
-            for k in 0..<24 { learners.intradayShape.hours[k] = try r.double() }
-            learners.leadTimeCalibration.checks = try r.count(max: Int.max)
-            learners.leadTimeCalibration.misses = try r.count(max: Int.max)
-        }
+        for k in 0..<4 { learners.leadTimeCalibration.logScale[k] = try r.double() }
+        learners.leadTimeCalibration.publishedLogScale = try r.doubles()
+        for k in 0..<24 { learners.intradayShape.hours[k] = try r.double() }
+        learners.leadTimeCalibration.checks = try r.count(max: Int.max)
+        learners.leadTimeCalibration.misses = try r.count(max: Int.max)
         let closedSeasons = learners.shopCalendar.closedSeasons
         // The checksum is verified beside the parse, not before it: a damaged count must not
         // reserve (and prefault) more slots than the bytes left could hold. Every slot
@@ -291,8 +287,7 @@ extension PartitionEngine {
                 let bucket = try r.int64()
                 pending.add(BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double()), to: bucket)
             }
-            var forecaster = format >= 5 ? try SKUForecaster(from: &r, directory: directory, sections: &sections)
-                : try SKUForecaster(formatFourFrom: &r)
+            var forecaster = try SKUForecaster(from: &r, directory: directory, sections: &sections)
             if directory.missing != 0 {
                 let next = configuration.calendar.season(of: (closedThrough ?? first - 1) + 1)
                 forecaster.startModels(lanes: directory.missing, nextSeason: next, cycle: configuration.calendar.modelCycle, closedSeasons: closedSeasons)
@@ -326,9 +321,9 @@ extension PartitionEngine {
             } else if levels != nil || alert != nil || alertsRaised != 0 {
                 throw SnapshotError("SKU \(sku) has restock levels or alerts but no stock count")
             }
-            if format >= 3, try r.bool() {
+            if try r.bool() {
                 let reorderPoint = Float(bitPattern: try r.uint32())
-                let (median, p90) = format >= 4 ? (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32())) : (-1, -1)
+                let (median, p90) = (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32()))
                 let (demand, left) = (Float(bitPattern: try r.uint32()), try r.int32())
                 let code = try r.uint8()
                 guard let demandClass = DemandClass(rawValue: Int(code)) else { throw SnapshotError("unknown demand class \(code)") }
@@ -349,13 +344,7 @@ extension PartitionEngine {
 
 extension SKUForecaster {
     func write(to w: inout ByteWriter) {
-        // The 28 buckets of history: a vector of 16 and the first 12 lanes of a second, as
-        // 28 little-endian floats.
-        w.float32s(history.values.0)
-        w.vector(history.values.1.lowHalf)
-        w.vector(history.values.1.highHalf.lowHalf)
-        w.uvarint(UInt64(history.head))
-        w.uvarint(UInt64(history.count))
+        writeHistory(to: &w)
         // Each model's section: its length (two bytes, written once the section is), its
         // lane's loss and next-bucket forecast, its state.
         models.writeStates { lane, state in
@@ -374,6 +363,16 @@ extension SKUForecaster {
         for v in [lastPrice, referencePrice, promotedShare] { w.uint32(v.bitPattern) }
         w.uvarint(UInt64(buckets))
         w.double(bucketsSinceSale)
+    }
+
+    func writeHistory(to w: inout ByteWriter) {
+        // The 28 buckets of history: a vector of 16 and the first 12 lanes of a second, as
+        // 28 little-endian floats.
+        w.float32s(history.values.0)
+        w.vector(history.values.1.lowHalf)
+        w.vector(history.values.1.highHalf.lowHalf)
+        w.uvarint(UInt64(history.head))
+        w.uvarint(UInt64(history.count))
     }
 
     /// Reads format 5. `sections` is scratch space of one entry per registered model,
@@ -410,33 +409,7 @@ extension SKUForecaster {
         bucketsSinceSale = try r.double()
     }
 
-    /// Reads format 4 and earlier, whose six models sat in fixed fields (see
-    /// ``ModelDirectory/formatFour(checkingConstantsIn:)``).
-    init(formatFourFrom r: inout ByteReader) throws(SnapshotError) {
-        self.init()
-        try readHistory(from: &r)
-        var slow = HoltWintersSlow(), fast = HoltWintersFast(), croston = CrostonSBA(), tsb = TSB()
-        try slow.state.read(from: &r)
-        try fast.state.read(from: &r)
-        croston.size = try r.double()
-        croston.interval = try r.double()
-        croston.sinceLast = try r.double()
-        tsb.probability = try r.double()
-        tsb.size = try r.double()
-        tsb.started = try r.bool()
-        models.replace(with: slow)
-        models.replace(with: fast)
-        models.replace(with: croston)
-        models.replace(with: tsb)
-        let lanes = ModelDirectory.formatFourLanes
-        for lane in lanes { let v = try r.double(); if let lane { losses[lane] = v } }
-        for lane in lanes { let v = try r.double(); if let lane { nextBucket[lane] = v } }
-        globalForecasts = try r.vector()
-        try readPrices(from: &r)
-        bucketsSinceSale = croston.sinceLast
-    }
-
-    private mutating func readHistory(from r: inout ByteReader) throws(SnapshotError) {
+    mutating func readHistory(from r: inout ByteReader) throws(SnapshotError) {
         // Whole vectors: lane by lane, each float stalled on the store of the one before.
         let first = try r.float32s()
         let rest = SIMD16<Float>(lowHalf: try r.vector(), highHalf: SIMD8(lowHalf: try r.vector(), highHalf: .zero))

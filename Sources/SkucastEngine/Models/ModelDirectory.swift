@@ -61,10 +61,6 @@ struct ModelDirectory: Sendable {
 
     static let formatFourNames = [SeasonalNaive.name, MovingAverage.name, HoltWintersSlow.name, HoltWintersFast.name, CrostonSBA.name, TSB.name]
 
-    /// The lanes of format 4's per-SKU vectors (its six models, then the global model) in
-    /// this build's lanes.
-    static let formatFourLanes: [Int?] = formatFourNames.map { SKUModels.names.firstIndex(of: $0) } + [SKUForecaster.globalLane]
-
     /// The partition's prior over the snapshot's lanes (its models, then the global model)
     /// in this build's lanes; a model the snapshot lacks takes the mean of the models it
     /// has, and lanes beyond the models stay 1, as in a new engine.

@@ -1,0 +1,299 @@
+/// Brings the payload of an older snapshot format to the current one, a step at a time:
+/// each step reads one format and writes the next, copying what did not change as it lies.
+/// The reader then knows a single layout, the current one (``SnapshotCodec/version``).
+///
+/// A step is written once, when its format is replaced, and never changes after: the
+/// fixtures of `Tests/SkucastEngineTests/Fixtures` (snapshots written by the last build of
+/// each old format) keep every step honest.
+enum SnapshotUpgrade {
+    /// The payload of a snapshot of `format`, as the current format.
+    static func payload(_ bytes: UnsafeRawBufferPointer, from format: UInt16) throws(SnapshotError) -> [UInt8] {
+        var current = [UInt8](bytes)
+        for from in format..<SnapshotCodec.version {
+            let input = current
+            current = try input.withUnsafeBytes { b in
+                Result { () throws(SnapshotError) -> [UInt8] in
+                    var t = Transcoder(b)
+                    switch from {
+                    case 2: try twoToThree(&t)
+                    case 3: try threeToFour(&t)
+                    case 4: try fourToFive(&t)
+                    default: throw SnapshotError("no upgrade from snapshot format \(from)")
+                    }
+                    return t.finish()
+                }
+            }.get()
+        }
+        return current
+    }
+
+    /// Format 3 cut days by a time zone's transition table (format 2: a fixed UTC offset),
+    /// and added the calibration of reorder points, a day shape for hour buckets, and each
+    /// SKU's check under way. They start from none.
+    static func twoToThree(_ t: inout Transcoder) throws(SnapshotError) {
+        try t.copy { r throws(SnapshotError) in _ = try r.string() }
+        let offset = try t.r.int64()
+        guard abs(offset) <= 18 * 3600 else { throw SnapshotError("UTC offset \(offset) s is beyond ±18 hours") }
+        let zone = ZoneRules(fixedOffsetSeconds: Int(offset))
+        t.w.string(zone.identifier)
+        t.w.uvarint(0)
+        t.w.int32(zone.offsets[0])
+        try t.copy { r throws(SnapshotError) in
+            try Layout.skipSettingsAfterZone(&r)
+            try Layout.skipFormatFourConstants(&r)
+            try Layout.skipClocks(&r)
+            try Layout.skipLearners(&r)
+        }
+        let calibration = LeadTimeCalibration()
+        for k in 0..<4 { t.w.double(calibration.logScale[k]) }
+        for _ in 0..<24 { t.w.double(0) }
+        t.w.uvarint(0)
+        t.w.uvarint(0)
+        for _ in 0..<(try t.copyCount()) {
+            try t.copy { r throws(SnapshotError) in
+                try Layout.skipSKUHead(&r)
+                _ = try FormatFourForecaster(from: &r)
+                try Layout.skipRestock(&r)
+            }
+            t.w.bool(false)
+        }
+        t.copyRest()
+    }
+
+    /// Format 4 calibrated the published lead-time median and 90th percentile as well: their
+    /// scales start from none, and a check under way has no record of them (negative: it
+    /// teaches the reorder point only).
+    static func threeToFour(_ t: inout Transcoder) throws(SnapshotError) {
+        try t.copy { r throws(SnapshotError) in
+            try Layout.skipSettings(&r)
+            try Layout.skipFormatFourConstants(&r)
+            try Layout.skipClocks(&r)
+            try Layout.skipLearners(&r)
+            for _ in 0..<4 { _ = try r.double() }
+        }
+        t.w.doubles(LeadTimeCalibration().publishedLogScale)
+        try t.copy { r throws(SnapshotError) in try Layout.skipDayShapeAndCounts(&r) }
+        for _ in 0..<(try t.copyCount()) {
+            try t.copy { r throws(SnapshotError) in
+                try Layout.skipSKUHead(&r)
+                _ = try FormatFourForecaster(from: &r)
+                try Layout.skipRestock(&r)
+            }
+            let underWay = try t.r.bool()
+            t.w.bool(underWay)
+            guard underWay else { continue }
+            try t.copy { r throws(SnapshotError) in _ = try r.uint32() }
+            t.w.uint32(Float(-1).bitPattern)
+            t.w.uint32(Float(-1).bitPattern)
+            try t.copy { r throws(SnapshotError) in
+                _ = try r.uint32()
+                _ = try r.int32()
+                _ = try r.uint8()
+            }
+        }
+        t.copyRest()
+    }
+
+    /// Format 5 names its models once (``ModelDirectory``) instead of writing the
+    /// Holt-Winters constants, and keeps each model's state in a section of its own.
+    static func fourToFive(_ t: inout Transcoder) throws(SnapshotError) {
+        try t.copy { r throws(SnapshotError) in try Layout.skipSettings(&r) }
+        try ModelDirectory.formatFour(checkingConstantsIn: &t.r).write(to: &t.w)
+        try t.copy { r throws(SnapshotError) in
+            try Layout.skipClocks(&r)
+            try Layout.skipLearners(&r)
+            for _ in 0..<4 { _ = try r.double() }
+            _ = try r.doubles()
+            try Layout.skipDayShapeAndCounts(&r)
+        }
+        for _ in 0..<(try t.copyCount()) {
+            try t.copy { r throws(SnapshotError) in try Layout.skipSKUHead(&r) }
+            try FormatFourForecaster(from: &t.r).write(to: &t.w)
+            try t.copy { r throws(SnapshotError) in
+                try Layout.skipRestock(&r)
+                if try r.bool() {
+                    for _ in 0..<4 { _ = try r.uint32() }
+                    _ = try r.int32()
+                    _ = try r.uint8()
+                }
+            }
+        }
+        t.copyRest()
+    }
+}
+
+/// Reads one payload and writes another.
+struct Transcoder: ~Copyable {
+    var r: ByteReader
+    var w: ByteWriter
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        r = ByteReader(bytes)
+        w = ByteWriter(capacity: bytes.count + bytes.count / 4)
+    }
+
+    /// Copies what `read` goes over, as it lies.
+    mutating func copy(_ read: (inout ByteReader) throws(SnapshotError) -> Void) throws(SnapshotError) {
+        let start = r.position
+        try read(&r)
+        w.raw(r.bytes(from: start))
+    }
+
+    /// Copies a count of SKUs, and returns it.
+    mutating func copyCount() throws(SnapshotError) -> Int {
+        // Every SKU takes well over 64 bytes in every format.
+        let n = try r.count(max: r.remaining / 64)
+        w.uvarint(UInt64(n))
+        return n
+    }
+
+    /// Copies the rest: the offsets, the same in every format.
+    mutating func copyRest() {
+        let start = r.position
+        r.position = r.bytes.count
+        w.raw(r.bytes(from: start))
+    }
+
+    consuming func finish() -> [UInt8] {
+        w.withBytes { [UInt8]($0) }
+    }
+}
+
+/// The parts of the old layouts the steps go over without changing.
+enum Layout {
+    /// Bucket size and time zone rules (format 3 on), then the rest of the settings.
+    static func skipSettings(_ r: inout ByteReader) throws(SnapshotError) {
+        _ = try r.string()
+        _ = try r.string()
+        let n = try r.count(max: 1 << 16)
+        for _ in 0..<n { _ = try r.int64() }
+        for _ in 0...n { _ = try r.int32() }
+        try skipSettingsAfterZone(&r)
+    }
+
+    /// Lateness, horizon, service level, lead time, review period, warm-up.
+    static func skipSettingsAfterZone(_ r: inout ByteReader) throws(SnapshotError) {
+        _ = try r.int64()
+        _ = try r.uvarint()
+        for _ in 0..<3 { _ = try r.double() }
+        _ = try r.uvarint()
+    }
+
+    /// Formats 2 to 4: the constants of the two Holt-Winters models.
+    static func skipFormatFourConstants(_ r: inout ByteReader) throws(SnapshotError) {
+        for _ in 0..<8 { _ = try r.double() }
+    }
+
+    /// Newest event time, last closed bucket, late events.
+    static func skipClocks(_ r: inout ByteReader) throws(SnapshotError) {
+        _ = try r.optionalInt64()
+        _ = try r.optionalInt64()
+        _ = try r.uvarint()
+    }
+
+    /// Calendar, prior, global model and ensemble error, the same in every format.
+    static func skipLearners(_ r: inout ByteReader) throws(SnapshotError) {
+        _ = try r.doubles()
+        _ = try r.doubles()
+        _ = try r.uvarint()
+        _ = try r.doubles()
+        var global = GlobalDemandModel()
+        try global.read(from: &r)
+        _ = try r.double()
+        _ = try r.double()
+    }
+
+    /// The day shape and the calibration's counts (format 3 on).
+    static func skipDayShapeAndCounts(_ r: inout ByteReader) throws(SnapshotError) {
+        for _ in 0..<24 { _ = try r.double() }
+        _ = try r.uvarint()
+        _ = try r.uvarint()
+    }
+
+    /// A SKU's name, first bucket and pending demand.
+    static func skipSKUHead(_ r: inout ByteReader) throws(SnapshotError) {
+        _ = try r.string()
+        _ = try r.int64()
+        for _ in 0..<(try r.count(max: 1 << 16)) {
+            _ = try r.int64()
+            for _ in 0..<3 { _ = try r.double() }
+        }
+    }
+
+    /// A SKU's stock, levels, open alert and alerts raised.
+    static func skipRestock(_ r: inout ByteReader) throws(SnapshotError) {
+        if try r.bool() {
+            _ = try r.double()
+            _ = try r.double()
+            if try r.bool() { _ = try r.double() }
+            _ = try r.int64()
+            _ = try r.double()
+        }
+        if try r.bool() { for _ in 0..<5 { _ = try r.double() } }
+        if try r.bool() {
+            _ = try r.string()
+            _ = try r.string()
+            _ = try r.uvarint()
+        }
+        _ = try r.uvarint()
+    }
+}
+
+/// A SKU's forecaster as formats 2 to 4 wrote it: its six models in fixed fields, then
+/// their losses and next-bucket forecasts (and the global model's) in fixed lanes.
+struct FormatFourForecaster {
+    var history = DemandHistory()
+    var slow = HoltWintersSlow(), fast = HoltWintersFast(), croston = CrostonSBA(), tsb = TSB()
+    /// Lanes: ``ModelDirectory/formatFourNames``, then the global model.
+    var losses = [Double](), nextBucket = [Double]()
+    var globalForecasts = SIMD8<Float>.zero
+    var prices: (UInt32, UInt32, UInt32) = (0, 0, 0)
+    var buckets = 0
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        var f = SKUForecaster()
+        try f.readHistory(from: &r)
+        history = f.history
+        try slow.state.read(from: &r)
+        try fast.state.read(from: &r)
+        croston.size = try r.double()
+        croston.interval = try r.double()
+        croston.sinceLast = try r.double()
+        tsb.probability = try r.double()
+        tsb.size = try r.double()
+        tsb.started = try r.bool()
+        let lanes = ModelDirectory.formatFourNames.count + 1
+        for _ in 0..<lanes { losses.append(try r.double()) }
+        for _ in 0..<lanes { nextBucket.append(try r.double()) }
+        globalForecasts = try r.vector()
+        prices = (try r.uint32(), try r.uint32(), try r.uint32())
+        buckets = try r.count(max: Int.max)
+    }
+
+    /// Writes it as format 5 does, its models in the order of the format-4 directory.
+    func write(to w: inout ByteWriter) {
+        var f = SKUForecaster()
+        f.history = history
+        f.writeHistory(to: &w)
+        let states: [(inout ByteWriter) -> Void] = [
+            SeasonalNaive().write, MovingAverage().write, slow.write, fast.write, croston.write, tsb.write,
+        ]
+        for (k, state) in states.enumerated() {
+            let start = w.count
+            w.uint16(0)
+            w.double(losses[k])
+            w.double(nextBucket[k])
+            state(&w)
+            w.patch(UInt16(w.count - start - 2), at: start)
+        }
+        w.double(losses[states.count])
+        w.double(nextBucket[states.count])
+        w.vector(globalForecasts)
+        w.uint32(prices.0)
+        w.uint32(prices.1)
+        w.uint32(prices.2)
+        w.uvarint(UInt64(buckets))
+        // Croston's count of buckets since the last sale was the forecaster's own until format 5.
+        w.double(croston.sinceLast)
+    }
+}
