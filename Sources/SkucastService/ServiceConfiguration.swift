@@ -1,0 +1,36 @@
+import SkucastEngine
+import SkucastKafka
+import SkucastPipeline
+
+/// How the service runs.
+public struct ServiceConfiguration: Sendable {
+    public var client: KafkaClientConfiguration
+    public var groupID = "skucast"
+    public var topics = ServiceTopics()
+    public var engine = EngineConfiguration()
+    /// Snapshot every partition after this many events processed…
+    public var checkpointEvents = 200_000
+    /// …or this long after the last snapshot, whichever comes first.
+    public var checkpointInterval: Duration = .seconds(30)
+    /// See ``PartitionProcessor/forecastActiveBuckets``.
+    public var forecastActiveBuckets = 28
+    /// `session.timeout.ms` of the group.
+    public var sessionTimeout: Duration = .seconds(10)
+    /// Stop (with a final checkpoint) once every assigned partition has been read to the
+    /// high watermark its last fetch reported and nothing arrived for this long: for
+    /// replays, tests and the demo. Nil runs until told to stop.
+    public var stopWhenIdle: Duration?
+    /// How long a final flush of outputs may take before the service gives up on it.
+    public var flushTimeout: Duration = .seconds(60)
+    public var version = "0.1.0"
+
+    public init(client: KafkaClientConfiguration) {
+        self.client = client
+    }
+}
+
+/// Why the service stopped with an error.
+public struct ServiceError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
