@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine: installs what is missing (librdkafka 2.8.0 built
-# from Debian's source package, the Tansu dev broker, Python's jsonschema and the
-# scorer's pandas/pyarrow, Debian's docker-compose to check the compose file), then
-# `swift test`.
+# Runs every test on a fresh machine: checks the formatting (`swift format lint`), installs
+# what is missing (librdkafka 2.8.0 built from Debian's source package, the Tansu dev
+# broker, Python's jsonschema and the scorer's pandas/pyarrow, Debian's docker-compose to
+# check the compose file), then `swift test`.
 # Tests start their own throw-away broker on a free loopback port.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,6 +10,8 @@ root="$(dirname "$here")"
 cd "$root"
 step() { echo "== $*" >&2; }
 
+step "format: swift format lint (configuration in .swift-format)"
+swift format lint --strict --parallel -r Sources Tests Package.swift
 step "librdkafka"
 eval "$("$here/librdkafka.sh")"
 step "dev broker (Tansu)"

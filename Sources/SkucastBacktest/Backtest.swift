@@ -10,7 +10,9 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     /// The last day's demand for every step.
     case naive
 
-    public static var all: [BacktestForecaster] { [.ensemble] + SKUForecaster.modelNames.indices.map { .model(lane: $0) } + [.naive] }
+    public static var all: [BacktestForecaster] {
+        [.ensemble] + SKUForecaster.modelNames.indices.map { .model(lane: $0) } + [.naive]
+    }
 
     public var description: String {
         switch self {
@@ -102,10 +104,18 @@ public struct ProtocolScoringSink: OutputSink {
     /// days, 14 ahead.
     public static func misfit(_ configuration: EngineConfiguration) -> String? {
         var why: [String] = []
-        if configuration.calendar.size != .day { why.append("buckets of a \(configuration.calendar.size.rawValue), not a day") }
-        if configuration.calendar.zone != .utc { why.append("days cut in \(configuration.calendar.zone.identifier), not UTC") }
-        if configuration.horizon < RetailDailyV1.horizon { why.append("a horizon of \(configuration.horizon), under \(RetailDailyV1.horizon)") }
-        return why.isEmpty ? nil : "retail-daily-v1 scores UTC day forecasts \(RetailDailyV1.horizon) days ahead; these settings have \(why.joined(separator: " and "))"
+        if configuration.calendar.size != .day {
+            why.append("buckets of a \(configuration.calendar.size.rawValue), not a day")
+        }
+        if configuration.calendar.zone != .utc {
+            why.append("days cut in \(configuration.calendar.zone.identifier), not UTC")
+        }
+        if configuration.horizon < RetailDailyV1.horizon {
+            why.append("a horizon of \(configuration.horizon), under \(RetailDailyV1.horizon)")
+        }
+        return why.isEmpty
+            ? nil
+            : "retail-daily-v1 scores UTC day forecasts \(RetailDailyV1.horizon) days ahead; these settings have \(why.joined(separator: " and "))"
     }
 
     /// - Parameters:
@@ -113,7 +123,11 @@ public struct ProtocolScoringSink: OutputSink {
     ///   - configuration: The engine's configuration (see ``misfit(_:)``).
     ///   - file: The forecaster whose forecasts the protocol file holds.
     /// - Throws: ``BacktestError`` when the configuration does not fit the protocol.
-    public init(panel: RetailDailyV1, configuration: EngineConfiguration, file: BacktestForecaster) throws(BacktestError) {
+    public init(
+        panel: RetailDailyV1,
+        configuration: EngineConfiguration,
+        file: BacktestForecaster
+    ) throws(BacktestError) {
         if let why = Self.misfit(configuration) { throw BacktestError(description: why) }
         self.panel = panel
         self.configuration = configuration
@@ -122,7 +136,10 @@ public struct ProtocolScoringSink: OutputSink {
         scores = forecasters.map { _ in ProtocolScore(panel: panel) }
         rows = [[UInt8]](repeating: [], count: panel.series.count)
         let n = Self.leadTimes.count
-        (covered, activeCovered, reorderSum, leadDemandSum) = ([Int](repeating: 0, count: n), [Int](repeating: 0, count: n), [Double](repeating: 0, count: n), [Double](repeating: 0, count: n))
+        (covered, activeCovered, reorderSum, leadDemandSum) = (
+            [Int](repeating: 0, count: n), [Int](repeating: 0, count: n), [Double](repeating: 0, count: n),
+            [Double](repeating: 0, count: n)
+        )
         let published = ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
         let calibrated = LeadTimeCalibration.calibratedLevels
         publishedChecked = calibrated.map { published.firstIndex(of: $0)! }
@@ -136,7 +153,9 @@ public struct ProtocolScoringSink: OutputSink {
     }
 
     public mutating func forecast(_ forecast: EmittedForecast) throws {
-        guard let detail = forecast.detail, panel.origins.contains(forecast.bucket), let s = index[forecast.sku] else { return }
+        guard let detail = forecast.detail, panel.origins.contains(forecast.bucket), let s = index[forecast.sku] else {
+            return
+        }
         received += 1
         for h in 0..<RetailDailyV1.horizon {
             let q = forecast.message.horizon[h].quantiles
@@ -159,7 +178,9 @@ public struct ProtocolScoringSink: OutputSink {
             leadDemandSum[k] += demand
         }
         for (k, forecaster) in forecasters.enumerated() {
-            for h in 0..<RetailDailyV1.horizon { mean[h] = protocolValue(forecaster.mean(forecast, detail, step: h + 1)) }
+            for h in 0..<RetailDailyV1.horizon {
+                mean[h] = protocolValue(forecaster.mean(forecast, detail, step: h + 1))
+            }
             scores[k].add(series: s, origin: forecast.bucket, mean: mean, p50: p50, p90: p90)
             if forecaster == file { appendRows(series: s, sku: forecast.sku, bucket: forecast.bucket) }
         }
@@ -204,14 +225,20 @@ public struct ProtocolScoringSink: OutputSink {
             events: events,
             lateEvents: lateEvents,
             reorderPointCoverage: Self.leadTimes.indices.map { k in
-                ReorderPointCoverage(leadTimeDays: Self.leadTimes[k], serviceLevel: configuration.restock.serviceLevel,
-                                     coverage: Double(covered[k]) / Double(received),
-                                     activeCoverage: Double(activeCovered[k]) / Double(active),
-                                     stockRatio: reorderSum[k] / leadDemandSum[k],
-                                     publishedCoverage: calibrated.indices.map { j in
-                                         (calibrated[j], Double(publishedCovered[k][j]) / Double(received), Double(publishedActiveCovered[k][j]) / Double(active))
-                                     },
-                                     count: received)
+                ReorderPointCoverage(
+                    leadTimeDays: Self.leadTimes[k],
+                    serviceLevel: configuration.restock.serviceLevel,
+                    coverage: Double(covered[k]) / Double(received),
+                    activeCoverage: Double(activeCovered[k]) / Double(active),
+                    stockRatio: reorderSum[k] / leadDemandSum[k],
+                    publishedCoverage: calibrated.indices.map { j in
+                        (
+                            calibrated[j], Double(publishedCovered[k][j]) / Double(received),
+                            Double(publishedActiveCovered[k][j]) / Double(active)
+                        )
+                    },
+                    count: received
+                )
             }
         )
     }

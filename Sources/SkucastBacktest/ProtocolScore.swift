@@ -20,14 +20,16 @@ public struct ProtocolScore: Sendable {
 
     /// Adds one series' forecasts at one origin, steps 1…14 (values as written to the file).
     mutating func add(series s: Int, origin: Int64, mean: [Double], p50: [Double], p90: [Double]) {
-        var f7 = 0.0, y7 = 0.0
+        var f7 = 0.0
+        var y7 = 0.0
         for h in 0..<RetailDailyV1.horizon {
             let y = panel.y(s, day: origin + Int64(h) + 1)
             let e = mean[h] - y
             let a = p50[h] - y
             squared[s] += e * e
             absolute[s] += abs(a)
-            let d50 = y - p50[h], d90 = y - p90[h]
+            let d50 = y - p50[h]
+            let d90 = y - p90[h]
             pinball50[s] += max(0.5 * d50, -0.5 * d50)
             pinball90[s] += max(0.9 * d90, -0.1 * d90)
             sumAbs50 += abs(a)
@@ -50,7 +52,10 @@ public struct ProtocolScore: Sendable {
     public var metrics: [String: Double] {
         let n = Double(RetailDailyV1.originCount * RetailDailyV1.horizon)
         func average(_ perSeries: (Int) -> Double, usable: (Int) -> Bool) -> (Double, Double) {
-            var plain = 0.0, weighted = 0.0, weights = 0.0, k = 0
+            var plain = 0.0
+            var weighted = 0.0
+            var weights = 0.0
+            var k = 0
             for s in panel.series.indices where usable(s) {
                 let v = perSeries(s)
                 plain += v

@@ -38,7 +38,8 @@ public struct RetailDailyV1: Sendable {
     public init?(events: [OrderEvent], validationShift: Int = 0) {
         let calendar = BucketCalendar(size: .day)
         guard let first = events.map({ calendar.bucket(of: $0.eventTime) }).min(),
-              let last = events.map({ calendar.bucket(of: $0.eventTime) }).max() else { return nil }
+            let last = events.map({ calendar.bucket(of: $0.eventTime) }).max()
+        else { return nil }
         firstDay = first
         lastDay = last
         let lastOrigin = last - Int64(Self.horizon) - Int64(validationShift)
@@ -53,7 +54,9 @@ public struct RetailDailyV1: Sendable {
             let d = Int(calendar.bucket(of: e.eventTime) - first)
             firstSaleOf[e.sku] = min(firstSaleOf[e.sku] ?? d, d)
         }
-        series = firstSaleOf.filter { $0.value <= t0 }.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        series = firstSaleOf.filter { $0.value <= t0 }.keys.sorted {
+            Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8))
+        }
         let index = Dictionary(uniqueKeysWithValues: series.enumerated().map { ($1, $0) })
         let days = Int(last - first + 1)
         var y = [Double](repeating: 0, count: series.count * days)
@@ -73,9 +76,11 @@ public struct RetailDailyV1: Sendable {
     }
 
     /// Mean |y_d − y_{d−lag}| (or squared) over first sale + lag ≤ d ≤ t0, per series; nil where no such d.
-    static func scale(_ y: [Double], days: Int, firstSale: [Int], through t0: Int, lag: Int, squared: Bool) -> [Double?] {
+    static func scale(_ y: [Double], days: Int, firstSale: [Int], through t0: Int, lag: Int, squared: Bool) -> [Double?]
+    {
         firstSale.indices.map { s in
-            var sum = 0.0, n = 0
+            var sum = 0.0
+            var n = 0
             let start = firstSale[s] + lag
             guard start <= t0 else { return nil }
             for d in start...t0 {

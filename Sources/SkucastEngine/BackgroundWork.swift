@@ -87,7 +87,12 @@ extension Array {
     /// Prefaults the array's reserved capacity (see ``LentBytes/prefaultInBackground()``).
     func prefaultingCapacity() -> BackgroundWork<Void>? {
         withUnsafeBufferPointer { elements in
-            LentBytes(bytes: UnsafeRawBufferPointer(start: elements.baseAddress, count: capacity * MemoryLayout<Element>.stride))
+            LentBytes(
+                bytes: UnsafeRawBufferPointer(
+                    start: elements.baseAddress,
+                    count: capacity * MemoryLayout<Element>.stride
+                )
+            )
         }.prefaultInBackground()
     }
 }

@@ -47,7 +47,9 @@ public struct ZoneRules: Sendable, Hashable, CustomStringConvertible {
         precondition(abs(fixedOffsetSeconds) <= 18 * 3600, "an offset beyond ±18 hours")
         let a = abs(fixedOffsetSeconds)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        identifier = fixedOffsetSeconds == 0 ? "UTC" : "UTC\(fixedOffsetSeconds < 0 ? "-" : "+")\(two(a / 3600)):\(two(a / 60 % 60))"
+        identifier =
+            fixedOffsetSeconds == 0
+            ? "UTC" : "UTC\(fixedOffsetSeconds < 0 ? "-" : "+")\(two(a / 3600)):\(two(a / 60 % 60))"
         transitions = []
         offsets = [Int32(fixedOffsetSeconds)]
     }
@@ -66,7 +68,9 @@ public struct ZoneRules: Sendable, Hashable, CustomStringConvertible {
         guard zip(transitions, transitions.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw ZoneRulesError("\(identifier): transitions are not ascending")
         }
-        guard offsets.allSatisfy({ abs($0) <= 18 * 3600 }) else { throw ZoneRulesError("\(identifier): an offset beyond ±18 hours") }
+        guard offsets.allSatisfy({ abs($0) <= 18 * 3600 }) else {
+            throw ZoneRulesError("\(identifier): an offset beyond ±18 hours")
+        }
         self.identifier = identifier
         self.transitions = transitions
         self.offsets = offsets
@@ -77,7 +81,8 @@ public struct ZoneRules: Sendable, Hashable, CustomStringConvertible {
     /// The index into ``offsets`` of the span holding the instant.
     @inline(__always)
     func span(at milliseconds: Int64) -> Int {
-        var lo = 0, hi = transitions.count
+        var lo = 0
+        var hi = transitions.count
         while lo < hi {
             let mid = (lo + hi) >> 1
             if transitions[mid] <= milliseconds { lo = mid + 1 } else { hi = mid }
@@ -158,7 +163,10 @@ public struct BucketCalendar: Sendable, Hashable {
         // any hour the previous span repeats: then it is the answer, without looking its
         // edges up.
         let from = b * size.milliseconds - weekShift
-        let spanStart = k == 0 ? Int64.min : max(zone.transitions[k - 1] + offset, zone.transitions[k - 1] + Int64(zone.offsets[k - 1]) * 1000)
+        let spanStart =
+            k == 0
+            ? Int64.min
+            : max(zone.transitions[k - 1] + offset, zone.transitions[k - 1] + Int64(zone.offsets[k - 1]) * 1000)
         let spanEnd = k == zone.transitions.count ? Int64.max : zone.transitions[k] + offset
         if from >= spanStart && from + size.milliseconds <= spanEnd { return b }
         // A change of offset across midnight (St John's changed at 00:01 until 2011) runs

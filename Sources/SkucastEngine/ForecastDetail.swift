@@ -25,15 +25,26 @@ extension SKUForecast {
     /// - Parameter leadTimes: Lead times, in days, to compute restock levels for.
     public func detail(leadTimes: [Double]) -> ForecastDetail {
         let configuration = outlook.configuration
-        let means = forecaster.laneForecasts(steps: configuration.horizon, nextSeason: nextSeason, cycle: configuration.calendar.modelCycle,
-                                             closedSeasons: outlook.closedSeasons)
+        let means = forecaster.laneForecasts(
+            steps: configuration.horizon,
+            nextSeason: nextSeason,
+            cycle: configuration.calendar.modelCycle,
+            closedSeasons: outlook.closedSeasons
+        )
         let levels = leadTimes.map { days in
             let (reorder, quantiles) = restockLevels(leadTimeDays: days)
-            return ForecastDetail.LeadTimeLevels(leadTimeDays: days, reorderPoint: reorder.reorderPoint, quantiles: quantiles)
+            return ForecastDetail.LeadTimeLevels(
+                leadTimeDays: days,
+                reorderPoint: reorder.reorderPoint,
+                quantiles: quantiles
+            )
         }
         return ForecastDetail(
-            modelMeans: means, modelNames: SKUForecaster.modelNames, lastBucketDemand: lastBucketDemand,
-            soldRecently: soldWithin(DemandHistory.capacity), leadTimes: levels
+            modelMeans: means,
+            modelNames: SKUForecaster.modelNames,
+            lastBucketDemand: lastBucketDemand,
+            soldRecently: soldWithin(DemandHistory.capacity),
+            leadTimes: levels
         )
     }
 }

@@ -13,7 +13,10 @@ public enum Murmur2Partitioner {
         var h: UInt32 = 0x9747_b28c ^ UInt32(truncatingIfNeeded: bytes.count)
         let blocks = bytes.count / 4
         for i in 0..<blocks {
-            var k = UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(bytes[4 * i + 3]) << 24
+            var k =
+                UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(
+                    bytes[4 * i + 3]
+                ) << 24
             k = k &* m
             k ^= k >> 24
             k = k &* m

@@ -11,10 +11,20 @@ extension SKUForecast {
         let levels = outlook.publishedLevels
         let names = levels.map(ForecastMessage.quantileName)
         // Empirical quantiles of recent open days: non-negative and non-crossing by construction.
-        let quantiles = f.quantiles(horizon: configuration.horizon, nextSeason: next, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
+        let quantiles = f.quantiles(
+            horizon: configuration.horizon,
+            nextSeason: next,
+            cycle: cycle,
+            levels: levels,
+            closedSeasons: closedSeasons
+        )
         let lead = leadTimeDays
         // One pass of the ensemble serves the horizon and the restock levels.
-        let means = outlook.means(f, steps: max(configuration.horizon, outlook.bucketsNeeded(leadTimeDays: lead)), nextSeason: next)
+        let means = outlook.means(
+            f,
+            steps: max(configuration.horizon, outlook.bucketsNeeded(leadTimeDays: lead)),
+            nextSeason: next
+        )
         let steps = (1...configuration.horizon).map { h in
             // Hour buckets: the SKU's models see no daily cycle; the partition's day shape
             // puts the night's zeros and the afternoon's peak into each step.
@@ -27,7 +37,12 @@ extension SKUForecast {
             )
         }
         let reorder = outlook.reorderLevels(means: means, history: f.history, leadTimeDays: lead)
-        let leadQuantiles = outlook.leadTimeQuantiles(reorder, levels: levels, demandClass: DemandClass(history: f.history), leadTimeDays: lead)
+        let leadQuantiles = outlook.leadTimeQuantiles(
+            reorder,
+            levels: levels,
+            demandClass: DemandClass(history: f.history),
+            leadTimeDays: lead
+        )
         let w = f.weights(prior: outlook.modelPrior)
         var id = StableHash()
         id.add(sku)
@@ -75,31 +90,51 @@ extension RestockAlert {
         var w = JSONWriter(buffer: buffer)
         buffer = []
         w.beginObject()
-        w.key("alert_id"); w.string(alertID)
-        w.key("event_id"); w.string(eventID)
-        w.key("sku"); w.string(sku)
-        w.key("state"); w.string(state.rawValue)
-        w.key("severity"); w.string(severity.rawValue)
-        w.key("event_time"); w.timestamp(eventTime)
+        w.key("alert_id")
+        w.string(alertID)
+        w.key("event_id")
+        w.string(eventID)
+        w.key("sku")
+        w.string(sku)
+        w.key("state")
+        w.string(state.rawValue)
+        w.key("severity")
+        w.string(severity.rawValue)
+        w.key("event_time")
+        w.timestamp(eventTime)
         if let cause {
             w.key("cause")
             w.beginObject()
-            w.key("topic"); w.string(cause.topic)
-            w.key("partition"); w.integer(Int64(cause.partition))
-            w.key("offset"); w.integer(cause.offset)
-            if let o = cause.orderID { w.key("order_id"); w.string(o) }
+            w.key("topic")
+            w.string(cause.topic)
+            w.key("partition")
+            w.integer(Int64(cause.partition))
+            w.key("offset")
+            w.integer(cause.offset)
+            if let o = cause.orderID {
+                w.key("order_id")
+                w.string(o)
+            }
             w.endObject()
         }
-        w.key("on_hand"); w.quantity(onHand)
-        w.key("on_order"); w.quantity(onOrder)
-        w.key("projected_position"); w.quantity(projectedPosition)
-        w.key("reorder_point"); w.quantity(reorderPoint)
-        w.key("order_up_to"); w.quantity(orderUpTo)
-        w.key("suggested_order_quantity"); w.quantity(suggestedOrderQuantity)
+        w.key("on_hand")
+        w.quantity(onHand)
+        w.key("on_order")
+        w.quantity(onOrder)
+        w.key("projected_position")
+        w.quantity(projectedPosition)
+        w.key("reorder_point")
+        w.quantity(reorderPoint)
+        w.key("order_up_to")
+        w.quantity(orderUpTo)
+        w.key("suggested_order_quantity")
+        w.quantity(suggestedOrderQuantity)
         w.key("days_of_cover")
         if let d = daysOfCover { w.quantity(d) } else { w.null() }
-        w.key("lead_time_days"); w.number(leadTimeDays)
-        w.key("service_level"); w.number(serviceLevel)
+        w.key("lead_time_days")
+        w.number(leadTimeDays)
+        w.key("service_level")
+        w.number(serviceLevel)
         w.endObject()
         buffer = w.buffer
     }

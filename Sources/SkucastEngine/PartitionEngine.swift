@@ -76,7 +76,9 @@ public struct PartitionEngine: Sendable {
     /// Keeps reorder points covering the service level (see ``LeadTimeCalibration``).
     public var leadTimeCalibration: LeadTimeCalibration { learners.leadTimeCalibration }
     /// Each local hour's share of the partition's daily demand, times 24; nil but for hour buckets.
-    public var intradayProfile: [Double]? { configuration.calendar.size == .hour ? learners.intradayShape.profile : nil }
+    public var intradayProfile: [Double]? {
+        configuration.calendar.size == .hour ? learners.intradayShape.profile : nil
+    }
     /// The ensemble's discounted one-bucket-ahead error and demand over all SKUs.
     public var errorSum: Double { learners.ensembleError.errorSum }
     public var demandSum: Double { learners.ensembleError.demandSum }
@@ -103,8 +105,16 @@ public struct PartitionEngine: Sendable {
         var sku = order.sku
         return sku.withUTF8 { u in
             let bytes = UnsafeRawBufferPointer(u)
-            return apply(sku: bytes, prefix: TextPrefix(bytes), eventTime: order.eventTime, kind: order.kind, quantity: order.quantity,
-                         unitPrice: order.unitPrice, promoted: order.promotion == true, alerts: alerts)
+            return apply(
+                sku: bytes,
+                prefix: TextPrefix(bytes),
+                eventTime: order.eventTime,
+                kind: order.kind,
+                quantity: order.quantity,
+                unitPrice: order.unitPrice,
+                promoted: order.promotion == true,
+                alerts: alerts
+            )
         }
     }
 
@@ -115,18 +125,36 @@ public struct PartitionEngine: Sendable {
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEventView, alerts: (RestockAlert) -> Void) -> OrderOutcome {
         order.sku.withUTF8 { sku in
-            apply(sku: sku, prefix: order.skuPrefix, eventTime: order.eventTime, kind: order.kind, quantity: order.quantity,
-                  unitPrice: order.unitPrice, promoted: order.promotion == true, alerts: alerts)
+            apply(
+                sku: sku,
+                prefix: order.skuPrefix,
+                eventTime: order.eventTime,
+                kind: order.kind,
+                quantity: order.quantity,
+                unitPrice: order.unitPrice,
+                promoted: order.promotion == true,
+                alerts: alerts
+            )
         }
     }
 
-    private mutating func apply(sku: UnsafeRawBufferPointer, prefix: TextPrefix, eventTime: EventTime, kind: OrderKind, quantity: Double,
-                                unitPrice: Double, promoted: Bool, alerts: (RestockAlert) -> Void) -> OrderOutcome {
+    private mutating func apply(
+        sku: UnsafeRawBufferPointer,
+        prefix: TextPrefix,
+        eventTime: EventTime,
+        kind: OrderKind,
+        quantity: Double,
+        unitPrice: Double,
+        promoted: Bool,
+        alerts: (RestockAlert) -> Void
+    ) -> OrderOutcome {
         if maxEventTime.map({ eventTime > $0 }) ?? true { maxEventTime = eventTime }
         let hash = SKUIndex.hash(prefix, sku)
         let known = store.slot(of: sku, prefix: prefix, hash: hash)
         // Stock moves whatever the lateness: a late sale still left the shelf.
-        if let i = known, let r = store.restockRecord(i), restock.consume(r, kind: kind, quantity: quantity, at: eventTime) {
+        if let i = known, let r = store.restockRecord(i),
+            restock.consume(r, kind: kind, quantity: quantity, at: eventTime)
+        {
             restock.evaluate(r, at: eventTime, alerts)
         }
         guard kind == .sale, quantity > 0, unitPrice > 0 else { return .notDemand }
@@ -140,7 +168,10 @@ public struct PartitionEngine: Sendable {
             return .tooLate(bucket: bucket, closedThrough: closed)
         }
         let i = known ?? store.add(sku: String(decoding: sku, as: UTF8.self), prefix: prefix, hash: hash, from: bucket)
-        store.tallies[i].pending.add(BucketDemand(quantity: quantity, revenue: quantity * unitPrice, promotedQuantity: promoted ? quantity : 0), to: bucket)
+        store.tallies[i].pending.add(
+            BucketDemand(quantity: quantity, revenue: quantity * unitPrice, promotedQuantity: promoted ? quantity : 0),
+            to: bucket
+        )
         return .applied
     }
 
@@ -153,14 +184,24 @@ public struct PartitionEngine: Sendable {
     @discardableResult
     public mutating func apply(_ stock: InventoryEvent, alerts: (RestockAlert) -> Void) -> Bool {
         if maxEventTime.map({ stock.eventTime > $0 }) ?? true { maxEventTime = stock.eventTime }
-        let i = store.slot(for: stock.sku, from: max(configuration.calendar.bucket(of: stock.eventTime), (closedThrough ?? .min) + 1))
-        let count = StockPosition(onHand: stock.onHand, onOrder: stock.onOrder, leadTimeDays: stock.leadTimeDays, countedAt: stock.eventTime)
+        let i = store.slot(
+            for: stock.sku,
+            from: max(configuration.calendar.bucket(of: stock.eventTime), (closedThrough ?? .min) + 1)
+        )
+        let count = StockPosition(
+            onHand: stock.onHand,
+            onOrder: stock.onOrder,
+            leadTimeDays: stock.leadTimeDays,
+            countedAt: stock.eventTime
+        )
         let r: Int
         if let known = store.restockRecord(i) {
             let (taken, leadTimeChanged) = restock.take(count, into: known)
             guard taken else { return false }
             r = known
-            if leadTimeChanged || restock.records[r].levels == nil { refreshLevels(slot: i, record: r, outlook: outlook) }
+            if leadTimeChanged || restock.records[r].levels == nil {
+                refreshLevels(slot: i, record: r, outlook: outlook)
+            }
         } else {
             r = restock.add(RestockTracker.Record(slot: i, sku: store.slots[i].sku, stock: count))
             store.tallies[i].restock = Int32(r)
@@ -173,8 +214,16 @@ public struct PartitionEngine: Sendable {
     /// Works out a counted SKU's reorder levels again, from its forecasts now.
     private mutating func refreshLevels(slot i: Int, record r: Int, outlook: PartitionOutlook) {
         let next = configuration.calendar.season(of: (closedThrough ?? store.slots[i].firstBucket - 1) + 1)
-        let levels = outlook.reorderLevels(store.slots[i].forecaster, leadTimeDays: restock.leadTimeDays(r), nextSeason: next)
-        restock.refresh(r, levels: levels, warmedUp: store.slots[i].forecaster.buckets >= configuration.restock.warmUpBuckets)
+        let levels = outlook.reorderLevels(
+            store.slots[i].forecaster,
+            leadTimeDays: restock.leadTimeDays(r),
+            nextSeason: next
+        )
+        restock.refresh(
+            r,
+            levels: levels,
+            warmedUp: store.slots[i].forecaster.buckets >= configuration.restock.warmUpBuckets
+        )
     }
 
     /// Closes every bucket the watermark has passed, for every SKU, in bucket order.
@@ -195,7 +244,11 @@ public struct PartitionEngine: Sendable {
 
     /// Closes every bucket up to and including `last`, whatever the watermark: the end of
     /// a replay, or an idle partition.
-    public mutating func close(through last: Int64, _ emit: (ClosedBucket) -> Void, alerts: (RestockAlert) -> Void = { _ in }) {
+    public mutating func close(
+        through last: Int64,
+        _ emit: (ClosedBucket) -> Void,
+        alerts: (RestockAlert) -> Void = { _ in }
+    ) {
         let first = (closedThrough ?? store.slots.map(\.firstBucket).min() ?? last + 1) + (closedThrough == nil ? 0 : 1)
         guard first <= last else { return }
         for bucket in first...last { close(bucket, emit, alerts: alerts) }
@@ -210,28 +263,46 @@ public struct PartitionEngine: Sendable {
         // What every SKU's forecast of this close reads: the learners as they stood before it.
         let before = outlook
         var finished = FinishedChecks()
-        var bucketError = 0.0, bucketDemand = 0.0
+        var bucketError = 0.0
+        var bucketDemand = 0.0
         // Locals: the closure below holds the store and cannot read other properties.
         var learner = learners.globalModel
-        let (cycle, coefficients, closedNow, prior) = (calendar.modelCycle, learners.globalModel.coefficients, before.closedSeasons, before.modelPrior)
+        let (cycle, coefficients, closedNow, prior) = (
+            calendar.modelCycle, learners.globalModel.coefficients, before.closedSeasons, before.modelPrior
+        )
         let (tracker, defaultLead) = (restock, configuration.restock.defaultLeadTimeDays)
         store.tallies.withUnsafeMutableBufferPointer { tallies in
-        store.slots.withUnsafeMutableBufferPointer { slots in
-            for i in slots.indices where slots[i].firstBucket <= bucket {
-                let demand = tallies[i].pending.remove(bucket)
-                if slots[i].forecaster.buckets > 0 {
-                    bucketError += abs(demand.quantity - slots[i].forecaster.nextBucketMean(prior: prior))
-                    bucketDemand += demand.quantity
+            store.slots.withUnsafeMutableBufferPointer { slots in
+                for i in slots.indices where slots[i].firstBucket <= bucket {
+                    let demand = tallies[i].pending.remove(bucket)
+                    if slots[i].forecaster.buckets > 0 {
+                        bucketError += abs(demand.quantity - slots[i].forecaster.nextBucketMean(prior: prior))
+                        bucketDemand += demand.quantity
+                    }
+                    finished.advance(&slots[i].check, demand: demand.quantity)
+                    if let example = slots[i].forecaster.close(
+                        demand,
+                        season: season,
+                        cycle: cycle,
+                        closedSeasons: closedNow,
+                        global: coefficients
+                    ) {
+                        learner.learn(example)
+                    }
+                    let lead = tallies[i].restock >= 0 ? tracker.leadTimeDays(Int(tallies[i].restock)) : defaultLead
+                    emit(
+                        ClosedBucket(
+                            forecast: SKUForecast(
+                                sku: slots[i].sku,
+                                bucket: bucket,
+                                leadTimeDays: lead,
+                                outlook: before,
+                                forecaster: slots[i].forecaster
+                            )
+                        )
+                    )
                 }
-                finished.advance(&slots[i].check, demand: demand.quantity)
-                if let example = slots[i].forecaster.close(demand, season: season, cycle: cycle, closedSeasons: closedNow, global: coefficients) {
-                    learner.learn(example)
-                }
-                let lead = tallies[i].restock >= 0 ? tracker.leadTimeDays(Int(tallies[i].restock)) : defaultLead
-                emit(ClosedBucket(forecast: SKUForecast(sku: slots[i].sku, bucket: bucket, leadTimeDays: lead, outlook: before,
-                                                        forecaster: slots[i].forecaster)))
             }
-        }
         }
         learners.leadTimeCalibration.learn(finished, serviceLevel: configuration.restock.serviceLevel)
         learners.globalModel = learner
@@ -274,22 +345,35 @@ public struct PartitionEngine: Sendable {
         let (median, p90) = (published.firstIndex(of: 0.5)!, published.firstIndex(of: 0.9)!)
         let tracker = restock
         store.tallies.withUnsafeBufferPointer { tallies in
-        store.slots.withUnsafeMutableBufferPointer { slots in
-            for i in slots.indices where slots[i].check == nil && slots[i].forecaster.buckets >= restockSettings.warmUpBuckets
-                && slots[i].forecaster.history.sum(last: DemandHistory.capacity) > 0 {
-                let record = tallies[i].restock >= 0 ? Int(tallies[i].restock) : nil
-                let lead = record.map(tracker.leadTimeDays) ?? restockSettings.defaultLeadTimeDays
-                let levels = record.flatMap { tracker.records[$0].levels }
-                    ?? outlook.reorderLevels(slots[i].forecaster, leadTimeDays: lead, nextSeason: nextSeason)
-                guard levels.reorderPoint > 0 else { continue }
-                let demandClass = DemandClass(history: slots[i].forecaster.history)
-                // What the forecast published now says of the lead time.
-                let quantiles = outlook.leadTimeQuantiles(levels, levels: published, demandClass: demandClass, leadTimeDays: lead)
-                slots[i].check = LeadTimeCheck(reorderPoint: Float(levels.reorderPoint), median: Float(quantiles[median]), p90: Float(quantiles[p90]),
-                                               demand: 0, bucketsLeft: Int32(max(1, (lead * calendar.bucketsPerDay).rounded(.up))),
-                                               demandClass: demandClass)
+            store.slots.withUnsafeMutableBufferPointer { slots in
+                for i in slots.indices
+                where slots[i].check == nil && slots[i].forecaster.buckets >= restockSettings.warmUpBuckets
+                    && slots[i].forecaster.history.sum(last: DemandHistory.capacity) > 0
+                {
+                    let record = tallies[i].restock >= 0 ? Int(tallies[i].restock) : nil
+                    let lead = record.map(tracker.leadTimeDays) ?? restockSettings.defaultLeadTimeDays
+                    let levels =
+                        record.flatMap { tracker.records[$0].levels }
+                        ?? outlook.reorderLevels(slots[i].forecaster, leadTimeDays: lead, nextSeason: nextSeason)
+                    guard levels.reorderPoint > 0 else { continue }
+                    let demandClass = DemandClass(history: slots[i].forecaster.history)
+                    // What the forecast published now says of the lead time.
+                    let quantiles = outlook.leadTimeQuantiles(
+                        levels,
+                        levels: published,
+                        demandClass: demandClass,
+                        leadTimeDays: lead
+                    )
+                    slots[i].check = LeadTimeCheck(
+                        reorderPoint: Float(levels.reorderPoint),
+                        median: Float(quantiles[median]),
+                        p90: Float(quantiles[p90]),
+                        demand: 0,
+                        bucketsLeft: Int32(max(1, (lead * calendar.bucketsPerDay).rounded(.up))),
+                        demandClass: demandClass
+                    )
+                }
             }
-        }
         }
     }
 }
@@ -299,8 +383,9 @@ extension PartitionEngine: Equatable {
     /// records compare by SKU: a restored engine numbers them in SKU order.
     public static func == (a: PartitionEngine, b: PartitionEngine) -> Bool {
         guard a.configuration == b.configuration, a.maxEventTime == b.maxEventTime, a.closedThrough == b.closedThrough,
-              a.lateEvents == b.lateEvents, a.learners == b.learners, a.store.slots == b.store.slots,
-              a.store.tallies.count == b.store.tallies.count, a.restock.records.count == b.restock.records.count else { return false }
+            a.lateEvents == b.lateEvents, a.learners == b.learners, a.store.slots == b.store.slots,
+            a.store.tallies.count == b.store.tallies.count, a.restock.records.count == b.restock.records.count
+        else { return false }
         for (x, y) in zip(a.store.tallies, b.store.tallies) {
             guard x.key == y.key, x.pending == y.pending, (x.restock >= 0) == (y.restock >= 0) else { return false }
             if x.restock >= 0, a.restock.records[Int(x.restock)] != b.restock.records[Int(y.restock)] { return false }

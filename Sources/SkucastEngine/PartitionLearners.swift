@@ -134,7 +134,12 @@ struct FinishedChecks {
 extension LeadTimeCalibration {
     /// Folds in the checks that finished in one bucket.
     mutating func learn(_ finished: FinishedChecks, serviceLevel: Double) {
-        learn(checks: finished.checks, misses: finished.misses, publishedChecks: finished.publishedChecks,
-              publishedMisses: finished.publishedMisses, serviceLevel: serviceLevel)
+        learn(
+            checks: finished.checks,
+            misses: finished.misses,
+            publishedChecks: finished.publishedChecks,
+            publishedMisses: finished.publishedMisses,
+            serviceLevel: serviceLevel
+        )
     }
 }

@@ -26,35 +26,67 @@ public struct PartitionOutlook: Sendable {
 
     /// The levels a forecast publishes lead-time quantiles at (see
     /// ``ReorderLevels/publishedLevels(serviceLevel:)``).
-    public var publishedLevels: [Double] { ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel) }
+    public var publishedLevels: [Double] {
+        ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
+    }
 
     /// Buckets of ensemble forecast the levels for this lead time read.
     func bucketsNeeded(leadTimeDays: Double) -> Int {
-        ReorderLevels.bucketsNeeded(leadTimeDays: leadTimeDays, configuration: configuration.restock, calendar: configuration.calendar)
+        ReorderLevels.bucketsNeeded(
+            leadTimeDays: leadTimeDays,
+            configuration: configuration.restock,
+            calendar: configuration.calendar
+        )
     }
 
     /// The ensemble's means of steps 1…n after the bucket before `nextSeason`'s.
     func means(_ forecaster: SKUForecaster, steps n: Int, nextSeason: Int) -> [Double] {
-        forecaster.means(steps: n, nextSeason: nextSeason, cycle: configuration.calendar.modelCycle, closedSeasons: closedSeasons, prior: modelPrior)
+        forecaster.means(
+            steps: n,
+            nextSeason: nextSeason,
+            cycle: configuration.calendar.modelCycle,
+            closedSeasons: closedSeasons,
+            prior: modelPrior
+        )
     }
 
     /// A SKU's reorder levels for a lead time.
     func reorderLevels(_ forecaster: SKUForecaster, leadTimeDays: Double, nextSeason: Int) -> ReorderLevels {
-        reorderLevels(means: means(forecaster, steps: bucketsNeeded(leadTimeDays: leadTimeDays), nextSeason: nextSeason),
-                      history: forecaster.history, leadTimeDays: leadTimeDays)
+        reorderLevels(
+            means: means(forecaster, steps: bucketsNeeded(leadTimeDays: leadTimeDays), nextSeason: nextSeason),
+            history: forecaster.history,
+            leadTimeDays: leadTimeDays
+        )
     }
 
     /// A SKU's reorder levels from the ensemble's means already worked out (at least
     /// ``bucketsNeeded(leadTimeDays:)`` steps).
     func reorderLevels(means: [Double], history: DemandHistory, leadTimeDays: Double) -> ReorderLevels {
-        ReorderLevels(means: means, history: history, leadTimeDays: leadTimeDays, configuration: configuration.restock,
-                      calendar: configuration.calendar, calibration: leadTimeCalibration)
+        ReorderLevels(
+            means: means,
+            history: history,
+            leadTimeDays: leadTimeDays,
+            configuration: configuration.restock,
+            calendar: configuration.calendar,
+            calibration: leadTimeCalibration
+        )
     }
 
     /// Lead-time demand at `levels` (the published ones unless given), each calibrated.
-    func leadTimeQuantiles(_ reorder: ReorderLevels, levels: [Double]? = nil, demandClass: DemandClass, leadTimeDays: Double) -> [Double] {
-        reorder.leadTimeQuantiles(levels: levels ?? publishedLevels, serviceLevel: configuration.restock.serviceLevel, leadTimeDays: leadTimeDays,
-                                  bucketsPerDay: configuration.calendar.bucketsPerDay, demandClass: demandClass, calibration: leadTimeCalibration)
+    func leadTimeQuantiles(
+        _ reorder: ReorderLevels,
+        levels: [Double]? = nil,
+        demandClass: DemandClass,
+        leadTimeDays: Double
+    ) -> [Double] {
+        reorder.leadTimeQuantiles(
+            levels: levels ?? publishedLevels,
+            serviceLevel: configuration.restock.serviceLevel,
+            leadTimeDays: leadTimeDays,
+            bucketsPerDay: configuration.calendar.bucketsPerDay,
+            demandClass: demandClass,
+            calibration: leadTimeCalibration
+        )
     }
 }
 
@@ -86,7 +118,14 @@ public struct SKUForecast: Sendable {
     /// levels.
     public func restockLevels(leadTimeDays: Double) -> (levels: ReorderLevels, quantiles: [Double]) {
         let levels = outlook.reorderLevels(forecaster, leadTimeDays: leadTimeDays, nextSeason: nextSeason)
-        return (levels, outlook.leadTimeQuantiles(levels, demandClass: DemandClass(history: forecaster.history), leadTimeDays: leadTimeDays))
+        return (
+            levels,
+            outlook.leadTimeQuantiles(
+                levels,
+                demandClass: DemandClass(history: forecaster.history),
+                leadTimeDays: leadTimeDays
+            )
+        )
     }
 }
 

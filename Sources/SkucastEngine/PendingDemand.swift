@@ -20,7 +20,7 @@ struct PendingDemand: Sendable, Hashable {
 
     /// Visits the pending buckets, the inline one first, then the others in the order they
     /// opened (a snapshot's order), without making an array of them.
-    func forEach(_ body: (PendingBucket) -> Void) {
+    func forEachBucket(_ body: (PendingBucket) -> Void) {
         if first.bucket != .min { body(first) }
         for b in more { body(b) }
     }

@@ -48,13 +48,23 @@ public struct ReorderLevels: Sendable, Hashable {
     }
 
     /// Buckets of forecast the levels read: lead time plus review period.
-    static func bucketsNeeded(leadTimeDays: Double, configuration: RestockConfiguration, calendar: BucketCalendar) -> Int {
+    static func bucketsNeeded(
+        leadTimeDays: Double,
+        configuration: RestockConfiguration,
+        calendar: BucketCalendar
+    ) -> Int {
         Int((leadTimeDays + configuration.reviewPeriodDays) * calendar.bucketsPerDay) + 1
     }
 
     /// - Parameter means: The ensemble's mean for steps 1…n, n at least ``bucketsNeeded(leadTimeDays:configuration:calendar:)``.
-    init(means: [Double], history: DemandHistory, leadTimeDays: Double, configuration: RestockConfiguration, calendar: BucketCalendar,
-         calibration: LeadTimeCalibration = LeadTimeCalibration()) {
+    init(
+        means: [Double],
+        history: DemandHistory,
+        leadTimeDays: Double,
+        configuration: RestockConfiguration,
+        calendar: BucketCalendar,
+        calibration: LeadTimeCalibration = LeadTimeCalibration()
+    ) {
         let bucketsPerDay = calendar.bucketsPerDay
         func demand(overDays days: Double) -> Double {
             let buckets = days * bucketsPerDay
@@ -70,15 +80,26 @@ public struct ReorderLevels: Sendable, Hashable {
         let mean = history.mean(last: DemandHistory.capacity)
         var variance = 0.0
         if n > 1 {
-            for lag in 1...history.count { variance += (history.value(lag: lag) - mean) * (history.value(lag: lag) - mean) }
+            for lag in 1...history.count {
+                variance += (history.value(lag: lag) - mean) * (history.value(lag: lag) - mean)
+            }
             variance /= n - 1
         }
         bucketVariance = variance
         let (level, scale) = (configuration.serviceLevel, calibration.scale(DemandClass(history: history)))
         leadTimeDemand = demand(overDays: leadTimeDays)
         let cover = demand(overDays: leadTimeDays + configuration.reviewPeriodDays)
-        reorderPoint = Self.gammaQuantile(mean: leadTimeDemand, variance: variance * leadTimeDays * bucketsPerDay, p: level) * scale
-        orderUpTo = max(reorderPoint, Self.gammaQuantile(mean: cover, variance: variance * (leadTimeDays + configuration.reviewPeriodDays) * bucketsPerDay, p: level) * scale)
+        reorderPoint =
+            Self.gammaQuantile(mean: leadTimeDemand, variance: variance * leadTimeDays * bucketsPerDay, p: level)
+            * scale
+        orderUpTo = max(
+            reorderPoint,
+            Self.gammaQuantile(
+                mean: cover,
+                variance: variance * (leadTimeDays + configuration.reviewPeriodDays) * bucketsPerDay,
+                p: level
+            ) * scale
+        )
         dailyDemand = leadTimeDays > 0 ? leadTimeDemand / leadTimeDays : 0
     }
 
@@ -96,29 +117,43 @@ public struct ReorderLevels: Sendable, Hashable {
 
     /// The standard normal p-quantile (Acklam's rational approximation, relative error < 1.2e-9).
     public static func normalQuantile(_ p: Double) -> Double {
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
-        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let a = [
+            -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+            -3.066479806614716e+01, 2.506628277459239e+00,
+        ]
+        let b = [
+            -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+            -1.328068155288572e+01,
+        ]
+        let c = [
+            -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+            4.374664141464968e+00, 2.938163982698783e+00,
+        ]
         let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
         let low = 0.02425
         if p < low {
             let q = (-2 * log(p)).squareRoot()
-            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         }
         if p > 1 - low {
             let q = (-2 * log(1 - p)).squareRoot()
-            return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+            return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         }
         let q = p - 0.5
         let r = q * q
-        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
     }
 }
 
 extension ReorderLevels {
     /// The levels a forecast publishes quantiles at, ascending: the median, the 90th
     /// percentile and the service level.
-    public static func publishedLevels(serviceLevel: Double) -> [Double] { (LeadTimeCalibration.calibratedLevels + [serviceLevel]).sorted() }
+    public static func publishedLevels(serviceLevel: Double) -> [Double] {
+        (LeadTimeCalibration.calibratedLevels + [serviceLevel]).sorted()
+    }
 
     /// Lead-time demand at the levels a forecast publishes: the service level's is the
     /// reorder point, the median and 90th percentile the gamma's, each scaled by its own
@@ -134,12 +169,20 @@ extension ReorderLevels {
     ///   - demandClass: The SKU's class now.
     ///   - calibration: The partition's calibration.
     /// - Returns: One non-negative quantity per level, never decreasing.
-    public func leadTimeQuantiles(levels: [Double], serviceLevel: Double, leadTimeDays: Double, bucketsPerDay: Double,
-                                  demandClass: DemandClass, calibration: LeadTimeCalibration) -> [Double] {
+    public func leadTimeQuantiles(
+        levels: [Double],
+        serviceLevel: Double,
+        leadTimeDays: Double,
+        bucketsPerDay: Double,
+        demandClass: DemandClass,
+        calibration: LeadTimeCalibration
+    ) -> [Double] {
         let variance = bucketVariance * leadTimeDays * bucketsPerDay
         var q = levels.map { p in
-            p == serviceLevel ? reorderPoint
-                : Self.gammaQuantile(mean: leadTimeDemand, variance: variance, p: p) * calibration.scale(demandClass, level: p)
+            p == serviceLevel
+                ? reorderPoint
+                : Self.gammaQuantile(mean: leadTimeDemand, variance: variance, p: p)
+                    * calibration.scale(demandClass, level: p)
         }
         guard let anchor = levels.firstIndex(of: serviceLevel) else { return q }
         for i in stride(from: anchor - 1, through: 0, by: -1) { q[i] = min(q[i], q[i + 1]) }
@@ -211,18 +254,29 @@ public struct LeadTimeCalibration: Sendable, Hashable {
     ///   - publishedMisses: Of those, the ones whose demand exceeded the median (lanes
     ///     0–3) or the 90th percentile (lanes 4–7).
     ///   - serviceLevel: The coverage aimed at.
-    mutating func learn(checks: SIMD4<Double>, misses: SIMD4<Double>, publishedChecks: SIMD8<Double>, publishedMisses: SIMD8<Double>,
-                        serviceLevel: Double) {
+    mutating func learn(
+        checks: SIMD4<Double>,
+        misses: SIMD4<Double>,
+        publishedChecks: SIMD8<Double>,
+        publishedMisses: SIMD8<Double>,
+        serviceLevel: Double
+    ) {
         let total = Int(checks.sum())
         guard total > 0 else { return }
         self.checks += total
         self.misses += Int(misses.sum())
         let step = Self.rate * (misses * serviceLevel - (checks - misses) * (1 - serviceLevel))
-        logScale = (logScale + step).clamped(lowerBound: SIMD4(repeating: Self.bounds.lowerBound), upperBound: SIMD4(repeating: Self.bounds.upperBound))
+        logScale = (logScale + step).clamped(
+            lowerBound: SIMD4(repeating: Self.bounds.lowerBound),
+            upperBound: SIMD4(repeating: Self.bounds.upperBound)
+        )
         let levels = Self.laneLevels
         let published = Self.rate * (publishedMisses * levels - (publishedChecks - publishedMisses) * (1 - levels))
         publishedLogScale = (publishedLogScale + published)
-            .clamped(lowerBound: SIMD8(repeating: Self.bounds.lowerBound), upperBound: SIMD8(repeating: Self.bounds.upperBound))
+            .clamped(
+                lowerBound: SIMD8(repeating: Self.bounds.lowerBound),
+                upperBound: SIMD8(repeating: Self.bounds.upperBound)
+            )
     }
 }
 

@@ -67,4 +67,3 @@ struct OpenAlert: Sendable, Hashable {
     var severity: RestockSeverity
     var changes: Int
 }
-

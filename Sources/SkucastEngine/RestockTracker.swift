@@ -105,23 +105,25 @@ struct RestockTracker: Sendable {
         h.add(Int64(open.changes))
         open.changes += 1
         records[r].alert = state == .resolved ? nil : open
-        alerts(RestockAlert(
-            alertID: open.id,
-            eventID: h.hex,
-            sku: records[r].sku,
-            state: state,
-            severity: severity,
-            eventTime: time,
-            onHand: stock.projectedOnHand,
-            onOrder: stock.onOrder,
-            projectedPosition: stock.position,
-            reorderPoint: levels.reorderPoint,
-            orderUpTo: levels.orderUpTo,
-            suggestedOrderQuantity: max(0, levels.orderUpTo - stock.position),
-            daysOfCover: levels.dailyDemand > 0 ? max(0, stock.projectedOnHand) / levels.dailyDemand : nil,
-            leadTimeDays: leadTimeDays(r),
-            serviceLevel: configuration.serviceLevel
-        ))
+        alerts(
+            RestockAlert(
+                alertID: open.id,
+                eventID: h.hex,
+                sku: records[r].sku,
+                state: state,
+                severity: severity,
+                eventTime: time,
+                onHand: stock.projectedOnHand,
+                onOrder: stock.onOrder,
+                projectedPosition: stock.position,
+                reorderPoint: levels.reorderPoint,
+                orderUpTo: levels.orderUpTo,
+                suggestedOrderQuantity: max(0, levels.orderUpTo - stock.position),
+                daysOfCover: levels.dailyDemand > 0 ? max(0, stock.projectedOnHand) / levels.dailyDemand : nil,
+                leadTimeDays: leadTimeDays(r),
+                serviceLevel: configuration.serviceLevel
+            )
+        )
     }
 
     /// How bad a position is against the levels.

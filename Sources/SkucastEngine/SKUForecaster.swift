@@ -24,7 +24,10 @@ public struct SKUForecaster: Sendable, Hashable {
 
     /// 1 in the lanes of the models, 0 beyond.
     static let modelLanes: SIMD8<Double> = {
-        precondition(modelCount <= SIMD8<Double>.scalarCount, "the ensemble holds \(SIMD8<Double>.scalarCount) lanes; \(modelCount) models are registered")
+        precondition(
+            modelCount <= SIMD8<Double>.scalarCount,
+            "the ensemble holds \(SIMD8<Double>.scalarCount) lanes; \(modelCount) models are registered"
+        )
         var m = SIMD8<Double>.zero
         for lane in 0..<modelCount { m[lane] = 1 }
         return m
@@ -80,7 +83,13 @@ public struct SKUForecaster: Sendable, Hashable {
     /// - Returns: What the global model can learn from this bucket: the features known
     ///   before it and its demand; nil on a closed day or for the SKU's first bucket.
     @discardableResult
-    public mutating func close(_ demand: BucketDemand, season: Int, cycle: Int, closedSeasons: UInt8, global: DemandFeatures) -> GlobalExample? {
+    public mutating func close(
+        _ demand: BucketDemand,
+        season: Int,
+        cycle: Int,
+        closedSeasons: UInt8,
+        global: DemandFeatures
+    ) -> GlobalExample? {
         let y = demand.quantity
         // What the global model could have known before this bucket: the history's part
         // now, the models' signals from the pass below (taken before they learn).
@@ -90,8 +99,14 @@ public struct SKUForecaster: Sendable, Hashable {
         let open = !Self.isClosed(next, closedSeasons)
         // Built here, not through methods of `self`: a non-mutating call inside this mutating
         // one copied the whole forecaster (most of a kilobyte) each time.
-        let nextContext = open ? ForecastContext(history: history, nextSeason: next, cycle: cycle,
-                                                 openDayFactor: Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)) : nil
+        let nextContext =
+            open
+            ? ForecastContext(
+                history: history,
+                nextSeason: next,
+                cycle: cycle,
+                openDayFactor: Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
+            ) : nil
         let closed = models.close(ObservedBucket(demand: y, season: season, cycle: cycle), next: nextContext)
         var example: GlobalExample?
         if buckets > 0 {
@@ -99,7 +114,12 @@ public struct SKUForecaster: Sendable, Hashable {
             // Lanes beyond the models stay zero: they carry nothing, and snapshots omit them.
             losses = (Self.lossDecay * losses + (1 - Self.lossDecay) * error * error) * Self.modelLanes
             if let before {
-                let x = Self.features(before, closed.before, bucketsSinceSale: bucketsSinceSale, prices: (lastPrice, referencePrice, promotedShare))
+                let x = Self.features(
+                    before,
+                    closed.before,
+                    bucketsSinceSale: bucketsSinceSale,
+                    prices: (lastPrice, referencePrice, promotedShare)
+                )
                 example = GlobalExample(season: season, levels: x.levels, target: y / before.scale, scale: before.scale)
             }
         }
@@ -113,7 +133,12 @@ public struct SKUForecaster: Sendable, Hashable {
         buckets += 1
         // Linear in the one-hot weekday lanes: one dot product, then a lane per position.
         let now = HistoryFeatures(history)
-        let x = Self.features(now, closed.after, bucketsSinceSale: bucketsSinceSale, prices: (lastPrice, referencePrice, promotedShare))
+        let x = Self.features(
+            now,
+            closed.after,
+            bucketsSinceSale: bucketsSinceSale,
+            prices: (lastPrice, referencePrice, promotedShare)
+        )
         let scale = now.scale
         let base = (global.highHalf * x.levels).sum()
         for s in 0..<cycle { globalForecasts[s] = Float(max(0, scale * (base + global[s]))) }
@@ -124,8 +149,12 @@ public struct SKUForecaster: Sendable, Hashable {
 
     /// The season-independent features of a SKU: its history's part, its models' signals,
     /// and its own recency and prices.
-    static func features(_ history: HistoryFeatures, _ signals: ModelSignals, bucketsSinceSale: Double,
-                         prices: (last: Float, reference: Float, promotedShare: Float)) -> SeasonlessFeatures {
+    static func features(
+        _ history: HistoryFeatures,
+        _ signals: ModelSignals,
+        bucketsSinceSale: Double,
+        prices: (last: Float, reference: Float, promotedShare: Float)
+    ) -> SeasonlessFeatures {
         let scale = history.scale
         var x = SIMD8<Double>.zero
         x[0] = signals.intermittentRate / scale
@@ -134,7 +163,9 @@ public struct SKUForecaster: Sendable, Hashable {
         x[3] = max(0, signals.recentLevel) / scale
         x[4] = 1 / max(bucketsSinceSale, 1)
         x[5] = history.soldShare
-        if prices.last > 0, prices.reference > 0 { x[6] = min(2, max(-2, log(Double(prices.last) / Double(prices.reference)))) }
+        if prices.last > 0, prices.reference > 0 {
+            x[6] = min(2, max(-2, log(Double(prices.last) / Double(prices.reference))))
+        }
         x[7] = Double(prices.promotedShare)
         return SeasonlessFeatures(levels: x)
     }
@@ -150,7 +181,12 @@ public struct SKUForecaster: Sendable, Hashable {
 
     /// What the models read besides their own state, for forecasts from `nextSeason` on.
     func context(nextSeason: Int, cycle: Int, closedSeasons: UInt8) -> ForecastContext {
-        ForecastContext(history: history, nextSeason: nextSeason, cycle: cycle, openDayFactor: Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons))
+        ForecastContext(
+            history: history,
+            nextSeason: nextSeason,
+            cycle: cycle,
+            openDayFactor: Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
+        )
     }
 
     /// One lane's forecast `h` buckets ahead: nothing on a day the shop is closed.
@@ -158,13 +194,20 @@ public struct SKUForecaster: Sendable, Hashable {
         let position = (nextSeason + h - 1) % cycle
         guard !Self.isClosed(position, closedSeasons) else { return 0 }
         guard lane != Self.globalLane else { return Double(globalForecasts[position]) }
-        return models.forecast(lane: lane, step: h, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons))
+        return models.forecast(
+            lane: lane,
+            step: h,
+            context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)
+        )
     }
 
     /// Each lane's own forecasts of steps 1…n (`[lane][step − 1]`): zero on closed days.
     public func laneForecasts(steps n: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0) -> [[Double]] {
         var out = [[Double]](repeating: [Double](repeating: 0, count: n), count: Self.modelCount)
-        models.forecasts(steps: n, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)) { lane, h, value in
+        models.forecasts(steps: n, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)) {
+            lane,
+            h,
+            value in
             out[lane][h - 1] = value
         }
         for i in 0..<n {
@@ -185,14 +228,26 @@ public struct SKUForecaster: Sendable, Hashable {
 
     /// Empirical quantiles of the demand of recent open days, for the bucket `h` ahead;
     /// all zero on a closed day. Non-negative and non-crossing for increasing levels.
-    public func quantiles(step h: Int, nextSeason: Int, cycle: Int, levels: [Double], closedSeasons: UInt8 = 0) -> [Double] {
+    public func quantiles(
+        step h: Int,
+        nextSeason: Int,
+        cycle: Int,
+        levels: [Double],
+        closedSeasons: UInt8 = 0
+    ) -> [Double] {
         guard !Self.isClosed((nextSeason + h - 1) % cycle, closedSeasons) else { return levels.map { _ in 0 } }
         return openDayQuantiles(nextSeason: nextSeason, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
     }
 
     /// ``quantiles(step:nextSeason:cycle:levels:closedSeasons:)`` for steps 1…horizon, with
     /// the history sorted once: every open step shares the same quantiles.
-    public func quantiles(horizon: Int, nextSeason: Int, cycle: Int, levels: [Double], closedSeasons: UInt8 = 0) -> [[Double]] {
+    public func quantiles(
+        horizon: Int,
+        nextSeason: Int,
+        cycle: Int,
+        levels: [Double],
+        closedSeasons: UInt8 = 0
+    ) -> [[Double]] {
         let open = openDayQuantiles(nextSeason: nextSeason, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
         let closed = levels.map { _ in 0.0 }
         return (1...horizon).map { h in Self.isClosed((nextSeason + h - 1) % cycle, closedSeasons) ? closed : open }
@@ -256,27 +311,48 @@ public struct SKUForecaster: Sendable, Hashable {
     /// The ensemble's mean forecasts for steps 1…n, with the weights worked out once:
     /// each equals ``mean(step:nextSeason:cycle:closedSeasons:prior:)`` bit for bit (each
     /// step sums its lanes in the same order).
-    public func means(steps n: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) -> [Double] {
+    public func means(
+        steps n: Int,
+        nextSeason: Int,
+        cycle: Int,
+        closedSeasons: UInt8 = 0,
+        prior: SIMD8<Double> = SIMD8(repeating: 1)
+    ) -> [Double] {
         guard n > 0 else { return [] }
         let w = weights(prior: prior)
         var out = [Double](repeating: 0, count: n)
         out.withUnsafeMutableBufferPointer { out in
-            models.forecasts(steps: n, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)) { lane, h, value in
+            models.forecasts(steps: n, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)) {
+                lane,
+                h,
+                value in
                 out[h - 1] += w[lane] * value
             }
             for i in 0..<n {
                 let position = (nextSeason + i) % cycle
-                out[i] = Self.isClosed(position, closedSeasons) ? 0 : max(0, out[i] + w[Self.globalLane] * Double(globalForecasts[position]))
+                out[i] =
+                    Self.isClosed(position, closedSeasons)
+                    ? 0 : max(0, out[i] + w[Self.globalLane] * Double(globalForecasts[position]))
             }
         }
         return out
     }
 
     /// The ensemble's mean forecast `h` buckets ahead.
-    public func mean(step h: Int, nextSeason: Int, cycle: Int, closedSeasons: UInt8 = 0, prior: SIMD8<Double> = SIMD8(repeating: 1)) -> Double {
+    public func mean(
+        step h: Int,
+        nextSeason: Int,
+        cycle: Int,
+        closedSeasons: UInt8 = 0,
+        prior: SIMD8<Double> = SIMD8(repeating: 1)
+    ) -> Double {
         let w = weights(prior: prior)
         var f = 0.0
-        for lane in 0..<Self.modelCount { f += w[lane] * forecast(lane: lane, step: h, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons) }
+        for lane in 0..<Self.modelCount {
+            f +=
+                w[lane]
+                * forecast(lane: lane, step: h, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)
+        }
         return max(0, f)
     }
 }
@@ -314,7 +390,10 @@ struct HistoryFeatures {
         let n = max(history.count, 1)
         scale = max(total / Double(n), 1 / Double(DemandHistory.capacity))
         let ones = SIMD16<Float>(repeating: 1)
-        let sold = Double((SIMD16<Float>.zero.replacing(with: ones, where: a .> 0) + SIMD16<Float>.zero.replacing(with: ones, where: b .> 0)).sum())
+        let sold = Double(
+            (SIMD16<Float>.zero.replacing(with: ones, where: a .> 0)
+                + SIMD16<Float>.zero.replacing(with: ones, where: b .> 0)).sum()
+        )
         recentMean = history.mean(last: 7)
         soldShare = sold / Double(n)
     }

@@ -27,7 +27,10 @@ struct SKUIndex: Sendable {
     ///   - bytes: All of the SKU's bytes (read only past the first 16).
     @inline(__always)
     static func hash(_ prefix: TextPrefix, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h = mix(prefix.head ^ 0xA076_1D64_78BD_642F, prefix.tail ^ 0xE703_7ED1_A0B4_28DB ^ UInt64(truncatingIfNeeded: prefix.length))
+        var h = mix(
+            prefix.head ^ 0xA076_1D64_78BD_642F,
+            prefix.tail ^ 0xE703_7ED1_A0B4_28DB ^ UInt64(truncatingIfNeeded: prefix.length)
+        )
         if prefix.length > 16 {
             var k = 16
             while k < bytes.count {

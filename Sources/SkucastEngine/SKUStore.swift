@@ -54,7 +54,8 @@ struct SKUStore: Sendable {
             let bytes = UnsafeRawBufferPointer(u)
             let prefix = TextPrefix(bytes)
             let hash = SKUIndex.hash(prefix, bytes)
-            return slot(of: bytes, prefix: prefix, hash: hash) ?? add(sku: sku, prefix: prefix, hash: hash, from: bucket)
+            return slot(of: bytes, prefix: prefix, hash: hash)
+                ?? add(sku: sku, prefix: prefix, hash: hash, from: bucket)
         }
     }
 
@@ -82,7 +83,9 @@ struct SKUStore: Sendable {
         for (i, hash) in hashes.enumerated() {
             var text = slots[i].sku
             let unique = text.withUTF8 { u in
-                guard slot(of: UnsafeRawBufferPointer(u), prefix: tallies[i].key, hash: hash) == nil else { return false }
+                guard slot(of: UnsafeRawBufferPointer(u), prefix: tallies[i].key, hash: hash) == nil else {
+                    return false
+                }
                 index.insert(slot: i, hash: hash)
                 return true
             }

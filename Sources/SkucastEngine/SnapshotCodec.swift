@@ -64,7 +64,8 @@ public enum SnapshotCodec {
         let length = counter.count
         return [UInt8](unsafeUninitializedCapacity: headerSize + length) { buffer, initialized in
             let base = UnsafeMutableRawPointer(buffer.baseAddress!)
-            let prefault = LentBytes(bytes: UnsafeRawBufferPointer(start: base, count: headerSize + length)).prefaultInBackground()
+            let prefault = LentBytes(bytes: UnsafeRawBufferPointer(start: base, count: headerSize + length))
+                .prefaultInBackground()
             defer { prefault?.join() }
             var w = ByteWriter(into: base + headerSize, capacity: length)
             payload(&w)
@@ -93,12 +94,16 @@ public enum SnapshotCodec {
         }
         let version = le(8, UInt16.self)
         guard readable.contains(version) else {
-            throw SnapshotError("snapshot format \(version) is not supported (this build reads \(readable.lowerBound)…\(readable.upperBound))")
+            throw SnapshotError(
+                "snapshot format \(version) is not supported (this build reads \(readable.lowerBound)…\(readable.upperBound))"
+            )
         }
         let length = le(12, UInt64.self)
         let checksum = le(20, UInt32.self)
         guard UInt64(bytes.count - headerSize) == length else {
-            throw SnapshotError("snapshot is \(bytes.count - headerSize) payload bytes, header says \(length): truncated or padded")
+            throw SnapshotError(
+                "snapshot is \(bytes.count - headerSize) payload bytes, header says \(length): truncated or padded"
+            )
         }
         var result: Result<PartitionSnapshot, SnapshotError>!
         bytes.withUnsafeBytes { all in
@@ -120,14 +125,14 @@ public enum SnapshotCodec {
 
     /// Reads a payload of the current format.
     private static func parse(_ payload: UnsafeRawBufferPointer) throws(SnapshotError) -> PartitionSnapshot {
-                var r = ByteReader(payload)
-                let engine = try PartitionEngine(from: &r)
-                var offsets: [SourceOffset] = []
-                for _ in 0..<(try r.count(max: 1 << 20)) {
-                    offsets.append(SourceOffset(topic: try r.string(), partition: try r.int32(), nextOffset: try r.int64()))
-                }
-                guard r.isAtEnd else { throw SnapshotError("\(r.remaining) unread bytes at the end of the snapshot") }
-                return PartitionSnapshot(engine: engine, offsets: offsets)
+        var r = ByteReader(payload)
+        let engine = try PartitionEngine(from: &r)
+        var offsets: [SourceOffset] = []
+        for _ in 0..<(try r.count(max: 1 << 20)) {
+            offsets.append(SourceOffset(topic: try r.string(), partition: try r.int32(), nextOffset: try r.int64()))
+        }
+        guard r.isAtEnd else { throw SnapshotError("\(r.remaining) unread bytes at the end of the snapshot") }
+        return PartitionSnapshot(engine: engine, offsets: offsets)
     }
 }
 
@@ -172,19 +177,28 @@ extension PartitionEngine {
                 restock.records.withUnsafeBufferPointer { records in
                     for i in slots.indices {
                         let r = tallies[i].restock
-                        Self.write(slots.baseAddress! + i, tallies.baseAddress! + i, r >= 0 ? records.baseAddress! + Int(r) : nil, to: &w)
+                        Self.write(
+                            slots.baseAddress! + i,
+                            tallies.baseAddress! + i,
+                            r >= 0 ? records.baseAddress! + Int(r) : nil,
+                            to: &w
+                        )
                     }
                 }
             }
         }
     }
 
-    private static func write(_ slot: UnsafePointer<SKUStore.Slot>, _ tally: UnsafePointer<SKUStore.Tally>, _ record: UnsafePointer<RestockTracker.Record>?,
-                              to w: inout ByteWriter) {
+    private static func write(
+        _ slot: UnsafePointer<SKUStore.Slot>,
+        _ tally: UnsafePointer<SKUStore.Tally>,
+        _ record: UnsafePointer<RestockTracker.Record>?,
+        to w: inout ByteWriter
+    ) {
         w.string(slot.pointee.sku)
         w.int64(slot.pointee.firstBucket)
         w.uvarint(UInt64(tally.pointee.pending.count))
-        tally.pointee.pending.forEach { p in
+        tally.pointee.pending.forEachBucket { p in
             w.int64(p.bucket)
             w.double(p.demand.quantity)
             w.double(p.demand.revenue)
@@ -285,39 +299,71 @@ extension PartitionEngine {
             var pending = PendingDemand()
             for _ in 0..<(try r.count(max: 1 << 16)) {
                 let bucket = try r.int64()
-                pending.add(BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double()), to: bucket)
+                pending.add(
+                    BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double()),
+                    to: bucket
+                )
             }
             var forecaster = try SKUForecaster(from: &r, directory: directory, sections: &sections)
             if directory.missing != 0 {
                 let next = configuration.calendar.season(of: (closedThrough ?? first - 1) + 1)
-                forecaster.startModels(lanes: directory.missing, nextSeason: next, cycle: configuration.calendar.modelCycle, closedSeasons: closedSeasons)
+                forecaster.startModels(
+                    lanes: directory.missing,
+                    nextSeason: next,
+                    cycle: configuration.calendar.modelCycle,
+                    closedSeasons: closedSeasons
+                )
             }
             var restored = SKUStore.Slot(sku: sku, firstBucket: first, forecaster: forecaster)
             var stock: StockPosition?
             var levels: ReorderLevels?
             var alert: OpenAlert?
             if try r.bool() {
-                let onHand = try r.double(), onOrder = try r.double()
+                let onHand = try r.double()
+                let onOrder = try r.double()
                 let lead = try r.bool() ? try r.double() : nil
-                stock = StockPosition(onHand: onHand, onOrder: onOrder, leadTimeDays: lead,
-                                           countedAt: EventTime(milliseconds: try r.int64()), consumedSince: try r.double())
+                stock = StockPosition(
+                    onHand: onHand,
+                    onOrder: onOrder,
+                    leadTimeDays: lead,
+                    countedAt: EventTime(milliseconds: try r.int64()),
+                    consumedSince: try r.double()
+                )
             }
             if try r.bool() {
-                levels = ReorderLevels(leadTimeDemand: try r.double(), reorderPoint: try r.double(), orderUpTo: try r.double(),
-                                            dailyDemand: try r.double(), bucketVariance: try r.double())
+                levels = ReorderLevels(
+                    leadTimeDemand: try r.double(),
+                    reorderPoint: try r.double(),
+                    orderUpTo: try r.double(),
+                    dailyDemand: try r.double(),
+                    bucketVariance: try r.double()
+                )
             }
             if try r.bool() {
                 let id = try r.string()
                 let name = try r.string()
-                guard let severity = RestockSeverity(rawValue: name) else { throw SnapshotError("unknown severity \(name)") }
+                guard let severity = RestockSeverity(rawValue: name) else {
+                    throw SnapshotError("unknown severity \(name)")
+                }
                 alert = OpenAlert(id: id, severity: severity, changes: try r.count(max: Int.max))
             }
             let alertsRaised = try r.count(max: Int.max)
             var record: Int32 = -1
             if let stock {
                 let warmedUp = forecaster.buckets >= configuration.restock.warmUpBuckets
-                record = Int32(restock.add(RestockTracker.Record(slot: store.slots.count, sku: sku, stock: stock, levels: levels, alert: alert,
-                                                                 alertsRaised: alertsRaised, warmedUp: warmedUp)))
+                record = Int32(
+                    restock.add(
+                        RestockTracker.Record(
+                            slot: store.slots.count,
+                            sku: sku,
+                            stock: stock,
+                            levels: levels,
+                            alert: alert,
+                            alertsRaised: alertsRaised,
+                            warmedUp: warmedUp
+                        )
+                    )
+                )
             } else if levels != nil || alert != nil || alertsRaised != 0 {
                 throw SnapshotError("SKU \(sku) has restock levels or alerts but no stock count")
             }
@@ -326,8 +372,17 @@ extension PartitionEngine {
                 let (median, p90) = (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32()))
                 let (demand, left) = (Float(bitPattern: try r.uint32()), try r.int32())
                 let code = try r.uint8()
-                guard let demandClass = DemandClass(rawValue: Int(code)) else { throw SnapshotError("unknown demand class \(code)") }
-                restored.check = LeadTimeCheck(reorderPoint: reorderPoint, median: median, p90: p90, demand: demand, bucketsLeft: left, demandClass: demandClass)
+                guard let demandClass = DemandClass(rawValue: Int(code)) else {
+                    throw SnapshotError("unknown demand class \(code)")
+                }
+                restored.check = LeadTimeCheck(
+                    reorderPoint: reorderPoint,
+                    median: median,
+                    p90: p90,
+                    demand: demand,
+                    bucketsLeft: left,
+                    demandClass: demandClass
+                )
             }
             var text = sku
             text.withUTF8 { u in
@@ -436,7 +491,13 @@ extension SKUForecaster {
         }
         for lane in 0..<SKUModels.count where lanes & (1 << UInt64(lane)) != 0 {
             losses[lane] = n > 0 ? known / n : 0
-            nextBucket[lane] = forecast(lane: lane, step: 1, nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)
+            nextBucket[lane] = forecast(
+                lane: lane,
+                step: 1,
+                nextSeason: nextSeason,
+                cycle: cycle,
+                closedSeasons: closedSeasons
+            )
         }
     }
 }

@@ -80,7 +80,9 @@ public struct OrderEventDecoder: Sendable {
     }
 
     /// The fields every order line must have, as `seen` bits.
-    static let required: UInt16 = [OrderField.orderID, .line, .sku, .quantity, .kind, .unitPrice, .currency, .eventTime].reduce(0) { $0 | 1 << $1.rawValue }
+    static let required: UInt16 = [
+        OrderField.orderID, .line, .sku, .quantity, .kind, .unitPrice, .currency, .eventTime,
+    ].reduce(0) { $0 | 1 << $1.rawValue }
 
     /// Marks a field as seen; a second occurrence is malformed (which one would count?).
     @inline(__always)
@@ -95,56 +97,77 @@ public struct OrderEventDecoder: Sendable {
         // Filled in place (no optional per field to unwrap and copy at the end); `seen`
         // says which fields were there.
         let empty = JSONString(written: UnsafeRawBufferPointer(start: nil, count: 0), hasEscapes: false)
-        var event = OrderEventView(orderID: empty, line: 0, sku: empty, skuPrefix: TextPrefix(length: 0, head: 0, tail: 0), quantity: 0,
-                                   kind: .sale, unitPrice: 0, currency: empty, eventTime: EventTime(milliseconds: 0))
+        var event = OrderEventView(
+            orderID: empty,
+            line: 0,
+            sku: empty,
+            skuPrefix: TextPrefix(length: 0, head: 0, tail: 0),
+            quantity: 0,
+            kind: .sale,
+            unitPrice: 0,
+            currency: empty,
+            eventTime: EventTime(milliseconds: 0)
+        )
         var line = 0.0
         var seen: UInt16 = 0
         var scanner = JSONScanner(bytes)
         let limits = limits
         try Self.fields.withUnsafeBufferPointer { fields throws(Rejection) in
-        try scanner.object(names: fields) { (s, position) throws(Rejection) in
-            guard let field = position.flatMap(OrderField.init(rawValue:)) else {
-                // Unknown fields are skipped: producers may be newer than this consumer.
-                try s.skipValue()
-                return
-            }
-            try Self.mark(&seen, field)
-            switch field {
-            case .sku:
-                event.sku = try text(&s, "sku", limits)
-                event.skuPrefix = event.sku.hasEscapes ? event.sku.withUTF8 { TextPrefix($0) } : TextPrefix(event.sku.written, within: bytes)
-            case .line: line = try number(s.value(), "line")
-            case .kind:
-                guard let v = try s.stringValue() else { _ = try s.value(); throw Rejection(.wrongType, "kind must be a string") }
-                if !v.hasEscapes, v.written.equals("sale") {
-                    event.kind = .sale
-                } else if let parsed = OrderKind(rawValue: v.string) {
-                    event.kind = parsed
-                } else {
-                    throw Rejection(.invalidValue, "kind \"\(v.string)\" is not sale, return, cancellation or adjustment")
+            try scanner.object(names: fields) { (s, position) throws(Rejection) in
+                guard let field = position.flatMap(OrderField.init(rawValue:)) else {
+                    // Unknown fields are skipped: producers may be newer than this consumer.
+                    try s.skipValue()
+                    return
                 }
-            case .region: event.region = try optionalText(&s, "region", limits)
-            case .channel: event.channel = try optionalText(&s, "channel", limits)
-            case .orderID: event.orderID = try text(&s, "order_id", limits)
-            case .quantity: event.quantity = try number(s.value(), "quantity")
-            case .currency: event.currency = try currencyCode(&s)
-            case .promotion:
-                switch try s.value() {
-                case .bool(let b): event.promotion = b
-                case .null: event.promotion = nil
-                default: throw Rejection(.wrongType, "promotion must be true or false")
+                try Self.mark(&seen, field)
+                switch field {
+                case .sku:
+                    event.sku = try text(&s, "sku", limits)
+                    event.skuPrefix =
+                        event.sku.hasEscapes
+                        ? event.sku.withUTF8 { TextPrefix($0) } : TextPrefix(event.sku.written, within: bytes)
+                case .line: line = try number(s.value(), "line")
+                case .kind:
+                    guard let v = try s.stringValue() else {
+                        _ = try s.value()
+                        throw Rejection(.wrongType, "kind must be a string")
+                    }
+                    if !v.hasEscapes, v.written.equals("sale") {
+                        event.kind = .sale
+                    } else if let parsed = OrderKind(rawValue: v.string) {
+                        event.kind = parsed
+                    } else {
+                        throw Rejection(
+                            .invalidValue,
+                            "kind \"\(v.string)\" is not sale, return, cancellation or adjustment"
+                        )
+                    }
+                case .region: event.region = try optionalText(&s, "region", limits)
+                case .channel: event.channel = try optionalText(&s, "channel", limits)
+                case .orderID: event.orderID = try text(&s, "order_id", limits)
+                case .quantity: event.quantity = try number(s.value(), "quantity")
+                case .currency: event.currency = try currencyCode(&s)
+                case .promotion:
+                    switch try s.value() {
+                    case .bool(let b): event.promotion = b
+                    case .null: event.promotion = nil
+                    default: throw Rejection(.wrongType, "promotion must be true or false")
+                    }
+                case .unitPrice: event.unitPrice = try number(s.value(), "unit_price")
+                case .eventTime: event.eventTime = try time(&s, "event_time", limits)
+                case .customerID: event.customerID = try optionalText(&s, "customer_id", limits)
                 }
-            case .unitPrice: event.unitPrice = try number(s.value(), "unit_price")
-            case .eventTime: event.eventTime = try time(&s, "event_time", limits)
-            case .customerID: event.customerID = try optionalText(&s, "customer_id", limits)
             }
-        }
         }
         if seen & Self.required != Self.required {
-            let absent = OrderField.allCases.first { Self.required & (1 << $0.rawValue) != 0 && seen & (1 << $0.rawValue) == 0 }!
+            let absent = OrderField.allCases.first {
+                Self.required & (1 << $0.rawValue) != 0 && seen & (1 << $0.rawValue) == 0
+            }!
             throw missing("\(absent.spelling)")
         }
-        guard line == line.rounded(), line >= 1, line <= 100_000 else { throw Rejection(.invalidValue, "line \(line) is not an integer in 1…100000") }
+        guard line == line.rounded(), line >= 1, line <= 100_000 else {
+            throw Rejection(.invalidValue, "line \(line) is not an integer in 1…100000")
+        }
         event.line = Int(line)
         let quantity = event.quantity
         guard quantity != 0, abs(quantity) <= limits.maxQuantity else {
@@ -173,33 +196,54 @@ public struct InventoryEventDecoder: Sendable {
     public func decode(_ bytes: UnsafeRawBufferPointer) -> Result<InventoryEvent, Rejection> {
         do throws(Rejection) {
             try checkEnvelope(bytes, limits: limits)
-            var sku: String?, onHand: Double?, onOrder: Double?, leadTime: Double?, location: String?, eventTime: EventTime?
+            var sku: String?
+            var onHand: Double?
+            var onOrder: Double?
+            var leadTime: Double?
+            var location: String?
+            var eventTime: EventTime?
             var synthetic = false
             var scanner = JSONScanner(bytes)
             let limits = limits
             try Self.fields.withUnsafeBufferPointer { fields throws(Rejection) in
-            try scanner.object(names: fields) { (s, field) throws(Rejection) in
-                switch field.flatMap(InventoryField.init(rawValue:)) {
-                case .sku: sku = try text(&s, "sku", limits).string
-                case .onHand: onHand = try number(s.value(), "on_hand")
-                case .onOrder: onOrder = try number(s.value(), "on_order")
-                case .leadTimeDays: leadTime = try number(s.value(), "lead_time_days")
-                case .location: location = try optionalText(&s, "location", limits)?.string
-                case .eventTime: eventTime = try time(&s, "event_time", limits)
-                case .synthetic:
-                    guard case .bool(let b) = try s.value() else { throw Rejection(.wrongType, "synthetic must be true or false") }
-                    synthetic = b
-                case nil: try s.skipValue()
+                try scanner.object(names: fields) { (s, field) throws(Rejection) in
+                    switch field.flatMap(InventoryField.init(rawValue:)) {
+                    case .sku: sku = try text(&s, "sku", limits).string
+                    case .onHand: onHand = try number(s.value(), "on_hand")
+                    case .onOrder: onOrder = try number(s.value(), "on_order")
+                    case .leadTimeDays: leadTime = try number(s.value(), "lead_time_days")
+                    case .location: location = try optionalText(&s, "location", limits)?.string
+                    case .eventTime: eventTime = try time(&s, "event_time", limits)
+                    case .synthetic:
+                        guard case .bool(let b) = try s.value() else {
+                            throw Rejection(.wrongType, "synthetic must be true or false")
+                        }
+                        synthetic = b
+                    case nil: try s.skipValue()
+                    }
                 }
-            }
             }
             guard let sku else { throw missing("sku") }
             guard let onHand else { throw missing("on_hand") }
             guard let eventTime else { throw missing("event_time") }
             guard abs(onHand) <= 1e9 else { throw Rejection(.invalidValue, "on_hand \(onHand) is beyond ±1e9") }
-            if let onOrder, !(0...1e9).contains(onOrder) { throw Rejection(.invalidValue, "on_order \(onOrder) is not in 0…1e9") }
-            if let leadTime, !(leadTime > 0 && leadTime <= 365) { throw Rejection(.invalidValue, "lead_time_days \(leadTime) is not in (0, 365]") }
-            return .success(InventoryEvent(sku: sku, onHand: onHand, onOrder: onOrder ?? 0, leadTimeDays: leadTime, location: location, eventTime: eventTime, synthetic: synthetic))
+            if let onOrder, !(0...1e9).contains(onOrder) {
+                throw Rejection(.invalidValue, "on_order \(onOrder) is not in 0…1e9")
+            }
+            if let leadTime, !(leadTime > 0 && leadTime <= 365) {
+                throw Rejection(.invalidValue, "lead_time_days \(leadTime) is not in (0, 365]")
+            }
+            return .success(
+                InventoryEvent(
+                    sku: sku,
+                    onHand: onHand,
+                    onOrder: onOrder ?? 0,
+                    leadTimeDays: leadTime,
+                    location: location,
+                    eventTime: eventTime,
+                    synthetic: synthetic
+                )
+            )
         } catch {
             return .failure(error)
         }
@@ -254,12 +298,18 @@ private func text(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits
     return v
 }
 
-private func optionalText(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits) throws(Rejection) -> JSONString? {
+private func optionalText(
+    _ s: inout JSONScanner,
+    _ field: String,
+    _ limits: EventLimits
+) throws(Rejection) -> JSONString? {
     guard let v = try s.stringValue() else {
         if case .null = try s.value() { return nil }
         throw Rejection(.wrongType, "\(field) must be a string")
     }
-    guard v.utf8Count <= limits.maxTextLength else { throw Rejection(.invalidValue, "\(field) is longer than \(limits.maxTextLength) bytes") }
+    guard v.utf8Count <= limits.maxTextLength else {
+        throw Rejection(.invalidValue, "\(field) is longer than \(limits.maxTextLength) bytes")
+    }
     return v
 }
 
@@ -283,7 +333,9 @@ private func time(_ s: inout JSONScanner, _ field: String, _ limits: EventLimits
         _ = try s.value()
         throw Rejection(.wrongType, "\(field) must be an RFC 3339 string")
     }
-    guard let t = v.withUTF8({ EventTime(rfc3339: $0) }) else { throw Rejection(.invalidValue, "\(field) \"\(v.string)\" is not an RFC 3339 date-time") }
+    guard let t = v.withUTF8({ EventTime(rfc3339: $0) }) else {
+        throw Rejection(.invalidValue, "\(field) \"\(v.string)\" is not an RFC 3339 date-time")
+    }
     guard t >= limits.earliest, t < limits.latest else {
         throw Rejection(.implausibleTime, "\(field) \(v.string) is outside \(limits.earliest)…\(limits.latest)")
     }
@@ -310,8 +362,11 @@ extension EventTime {
             return Int(d)
         }
         let y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
-        let mo = digit(5) * 10 + digit(6), d = digit(8) * 10 + digit(9)
-        let h = digit(11) * 10 + digit(12), mi = digit(14) * 10 + digit(15), s = digit(17) * 10 + digit(18)
+        let mo = digit(5) * 10 + digit(6)
+        let d = digit(8) * 10 + digit(9)
+        let h = digit(11) * 10 + digit(12)
+        let mi = digit(14) * 10 + digit(15)
+        let s = digit(17) * 10 + digit(18)
         guard invalid == 0, u[4] == 45, u[7] == 45, u[10] | 0x20 == 116, u[13] == 58, u[16] == 58 else { return nil }
         var i = 19
         var ms = 0
@@ -332,15 +387,17 @@ extension EventTime {
             i += 1
         } else if u[i] == 43 || u[i] == 45 {
             guard i + 6 <= u.count, u[i + 3] == 58 else { return nil }
-            let oh = digit(i + 1) * 10 + digit(i + 2), om = digit(i + 4) * 10 + digit(i + 5)
+            let oh = digit(i + 1) * 10 + digit(i + 2)
+            let om = digit(i + 4) * 10 + digit(i + 5)
             guard invalid == 0, oh < 24, om < 60 else { return nil }
             offsetMinutes = (oh * 60 + om) * (u[i] == 45 ? -1 : 1)
             i += 6
         } else {
             return nil
         }
-        guard i == u.count, s < 60, let base = EventTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, millisecond: ms) else { return nil }
+        guard i == u.count, s < 60,
+            let base = EventTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s, millisecond: ms)
+        else { return nil }
         self = EventTime(milliseconds: base.milliseconds - Int64(offsetMinutes) * 60_000)
     }
 }
-

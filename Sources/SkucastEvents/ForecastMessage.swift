@@ -40,9 +40,18 @@ public struct ForecastMessage: Sendable, Hashable {
     public var daysSinceLastSale: Int?
 
     public init(
-        forecastID: String, sku: String, origin: EventTime, bucket: String, timeZone: String, horizon: [Step],
-        leadTimeDays: Double, leadTimeMean: Double, leadTimeQuantiles: [NamedValue], weights: [NamedValue],
-        components: [NamedValue], daysSinceLastSale: Int?
+        forecastID: String,
+        sku: String,
+        origin: EventTime,
+        bucket: String,
+        timeZone: String,
+        horizon: [Step],
+        leadTimeDays: Double,
+        leadTimeMean: Double,
+        leadTimeQuantiles: [NamedValue],
+        weights: [NamedValue],
+        components: [NamedValue],
+        daysSinceLastSale: Int?
     ) {
         self.forecastID = forecastID
         self.sku = sku
@@ -70,42 +79,66 @@ public struct ForecastMessage: Sendable, Hashable {
         buffer = []
         func quantiles(_ q: [NamedValue]) {
             w.beginObject()
-            for v in q { w.key(v.name); w.quantity(v.value) }
+            for v in q {
+                w.key(v.name)
+                w.quantity(v.value)
+            }
             w.endObject()
         }
         w.beginObject()
-        w.key("forecast_id"); w.string(forecastID)
-        w.key("sku"); w.string(sku)
-        w.key("origin"); w.timestamp(origin)
-        w.key("bucket"); w.string(bucket)
-        w.key("time_zone"); w.string(timeZone)
+        w.key("forecast_id")
+        w.string(forecastID)
+        w.key("sku")
+        w.string(sku)
+        w.key("origin")
+        w.timestamp(origin)
+        w.key("bucket")
+        w.string(bucket)
+        w.key("time_zone")
+        w.string(timeZone)
         w.key("horizon")
         w.beginArray()
         for s in horizon {
             w.beginObject()
-            w.key("step"); w.integer(Int64(s.step))
-            w.key("start"); w.timestamp(s.start)
-            w.key("mean"); w.quantity(s.mean)
-            w.key("quantiles"); quantiles(s.quantiles)
+            w.key("step")
+            w.integer(Int64(s.step))
+            w.key("start")
+            w.timestamp(s.start)
+            w.key("mean")
+            w.quantity(s.mean)
+            w.key("quantiles")
+            quantiles(s.quantiles)
             w.endObject()
         }
         w.endArray()
         w.key("lead_time_demand")
         w.beginObject()
-        w.key("lead_time_days"); w.number(leadTimeDays)
-        w.key("mean"); w.quantity(leadTimeMean)
-        w.key("quantiles"); quantiles(leadTimeQuantiles)
+        w.key("lead_time_days")
+        w.number(leadTimeDays)
+        w.key("mean")
+        w.quantity(leadTimeMean)
+        w.key("quantiles")
+        quantiles(leadTimeQuantiles)
         w.endObject()
         w.key("model")
         w.beginObject()
         w.key("weights")
         w.beginObject()
-        for v in weights { w.key(v.name); w.quantity(v.value) }
+        for v in weights {
+            w.key(v.name)
+            w.quantity(v.value)
+        }
         w.endObject()
         w.key("components")
         w.beginObject()
-        for v in components { w.key(v.name); w.quantity(v.value) }
-        if let daysSinceLastSale { w.key("days_since_last_sale"); w.integer(Int64(daysSinceLastSale)) }
+        for v in components {
+            w.key(v.name)
+            w.quantity(v.value)
+        }
+        if let daysSinceLastSale {
+            w.key("days_since_last_sale")
+            w.integer(Int64(daysSinceLastSale))
+        }
         w.endObject()
         w.endObject()
         w.endObject()

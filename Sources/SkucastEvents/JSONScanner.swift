@@ -44,7 +44,8 @@ struct JSONScanner {
     /// Buffers of field names that had escapes, freed when the object is read.
     private var escapedNames: [UnsafeMutableRawBufferPointer] = []
 
-    private func spelledOut(_ utf8: [UInt8], _ buffers: inout [UnsafeMutableRawBufferPointer]) -> UnsafeRawBufferPointer {
+    private func spelledOut(_ utf8: [UInt8], _ buffers: inout [UnsafeMutableRawBufferPointer]) -> UnsafeRawBufferPointer
+    {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(utf8.count, 1), alignment: 1)
         buffer.copyBytes(from: utf8)
         buffers.append(buffer)
@@ -62,7 +63,10 @@ struct JSONScanner {
     /// - Parameter names: The fields the caller knows, in the schema's order (at most 16
     ///   bytes each).
     @inline(__always)
-    mutating func object(names: UnsafeBufferPointer<TextPrefix>, _ field: (inout JSONScanner, Int?) throws(Rejection) -> Void) throws(Rejection) {
+    mutating func object(
+        names: UnsafeBufferPointer<TextPrefix>,
+        _ field: (inout JSONScanner, Int?) throws(Rejection) -> Void
+    ) throws(Rejection) {
         defer {
             if !escapedNames.isEmpty {
                 for b in escapedNames { b.deallocate() }
@@ -91,15 +95,25 @@ struct JSONScanner {
                 if !matched {
                     position = names.firstIndex(of: try fieldName())
                     // The compact form (`"key":value`) is checked first; spaces are allowed.
-                    if i < bytes.count, bytes[i] == UInt8(ascii: ":") { i += 1 } else { try expect(UInt8(ascii: ":"), ":") }
+                    if i < bytes.count, bytes[i] == UInt8(ascii: ":") {
+                        i += 1
+                    } else {
+                        try expect(UInt8(ascii: ":"), ":")
+                    }
                 }
                 if let position { expected = position + 1 }
                 if i < bytes.count, bytes[i] <= 0x20 { skipSpace() }
                 try field(&self, position)
                 if i < bytes.count, bytes[i] <= 0x20 { skipSpace() }
                 guard i < bytes.count else { throw fail("unterminated object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; break }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    break
+                }
                 throw fail("expected , or }")
             }
         }
@@ -112,7 +126,8 @@ struct JSONScanner {
     private func predicted(_ name: TextPrefix) -> Int? {
         let close = i + 1 + name.length
         guard i + 17 <= bytes.count, close + 1 < bytes.count, bytes[i] == UInt8(ascii: "\""),
-              bytes[close] == UInt8(ascii: "\""), bytes[close + 1] == UInt8(ascii: ":") else { return nil }
+            bytes[close] == UInt8(ascii: "\""), bytes[close + 1] == UInt8(ascii: ":")
+        else { return nil }
         let head = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 1, as: UInt64.self))
         if name.length < 8 {
             guard head & ((1 << (UInt64(name.length) * 8)) &- 1) == name.head else { return nil }
@@ -120,7 +135,10 @@ struct JSONScanner {
             guard head == name.head else { return nil }
             if name.length > 8 {
                 let tail = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 9, as: UInt64.self))
-                guard name.length == 16 ? tail == name.tail : tail & ((1 << (UInt64(name.length - 8) * 8)) &- 1) == name.tail else { return nil }
+                guard
+                    name.length == 16
+                        ? tail == name.tail : tail & ((1 << (UInt64(name.length - 8) * 8)) &- 1) == name.tail
+                else { return nil }
             }
         }
         return close + 2
@@ -141,10 +159,18 @@ struct JSONScanner {
         guard i < bytes.count else { throw fail("expected a value") }
         switch bytes[i] {
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "{"), UInt8(ascii: "["): try skipValue(); return .nested
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            try skipValue()
+            return .nested
         default: return .number(try number())
         }
     }
@@ -164,7 +190,10 @@ struct JSONScanner {
                 if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
                 if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") {
                     depth -= 1
-                    if depth == 0 { i += 1; return }
+                    if depth == 0 {
+                        i += 1
+                        return
+                    }
                 }
                 i += 1
             }
@@ -176,7 +205,9 @@ struct JSONScanner {
 
     private mutating func literal(_ word: StaticString) throws(Rejection) {
         let n = word.utf8CodeUnitCount
-        guard i + n <= bytes.count, memcmp(bytes.baseAddress! + i, word.utf8Start, n) == 0 else { throw fail("invalid literal") }
+        guard i + n <= bytes.count, memcmp(bytes.baseAddress! + i, word.utf8Start, n) == 0 else {
+            throw fail("invalid literal")
+        }
         i += n
     }
 
@@ -190,17 +221,23 @@ struct JSONScanner {
         // exact (borrows only run upwards from a true zero), so the first quote is found
         // by counting trailing zeros. A backslash or control character before it leaves
         // the rest to the byte loop below.
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
         while i + 8 <= bytes.count {
             let x = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let q = x ^ (ones &* 0x22), b = x ^ (ones &* 0x5C)
+            let q = x ^ (ones &* 0x22)
+            let b = x ^ (ones &* 0x5C)
             let quote = (q &- ones) & ~q & highs
             let other = (((b &- ones) & ~b) | ((x &- ones &* 0x20) & ~x)) & highs
             if quote | other != 0 {
-                let quoteAt = quote.trailingZeroBitCount >> 3, otherAt = other.trailingZeroBitCount >> 3
+                let quoteAt = quote.trailingZeroBitCount >> 3
+                let otherAt = other.trailingZeroBitCount >> 3
                 if quoteAt < otherAt {
                     i += quoteAt + 1
-                    return JSONString(written: UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]), hasEscapes: false)
+                    return JSONString(
+                        written: UnsafeRawBufferPointer(rebasing: bytes[start..<(i - 1)]),
+                        hasEscapes: false
+                    )
                 }
                 i += otherAt
                 break
@@ -319,7 +356,10 @@ struct JSONScanner {
     mutating func number() throws(Rejection) -> Double {
         let start = i
         var negative = false
-        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        }
         var mantissa: UInt64 = 0
         var digits = 0
         var fractionDigits = 0
@@ -456,7 +496,11 @@ public struct TextPrefix: Hashable, Sendable {
             head = 0
             tail = 0
             for k in 0..<min(name.count, 16) {
-                if k < 8 { head |= UInt64(name[k]) << (UInt64(k) * 8) } else { tail |= UInt64(name[k]) << (UInt64(k - 8) * 8) }
+                if k < 8 {
+                    head |= UInt64(name[k]) << (UInt64(k) * 8)
+                } else {
+                    tail |= UInt64(name[k]) << (UInt64(k - 8) * 8)
+                }
             }
         }
     }
@@ -469,7 +513,9 @@ public struct TextPrefix: Hashable, Sendable {
 
     /// Packs a name given as text (tests and tables; not the event path).
     init(_ text: StaticString) {
-        self.init(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount),
-                  within: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        self.init(
+            UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount),
+            within: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        )
     }
 }

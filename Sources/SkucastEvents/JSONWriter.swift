@@ -76,7 +76,9 @@ public struct JSONWriter: Sendable {
                 case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
                 default:
                     let hex = Array("0123456789abcdef".utf8)
-                    buffer.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                    buffer.append(contentsOf: [
+                        0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)],
+                    ])
                 }
                 start = i + 1
             }
@@ -129,11 +131,16 @@ public struct JSONWriter: Sendable {
         separate()
         let t = time.utc
         buffer.append(UInt8(ascii: "\""))
-        pad(t.year, 4); buffer.append(UInt8(ascii: "-"))
-        pad(t.month, 2); buffer.append(UInt8(ascii: "-"))
-        pad(t.day, 2); buffer.append(UInt8(ascii: "T"))
-        pad(t.hour, 2); buffer.append(UInt8(ascii: ":"))
-        pad(t.minute, 2); buffer.append(UInt8(ascii: ":"))
+        pad(t.year, 4)
+        buffer.append(UInt8(ascii: "-"))
+        pad(t.month, 2)
+        buffer.append(UInt8(ascii: "-"))
+        pad(t.day, 2)
+        buffer.append(UInt8(ascii: "T"))
+        pad(t.hour, 2)
+        buffer.append(UInt8(ascii: ":"))
+        pad(t.minute, 2)
+        buffer.append(UInt8(ascii: ":"))
         pad(t.second, 2)
         if t.millisecond != 0 {
             buffer.append(UInt8(ascii: "."))

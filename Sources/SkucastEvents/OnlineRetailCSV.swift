@@ -28,7 +28,10 @@ public struct OnlineRetailCSV: Sendable {
         let names = header.map { $0.trimmingBOM().lowercased().filter { $0 != " " && $0 != "_" } }
         func column(_ aliases: String...) throws(OnlineRetailCSVError) -> Int {
             guard let i = names.firstIndex(where: aliases.contains) else {
-                throw OnlineRetailCSVError(line: 1, reason: "no column \(aliases.joined(separator: " or ")) in header \(header)")
+                throw OnlineRetailCSVError(
+                    line: 1,
+                    reason: "no column \(aliases.joined(separator: " or ")) in header \(header)"
+                )
             }
             return i
         }
@@ -119,7 +122,8 @@ public struct OnlineRetailOrderMapper: Sendable {
     /// (damages, write-offs: the file gives them no customer and a zero price); positive
     /// ones are sales. The file has no returns after delivery.
     /// - Throws: ``OnlineRetailCSVError`` for a zero quantity, which no order line has.
-    public mutating func event(for row: OnlineRetailRow, line fileLine: Int) throws(OnlineRetailCSVError) -> OrderEvent {
+    public mutating func event(for row: OnlineRetailRow, line fileLine: Int) throws(OnlineRetailCSVError) -> OrderEvent
+    {
         if row.invoice != lastInvoice {
             lastInvoice = row.invoice
             line = 0

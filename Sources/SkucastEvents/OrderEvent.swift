@@ -30,9 +30,18 @@ public struct OrderEvent: Sendable, Hashable {
     public var promotion: Bool?
 
     public init(
-        orderID: String, line: Int, sku: String, quantity: Double, kind: OrderKind, unitPrice: Double,
-        currency: String, eventTime: EventTime, customerID: String? = nil, channel: String? = nil,
-        region: String? = nil, promotion: Bool? = nil
+        orderID: String,
+        line: Int,
+        sku: String,
+        quantity: Double,
+        kind: OrderKind,
+        unitPrice: Double,
+        currency: String,
+        eventTime: EventTime,
+        customerID: String? = nil,
+        channel: String? = nil,
+        region: String? = nil,
+        promotion: Bool? = nil
     ) {
         self.orderID = orderID
         self.line = line
@@ -57,18 +66,38 @@ public struct OrderEvent: Sendable, Hashable {
         var w = JSONWriter(buffer: buffer)
         buffer = []
         w.beginObject()
-        w.key("order_id"); w.string(orderID)
-        w.key("line"); w.integer(Int64(line))
-        w.key("sku"); w.string(sku)
-        w.key("quantity"); w.number(quantity)
-        w.key("kind"); w.string(kind.rawValue)
-        w.key("unit_price"); w.number(unitPrice)
-        w.key("currency"); w.string(currency)
-        w.key("event_time"); w.timestamp(eventTime)
-        if let customerID { w.key("customer_id"); w.string(customerID) }
-        if let channel { w.key("channel"); w.string(channel) }
-        if let region { w.key("region"); w.string(region) }
-        if let promotion { w.key("promotion"); w.bool(promotion) }
+        w.key("order_id")
+        w.string(orderID)
+        w.key("line")
+        w.integer(Int64(line))
+        w.key("sku")
+        w.string(sku)
+        w.key("quantity")
+        w.number(quantity)
+        w.key("kind")
+        w.string(kind.rawValue)
+        w.key("unit_price")
+        w.number(unitPrice)
+        w.key("currency")
+        w.string(currency)
+        w.key("event_time")
+        w.timestamp(eventTime)
+        if let customerID {
+            w.key("customer_id")
+            w.string(customerID)
+        }
+        if let channel {
+            w.key("channel")
+            w.string(channel)
+        }
+        if let region {
+            w.key("region")
+            w.string(region)
+        }
+        if let promotion {
+            w.key("promotion")
+            w.bool(promotion)
+        }
         w.endObject()
         buffer = w.buffer
     }
@@ -96,9 +125,20 @@ public struct OrderEventView {
 
     /// The event with its text copied out into `String`s.
     public var event: OrderEvent {
-        OrderEvent(orderID: orderID.string, line: line, sku: sku.string, quantity: quantity, kind: kind, unitPrice: unitPrice,
-                   currency: currency.string, eventTime: eventTime, customerID: customerID?.string, channel: channel?.string,
-                   region: region?.string, promotion: promotion)
+        OrderEvent(
+            orderID: orderID.string,
+            line: line,
+            sku: sku.string,
+            quantity: quantity,
+            kind: kind,
+            unitPrice: unitPrice,
+            currency: currency.string,
+            eventTime: eventTime,
+            customerID: customerID?.string,
+            channel: channel?.string,
+            region: region?.string,
+            promotion: promotion
+        )
     }
 }
 
@@ -114,7 +154,15 @@ public struct InventoryEvent: Sendable, Hashable {
     /// Made up for a demo, not counted stock.
     public var synthetic: Bool
 
-    public init(sku: String, onHand: Double, onOrder: Double = 0, leadTimeDays: Double? = nil, location: String? = nil, eventTime: EventTime, synthetic: Bool = false) {
+    public init(
+        sku: String,
+        onHand: Double,
+        onOrder: Double = 0,
+        leadTimeDays: Double? = nil,
+        location: String? = nil,
+        eventTime: EventTime,
+        synthetic: Bool = false
+    ) {
         self.sku = sku
         self.onHand = onHand
         self.onOrder = onOrder
@@ -129,13 +177,26 @@ public struct InventoryEvent: Sendable, Hashable {
         var w = JSONWriter(buffer: buffer)
         buffer = []
         w.beginObject()
-        w.key("sku"); w.string(sku)
-        w.key("on_hand"); w.number(onHand)
-        w.key("on_order"); w.number(onOrder)
-        if let leadTimeDays { w.key("lead_time_days"); w.number(leadTimeDays) }
-        if let location { w.key("location"); w.string(location) }
-        w.key("event_time"); w.timestamp(eventTime)
-        if synthetic { w.key("synthetic"); w.bool(true) }
+        w.key("sku")
+        w.string(sku)
+        w.key("on_hand")
+        w.number(onHand)
+        w.key("on_order")
+        w.number(onOrder)
+        if let leadTimeDays {
+            w.key("lead_time_days")
+            w.number(leadTimeDays)
+        }
+        if let location {
+            w.key("location")
+            w.string(location)
+        }
+        w.key("event_time")
+        w.timestamp(eventTime)
+        if synthetic {
+            w.key("synthetic")
+            w.bool(true)
+        }
         w.endObject()
         buffer = w.buffer
     }

@@ -29,14 +29,29 @@ public struct SyntheticInventory: Sendable {
             let batch = max(24, (abs(order.quantity) * 20).rounded())
             let opening = Stock(onHand: batch - order.quantity, batch: batch, leadTimeDays: lead)
             stock[order.sku] = opening
-            out.append(InventoryEvent(sku: order.sku, onHand: batch, leadTimeDays: lead,
-                                      eventTime: EventTime(milliseconds: order.eventTime.milliseconds - 1000), synthetic: true))
+            out.append(
+                InventoryEvent(
+                    sku: order.sku,
+                    onHand: batch,
+                    leadTimeDays: lead,
+                    eventTime: EventTime(milliseconds: order.eventTime.milliseconds - 1000),
+                    synthetic: true
+                )
+            )
             return out
         }
         if let arrival = s.arrival, arrival.time <= order.eventTime {
             s.onHand += arrival.quantity
             s.arrival = nil
-            out.append(InventoryEvent(sku: order.sku, onHand: s.onHand, leadTimeDays: s.leadTimeDays, eventTime: arrival.time, synthetic: true))
+            out.append(
+                InventoryEvent(
+                    sku: order.sku,
+                    onHand: s.onHand,
+                    leadTimeDays: s.leadTimeDays,
+                    eventTime: arrival.time,
+                    synthetic: true
+                )
+            )
         }
         switch order.kind {
         case .sale, .return, .cancellation: s.onHand -= order.quantity
@@ -44,7 +59,9 @@ public struct SyntheticInventory: Sendable {
         }
         // A buyer reorders a batch when a quarter of it is left; it lands a lead time later.
         if s.arrival == nil, s.onHand < s.batch / 4 {
-            s.arrival = (EventTime(milliseconds: order.eventTime.milliseconds + Int64(s.leadTimeDays * 86_400_000)), s.batch)
+            s.arrival = (
+                EventTime(milliseconds: order.eventTime.milliseconds + Int64(s.leadTimeDays * 86_400_000)), s.batch
+            )
         }
         stock[order.sku] = s
         return out

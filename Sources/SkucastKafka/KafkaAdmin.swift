@@ -85,27 +85,50 @@ public final class KafkaAdmin: Sendable {
     /// - Returns: What happened per topic name.
     /// - Throws: ``KafkaError`` with code `_CONFLICT` when a topic exists with other
     ///   settings (the message lists the differences), or when creation failed.
-    public func createTopics(_ specs: [KafkaTopicSpec], timeout: Duration) throws(KafkaError) -> [String: KafkaTopicCreation] {
+    public func createTopics(
+        _ specs: [KafkaTopicSpec],
+        timeout: Duration
+    ) throws(KafkaError) -> [String: KafkaTopicCreation] {
         guard !specs.isEmpty else { return [:] }
         var errstr = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
         defer { for t in newTopics { rd_kafka_NewTopic_destroy(t) } }
         for spec in specs {
-            guard let t = rd_kafka_NewTopic_new(spec.name, Int32(spec.partitions), Int32(spec.replicationFactor), &errstr, errstr.count) else {
-                throw KafkaError(code: .invalidArgument, message: Self.string(errstr), operation: "create topic \(spec.name)")
+            guard
+                let t = rd_kafka_NewTopic_new(
+                    spec.name,
+                    Int32(spec.partitions),
+                    Int32(spec.replicationFactor),
+                    &errstr,
+                    errstr.count
+                )
+            else {
+                throw KafkaError(
+                    code: .invalidArgument,
+                    message: Self.string(errstr),
+                    operation: "create topic \(spec.name)"
+                )
             }
             newTopics.append(t)
             for key in spec.configs.keys.sorted() {
-                try KafkaError.check(rd_kafka_NewTopic_set_config(t, key, spec.configs[key]!), "create topic \(spec.name): config \(key)")
+                try KafkaError.check(
+                    rd_kafka_NewTopic_set_config(t, key, spec.configs[key]!),
+                    "create topic \(spec.name): config \(key)"
+                )
             }
         }
-        let results = try request(RD_KAFKA_ADMIN_OP_CREATETOPICS, operation: "create topics", timeout: timeout) { options, queue in
+        let results = try request(RD_KAFKA_ADMIN_OP_CREATETOPICS, operation: "create topics", timeout: timeout) {
+            options,
+            queue in
             rd_kafka_CreateTopics(handle.pointer, &newTopics, newTopics.count, options, queue)
         } results: { event in
             var count = 0
             let topics = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
             return UnsafeBufferPointer(start: topics, count: count).map { r in
-                (String(cString: rd_kafka_topic_result_name(r)), rd_kafka_topic_result_error(r), rd_kafka_topic_result_error_string(r).map { String(cString: $0) })
+                (
+                    String(cString: rd_kafka_topic_result_name(r)), rd_kafka_topic_result_error(r),
+                    rd_kafka_topic_result_error_string(r).map { String(cString: $0) }
+                )
             }
         }
         var outcome: [String: KafkaTopicCreation] = [:]
@@ -130,7 +153,11 @@ public final class KafkaAdmin: Sendable {
                 outcome[name] = .alreadyExisted
             }
             if !conflicts.isEmpty {
-                throw KafkaError(code: .conflict, message: "existing topics differ: " + conflicts.joined(separator: "; "), operation: "create topics")
+                throw KafkaError(
+                    code: .conflict,
+                    message: "existing topics differ: " + conflicts.joined(separator: "; "),
+                    operation: "create topics"
+                )
             }
         }
         return outcome
@@ -142,7 +169,10 @@ public final class KafkaAdmin: Sendable {
     ///   - timeout: How long to wait for the cluster.
     /// - Returns: The topics that exist; missing ones are absent.
     /// - Throws: ``KafkaError`` when a request fails.
-    public func describeTopics(_ names: [String], timeout: Duration) throws(KafkaError) -> [String: KafkaTopicDescription] {
+    public func describeTopics(
+        _ names: [String],
+        timeout: Duration
+    ) throws(KafkaError) -> [String: KafkaTopicDescription] {
         let metadata = try handle.metadata(topics: nil, timeout: timeout)
         var result: [String: KafkaTopicDescription] = [:]
         for name in names {
@@ -158,17 +188,26 @@ public final class KafkaAdmin: Sendable {
         let found = result.keys.sorted()
         var resources: [OpaquePointer?] = found.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }
         defer { for r in resources { rd_kafka_ConfigResource_destroy(r) } }
-        let configs = try request(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, operation: "describe topic configs", timeout: timeout) { options, queue in
+        let configs = try request(
+            RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+            operation: "describe topic configs",
+            timeout: timeout
+        ) { options, queue in
             rd_kafka_DescribeConfigs(handle.pointer, &resources, resources.count, options, queue)
         } results: { event in
             var count = 0
-            let described = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count)
+            let described = rd_kafka_DescribeConfigs_result_resources(
+                rd_kafka_event_DescribeConfigs_result(event),
+                &count
+            )
             return UnsafeBufferPointer(start: described, count: count).map { r -> (String, [String: String]) in
                 var n = 0
                 let entries = rd_kafka_ConfigResource_configs(r, &n)
                 var values: [String: String] = [:]
                 for e in UnsafeBufferPointer(start: entries, count: n) {
-                    if let v = rd_kafka_ConfigEntry_value(e) { values[String(cString: rd_kafka_ConfigEntry_name(e))] = String(cString: v) }
+                    if let v = rd_kafka_ConfigEntry_value(e) {
+                        values[String(cString: rd_kafka_ConfigEntry_name(e))] = String(cString: v)
+                    }
                 }
                 return (String(cString: rd_kafka_ConfigResource_name(r)), values)
             }
@@ -183,7 +222,9 @@ public final class KafkaAdmin: Sendable {
         guard !names.isEmpty else { return }
         var deletes: [OpaquePointer?] = names.map { rd_kafka_DeleteTopic_new($0) }
         defer { for d in deletes { rd_kafka_DeleteTopic_destroy(d) } }
-        let results = try request(RD_KAFKA_ADMIN_OP_DELETETOPICS, operation: "delete topics", timeout: timeout) { options, queue in
+        let results = try request(RD_KAFKA_ADMIN_OP_DELETETOPICS, operation: "delete topics", timeout: timeout) {
+            options,
+            queue in
             rd_kafka_DeleteTopics(handle.pointer, &deletes, deletes.count, options, queue)
         } results: { event in
             var count = 0
@@ -192,7 +233,8 @@ public final class KafkaAdmin: Sendable {
                 (String(cString: rd_kafka_topic_result_name(r)), rd_kafka_topic_result_error(r))
             }
         }
-        for (name, err) in results where err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART {
+        for (name, err) in results
+        where err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART {
             throw KafkaError(err, operation: "delete topic \(name)")
         }
     }
@@ -223,7 +265,11 @@ public final class KafkaAdmin: Sendable {
         defer { rd_kafka_event_destroy(event) }
         let err = rd_kafka_event_error(event)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(err, operation: operation, detail: rd_kafka_event_error_string(event).map { String(cString: $0) })
+            throw KafkaError(
+                err,
+                operation: operation,
+                detail: rd_kafka_event_error_string(event).map { String(cString: $0) }
+            )
         }
         return results(event)
     }

@@ -39,7 +39,11 @@ final class ConsumerCallbacks: ClientCallbacks, @unchecked Sendable {
         }
     }
 
-    private func rebalance(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+    private func rebalance(
+        _ rk: OpaquePointer,
+        _ err: rd_kafka_resp_err_t,
+        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+    ) {
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         let partitions = PartitionList.partitions(of: list)
         switch err {
@@ -56,12 +60,20 @@ final class ConsumerCallbacks: ClientCallbacks, @unchecked Sendable {
             }
             let elements = UnsafeMutableBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt))
             for i in elements.indices {
-                let tp = KafkaTopicPartition(topic: String(cString: elements[i].topic), partition: elements[i].partition)
+                let tp = KafkaTopicPartition(
+                    topic: String(cString: elements[i].topic),
+                    partition: elements[i].partition
+                )
                 if let start = event.startOffsets[tp] { elements[i].offset = start.rawValue }
             }
-            logger.info("partitions assigned", metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"])
+            logger.info(
+                "partitions assigned",
+                metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"]
+            )
             if cooperative {
-                if let e = rd_kafka_incremental_assign(rk, list) { record(KafkaError(consuming: e, operation: "incremental assign")) }
+                if let e = rd_kafka_incremental_assign(rk, list) {
+                    record(KafkaError(consuming: e, operation: "incremental assign"))
+                }
             } else {
                 let e = rd_kafka_assign(rk, list)
                 if e != RD_KAFKA_RESP_ERR_NO_ERROR { record(KafkaError(e, operation: "assign")) }
@@ -70,9 +82,14 @@ final class ConsumerCallbacks: ClientCallbacks, @unchecked Sendable {
             let lost = rd_kafka_assignment_lost(rk) != 0
             var event = KafkaRebalance(kind: lost ? .lost : .revoked, partitions: partitions)
             do { try handler?(&event) } catch { record(error) }
-            logger.info(lost ? "partitions lost" : "partitions revoked", metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"])
+            logger.info(
+                lost ? "partitions lost" : "partitions revoked",
+                metadata: ["partitions": "\(partitions.map(\.description).joined(separator: ","))"]
+            )
             if cooperative {
-                if let e = rd_kafka_incremental_unassign(rk, list) { record(KafkaError(consuming: e, operation: "incremental unassign")) }
+                if let e = rd_kafka_incremental_unassign(rk, list) {
+                    record(KafkaError(consuming: e, operation: "incremental unassign"))
+                }
             } else {
                 _ = rd_kafka_assign(rk, nil)
             }
@@ -142,7 +159,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// - Throws: ``KafkaError`` if librdkafka refuses the subscription.
     public func subscribe(topics: [String]) throws(KafkaError) {
         let list = PartitionList(topics.map { KafkaTopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
-        try KafkaError.check(rd_kafka_subscribe(handle.pointer, list.pointer), "subscribe to \(topics.joined(separator: ","))")
+        try KafkaError.check(
+            rd_kafka_subscribe(handle.pointer, list.pointer),
+            "subscribe to \(topics.joined(separator: ","))"
+        )
     }
 
     /// Reads partitions directly, outside any group balancing and without committing:
@@ -170,7 +190,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     ) throws -> KafkaMessageBatch {
         precondition(maxMessages > 0, "maxMessages must be positive")
         return try state.withLock { state throws -> KafkaMessageBatch in
-            guard !state.closed else { throw KafkaError(code: .state, message: "consumer is closed", operation: "poll") }
+            guard !state.closed else {
+                throw KafkaError(code: .state, message: "consumer is closed", operation: "poll")
+            }
             return try withoutActuallyEscaping(onRebalance) { handler in
                 callbacks.handler = handler
                 defer { callbacks.handler = nil }
@@ -207,13 +229,23 @@ public final class KafkaConsumer: @unchecked Sendable {
             if m.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF, let tp {
                 reachedEnd.append(tp)
             } else {
-                let error = KafkaError(m.pointee.err, operation: "consume", detail: tp.map { "\($0): " }.map { $0 + String(cString: rd_kafka_message_errstr(m)) })
+                let error = KafkaError(
+                    m.pointee.err,
+                    operation: "consume",
+                    detail: tp.map { "\($0): " }.map { $0 + String(cString: rd_kafka_message_errstr(m)) }
+                )
                 logger.warning("\(error)")
                 errors.append(error)
             }
             rd_kafka_message_destroy(m)
         }
-        let batch = KafkaMessageBatch(client: handle, messages: buffer, count: kept, reachedEnd: reachedEnd, errors: errors)
+        let batch = KafkaMessageBatch(
+            client: handle,
+            messages: buffer,
+            count: kept,
+            reachedEnd: reachedEnd,
+            errors: errors
+        )
         if let error = callbacks.pendingError {
             callbacks.pendingError = nil
             throw error
@@ -239,9 +271,15 @@ public final class KafkaConsumer: @unchecked Sendable {
     ///   - timeout: How long to wait for the coordinator.
     /// - Returns: The next offset to read per partition; partitions without a committed offset are absent.
     /// - Throws: ``KafkaError`` when the request fails.
-    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+    public func committed(
+        _ partitions: [KafkaTopicPartition],
+        timeout: Duration
+    ) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         let list = PartitionList(partitions)
-        try KafkaError.check(rd_kafka_committed(handle.pointer, list.pointer, timeout.timeoutMilliseconds), "fetch committed offsets")
+        try KafkaError.check(
+            rd_kafka_committed(handle.pointer, list.pointer, timeout.timeoutMilliseconds),
+            "fetch committed offsets"
+        )
         if let error = list.firstError(operation: "fetch committed offsets") { throw error }
         return Self.offsets(in: list)
     }
@@ -261,7 +299,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// - Throws: ``KafkaError`` if a partition is not assigned or the seek failed.
     public func seek(_ offsets: [KafkaTopicPartition: KafkaOffset], timeout: Duration) throws(KafkaError) {
         let list = PartitionList(offsets.keys.sorted(), offsets: offsets.mapValues(\.rawValue))
-        try KafkaError.check(consuming: rd_kafka_seek_partitions(handle.pointer, list.pointer, timeout.timeoutMilliseconds), "seek")
+        try KafkaError.check(
+            consuming: rd_kafka_seek_partitions(handle.pointer, list.pointer, timeout.timeoutMilliseconds),
+            "seek"
+        )
         if let error = list.firstError(operation: "seek") { throw error }
     }
 
@@ -333,7 +374,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     private static func offsets(in list: borrowing PartitionList) -> [KafkaTopicPartition: Int64] {
         var result: [KafkaTopicPartition: Int64] = [:]
         for element in PartitionList.elements(of: list.pointer) where element.offset >= 0 {
-            result[KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+            result[KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
+                element.offset
         }
         return result
     }

@@ -55,7 +55,13 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     /// The operation may succeed if tried again.
     public let isRetriable: Bool
 
-    public init(code: KafkaErrorCode, message: String, operation: String, isFatal: Bool = false, isRetriable: Bool = false) {
+    public init(
+        code: KafkaErrorCode,
+        message: String,
+        operation: String,
+        isFatal: Bool = false,
+        isRetriable: Bool = false
+    ) {
         self.code = code
         self.message = message
         self.operation = operation

@@ -64,7 +64,11 @@ final class KafkaHandle: @unchecked Sendable {
             guard let callbacks = ClientCallbacks.from(rk) else { return }
             let text = message.map { String(cString: $0) } ?? ""
             let fac = facility.map { String(cString: $0) } ?? ""
-            callbacks.logger.log(level: Logger.Level(syslog: level), "\(text)", metadata: ["rdkafka.facility": "\(fac)"])
+            callbacks.logger.log(
+                level: Logger.Level(syslog: level),
+                "\(text)",
+                metadata: ["rdkafka.facility": "\(fac)"]
+            )
         }
         rd_kafka_conf_set_error_cb(conf) { rk, err, reason, opaque in
             guard let opaque else { return }
@@ -148,7 +152,8 @@ final class KafkaHandle: @unchecked Sendable {
             KafkaBrokerMetadata(id: $0.id, host: String(cString: $0.host), port: Int($0.port))
         }
         let wanted = topics.map(Set.init)
-        let described = UnsafeBufferPointer(start: m.topics, count: Int(m.topic_cnt)).compactMap { t -> KafkaTopicMetadata? in
+        let described = UnsafeBufferPointer(start: m.topics, count: Int(m.topic_cnt)).compactMap {
+            t -> KafkaTopicMetadata? in
             let name = String(cString: t.topic)
             if let wanted, !wanted.contains(name) { return nil }
             let partitions = UnsafeBufferPointer(start: t.partitions, count: Int(t.partition_cnt)).map { p in

@@ -151,10 +151,12 @@ public struct KafkaMessage: @unchecked Sendable {
             var size = 0
             var index = 0
             while rd_kafka_header_get_all(hdrs, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                result.append(KafkaHeader(
-                    name: String(cString: name!),
-                    value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
-                ))
+                result.append(
+                    KafkaHeader(
+                        name: String(cString: name!),
+                        value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+                    )
+                )
                 index += 1
             }
             return result
@@ -168,7 +170,9 @@ public struct KafkaMessage: @unchecked Sendable {
             guard rd_kafka_message_headers(message, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs else { return nil }
             var value: UnsafeRawPointer?
             var size = 0
-            guard rd_kafka_header_get_last(hdrs, name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let value else { return nil }
+            guard rd_kafka_header_get_last(hdrs, name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let value else {
+                return nil
+            }
             return Array(UnsafeRawBufferPointer(start: value, count: size))
         }
     }

@@ -13,7 +13,14 @@ public struct KafkaProducerMessage: Sendable {
     /// Milliseconds since the Unix epoch (for skucast's inputs, the event time); `nil` for now.
     public var timestamp: Int64?
 
-    public init(topic: String, partition: Int32? = nil, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = [], timestamp: Int64? = nil) {
+    public init(
+        topic: String,
+        partition: Int32? = nil,
+        key: [UInt8]?,
+        value: [UInt8]?,
+        headers: [KafkaHeader] = [],
+        timestamp: Int64? = nil
+    ) {
         self.topic = topic
         self.partition = partition
         self.key = key
@@ -67,7 +74,10 @@ final class ProducerCallbacks: ClientCallbacks, @unchecked Sendable {
                 let ok = m.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR
                 let report = KafkaDeliveryReport(
                     id: UInt64(UInt(bitPattern: m.pointee._private)),
-                    topicPartition: KafkaTopicPartition(topic: String(cString: rd_kafka_topic_name(m.pointee.rkt)), partition: m.pointee.partition),
+                    topicPartition: KafkaTopicPartition(
+                        topic: String(cString: rd_kafka_topic_name(m.pointee.rkt)),
+                        partition: m.pointee.partition
+                    ),
                     offset: ok ? m.pointee.offset : nil,
                     error: ok ? nil : KafkaError(m.pointee.err, operation: "deliver message")
                 )
@@ -86,7 +96,11 @@ final class ProducerCallbacks: ClientCallbacks, @unchecked Sendable {
 
     func deliver(_ report: KafkaDeliveryReport) {
         if let continuation = waiting.withLock({ $0.removeValue(forKey: report.id) }) {
-            if let error = report.error { continuation.resume(throwing: error) } else { continuation.resume(returning: report) }
+            if let error = report.error {
+                continuation.resume(throwing: error)
+            } else {
+                continuation.resume(returning: report)
+            }
         } else {
             onDelivery?(report)
         }
@@ -131,9 +145,14 @@ public final class KafkaProducer: Sendable {
     deinit {
         rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
         _ = rd_kafka_flush(handle.pointer, 5000)
-        let orphans = callbacks.waiting.withLock { w in defer { w.removeAll() }; return Array(w.values) }
+        let orphans = callbacks.waiting.withLock { w in
+            defer { w.removeAll() }
+            return Array(w.values)
+        }
         for continuation in orphans {
-            continuation.resume(throwing: KafkaError(code: .state, message: "producer was destroyed", operation: "deliver message"))
+            continuation.resume(
+                throwing: KafkaError(code: .state, message: "producer was destroyed", operation: "deliver message")
+            )
         }
     }
 
@@ -164,7 +183,15 @@ public final class KafkaProducer: Sendable {
         timestamp: Int64? = nil
     ) throws(KafkaError) -> UInt64 {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
-        try produce(topic: topic, partition: partition, key: key, value: value, headers: headers, timestamp: timestamp, id: id)
+        try produce(
+            topic: topic,
+            partition: partition,
+            key: key,
+            value: value,
+            headers: headers,
+            timestamp: timestamp,
+            id: id
+        )
         return id
     }
 
@@ -184,7 +211,14 @@ public final class KafkaProducer: Sendable {
         var key = key
         let queued = key.withUTF8 { utf8 in
             Result { () throws(KafkaError) in
-                try send(topic: topic, partition: partition, key: UnsafeRawBufferPointer(utf8), value: value, headers: headers, timestamp: timestamp)
+                try send(
+                    topic: topic,
+                    partition: partition,
+                    key: UnsafeRawBufferPointer(utf8),
+                    value: value,
+                    headers: headers,
+                    timestamp: timestamp
+                )
             }
         }
         return try queued.get()
@@ -229,12 +263,23 @@ public final class KafkaProducer: Sendable {
     private func enqueue(_ message: KafkaProducerMessage, id: UInt64) throws(KafkaError) {
         try Self.withOptionalBytes(message.key) { key throws(KafkaError) in
             try Self.withOptionalBytes(message.value) { value throws(KafkaError) in
-                try produce(topic: message.topic, partition: message.partition, key: key, value: value, headers: message.headers, timestamp: message.timestamp, id: id)
+                try produce(
+                    topic: message.topic,
+                    partition: message.partition,
+                    key: key,
+                    value: value,
+                    headers: message.headers,
+                    timestamp: message.timestamp,
+                    id: id
+                )
             }
         }
     }
 
-    private static func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws(KafkaError) -> R) throws(KafkaError) -> R {
+    private static func withOptionalBytes<R>(
+        _ bytes: [UInt8]?,
+        _ body: (UnsafeRawBufferPointer?) throws(KafkaError) -> R
+    ) throws(KafkaError) -> R {
         guard let bytes else { return try body(nil) }
         // withUnsafeBytes rethrows untyped; keep the typed error.
         var result: Result<R, KafkaError>!
@@ -278,15 +323,23 @@ public final class KafkaProducer: Sendable {
                 add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
                 if let partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
                 if let key {
-                    add(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); $0.u.mem.size = key.count }
+                    add(RD_KAFKA_VTYPE_KEY) {
+                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                        $0.u.mem.size = key.count
+                    }
                 }
                 if let value {
-                    add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); $0.u.mem.size = value.count }
+                    add(RD_KAFKA_VTYPE_VALUE) {
+                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        $0.u.mem.size = value.count
+                    }
                 }
                 if let timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
                 if let hdrs { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = hdrs } }
                 defer { vus.baseAddress!.deinitialize(count: n) }
-                guard let error = rd_kafka_produceva(handle.pointer, vus.baseAddress, n) else { return RD_KAFKA_RESP_ERR_NO_ERROR }
+                guard let error = rd_kafka_produceva(handle.pointer, vus.baseAddress, n) else {
+                    return RD_KAFKA_RESP_ERR_NO_ERROR
+                }
                 let code = rd_kafka_error_code(error)
                 rd_kafka_error_destroy(error)
                 return code

@@ -65,7 +65,9 @@ struct PartitionList: ~Copyable {
         elements(of: list).map { KafkaTopicPartition(topic: String(cString: $0.topic), partition: $0.partition) }
     }
 
-    static func elements(of list: UnsafePointer<rd_kafka_topic_partition_list_t>?) -> UnsafeBufferPointer<rd_kafka_topic_partition_t> {
+    static func elements(
+        of list: UnsafePointer<rd_kafka_topic_partition_list_t>?
+    ) -> UnsafeBufferPointer<rd_kafka_topic_partition_t> {
         guard let list, list.pointee.cnt > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
         return UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt))
     }
@@ -73,7 +75,11 @@ struct PartitionList: ~Copyable {
     /// The first per-partition error of a list that a request filled in.
     func firstError(operation: String) -> KafkaError? {
         for element in Self.elements(of: pointer) where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            return KafkaError(element.err, operation: operation, detail: "\(String(cString: element.topic))[\(element.partition)]")
+            return KafkaError(
+                element.err,
+                operation: operation,
+                detail: "\(String(cString: element.topic))[\(element.partition)]"
+            )
         }
         return nil
     }

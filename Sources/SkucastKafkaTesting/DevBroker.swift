@@ -89,7 +89,9 @@ public final class DevBroker: Sendable {
             dir.deleteLastPathComponent()
         }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw DevBrokerError("no Tansu binary: run Deploy/dev-broker.sh install, or set SKUCAST_TANSU (looked at \(candidates.joined(separator: ", ")))")
+            throw DevBrokerError(
+                "no Tansu binary: run Deploy/dev-broker.sh install, or set SKUCAST_TANSU (looked at \(candidates.joined(separator: ", ")))"
+            )
         }
         return found
     }
@@ -124,7 +126,9 @@ public final class DevBroker: Sendable {
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
             addr.sin_port = in_port_t(UInt16(port).bigEndian)
             let connected = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
             }
             close(fd)
             if connected { return }

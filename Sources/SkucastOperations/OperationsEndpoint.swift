@@ -40,7 +40,10 @@ public struct OperationsEndpoint: Sendable {
                 let why = s.partitions.isEmpty ? "no partitions assigned yet" : "catching up: \(s.lag) messages behind"
                 return Self.text(.serviceUnavailable, "not ready: \(why)\n")
             }
-            return Self.text(.ok, "ready: partitions \(s.partitions.map(String.init).joined(separator: ",")), lag \(s.lag)\n")
+            return Self.text(
+                .ok,
+                "ready: partitions \(s.partitions.map(String.init).joined(separator: ",")), lag \(s.lag)\n"
+            )
         }
         router.get("metrics") { _, _ -> Response in
             var buffer: [UInt8] = []
@@ -61,10 +64,18 @@ public struct OperationsEndpoint: Sendable {
     ///   - port: The port.
     ///   - logger: Receives the server's logs.
     public func application(host: String = "127.0.0.1", port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "skucast"), logger: logger)
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "skucast"),
+            logger: logger
+        )
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+        )
     }
 }

@@ -34,7 +34,11 @@ public struct FileSource: Sendable {
     ///     synthetic` publishes, before the order they precede.
     ///   - limit: Read only this many rows.
     /// - Throws: ``OnlineRetailCSVError`` when the header is not one of the data set's.
-    public mutating func addOnlineRetail(_ bytes: [UInt8], syntheticInventory: Bool = false, limit: Int? = nil) throws(OnlineRetailCSVError) {
+    public mutating func addOnlineRetail(
+        _ bytes: [UInt8],
+        syntheticInventory: Bool = false,
+        limit: Int? = nil
+    ) throws(OnlineRetailCSVError) {
         var reader = try OnlineRetailOrderReader(bytes)
         var simulation = syntheticInventory ? SyntheticInventory() : nil
         var rows = 0
@@ -58,7 +62,8 @@ public struct FileSource: Sendable {
     /// that does not decode is kept as a message without key on partition 0, so the
     /// replay sends it to dead letters with its reason, as a live run would.
     public mutating func addJSONLines(_ bytes: [UInt8], topic: InputTopic) {
-        let orders = OrderEventDecoder(), inventory = InventoryEventDecoder()
+        let orders = OrderEventDecoder()
+        let inventory = InventoryEventDecoder()
         var start = 0
         while start < bytes.count {
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
@@ -82,13 +87,30 @@ public struct FileSource: Sendable {
 
     private mutating func add(_ value: [UInt8], _ topic: InputTopic, sku: String, timestamp: Int64) {
         let key = Array(sku.utf8)
-        add(value, topic, key: key, partition: Murmur2Partitioner.partition(of: key, partitions: partitions), timestamp: timestamp)
+        add(
+            value,
+            topic,
+            key: key,
+            partition: Murmur2Partitioner.partition(of: key, partitions: partitions),
+            timestamp: timestamp
+        )
     }
 
     private mutating func add(_ value: [UInt8], _ topic: InputTopic, key: [UInt8]?, partition: Int, timestamp: Int64?) {
         let offset = nextOffset[topic.rawValue][partition]
         nextOffset[topic.rawValue][partition] += 1
         if topic == .inventory { hasInventory = true }
-        messages.append((RecordedMessage(topic: topicNames[topic.rawValue], partition: Int32(partition), offset: offset, timestamp: timestamp, key: key, value: value), topic))
+        messages.append(
+            (
+                RecordedMessage(
+                    topic: topicNames[topic.rawValue],
+                    partition: Int32(partition),
+                    offset: offset,
+                    timestamp: timestamp,
+                    key: key,
+                    value: value
+                ), topic
+            )
+        )
     }
 }

@@ -79,12 +79,24 @@ extension PartitionProcessor {
     ///     processor reads of it (see ``InputMerge/next(caughtUp:)``).
     ///   - sink: Receives the outputs.
     /// - Throws: What the sink throws.
-    public mutating func drain<Message: SourceMessage>(_ merge: inout InputMerge<Message>, caughtUp: (InputTopic, _ nextOffset: Int64) -> Bool, into sink: inout some OutputSink) throws {
+    public mutating func drain<Message: SourceMessage>(
+        _ merge: inout InputMerge<Message>,
+        caughtUp: (InputTopic, _ nextOffset: Int64) -> Bool,
+        into sink: inout some OutputSink
+    ) throws {
         while let topic = merge.next(caughtUp: { caughtUp($0, next[$0.rawValue]) }) {
             let m = merge.pop(topic)
             try m.withUnsafeKey { key in
                 try m.withUnsafeValue { value in
-                    let input = InputMessage(topic: topic, topicName: m.topic, partition: m.partition, offset: m.offset, key: key, value: value, timestamp: m.timestampMilliseconds)
+                    let input = InputMessage(
+                        topic: topic,
+                        topicName: m.topic,
+                        partition: m.partition,
+                        offset: m.offset,
+                        key: key,
+                        value: value,
+                        timestamp: m.timestampMilliseconds
+                    )
                     try process(input, into: &sink)
                 }
             }

@@ -35,7 +35,12 @@ public struct ForecastInterest: Sendable, Hashable {
     /// Lead times, in days, of the detail's restock levels.
     public var detailLeadTimes: [Double]
 
-    public init(published: Bool = true, unpublished: Bool = false, detail: ClosedRange<Int64>? = nil, detailLeadTimes: [Double] = []) {
+    public init(
+        published: Bool = true,
+        unpublished: Bool = false,
+        detail: ClosedRange<Int64>? = nil,
+        detailLeadTimes: [Double] = []
+    ) {
         self.published = published
         self.unpublished = unpublished
         self.detail = detail
@@ -84,7 +89,15 @@ public struct InputMessage {
     /// The message timestamp, milliseconds.
     public var timestamp: Int64?
 
-    public init(topic: InputTopic, topicName: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64?) {
+    public init(
+        topic: InputTopic,
+        topicName: String,
+        partition: Int32,
+        offset: Int64,
+        key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?,
+        timestamp: Int64?
+    ) {
         self.topic = topic
         self.topicName = topicName
         self.partition = partition

@@ -42,7 +42,12 @@ public struct PartitionProcessor {
     ///   - snapshot: State to continue from; a fresh engine when nil.
     ///   - configuration: The engine's configuration for a fresh start.
     ///   - forecastActiveBuckets: See ``forecastActiveBuckets``.
-    public init(partition: Int32, snapshot: PartitionSnapshot?, configuration: EngineConfiguration, forecastActiveBuckets: Int = 28) {
+    public init(
+        partition: Int32,
+        snapshot: PartitionSnapshot?,
+        configuration: EngineConfiguration,
+        forecastActiveBuckets: Int = 28
+    ) {
         self.partition = partition
         self.engine = snapshot?.engine ?? PartitionEngine(configuration: configuration)
         // A snapshot lists its offsets in ``InputTopic`` order (see ``snapshot(topicNames:)``).
@@ -57,9 +62,12 @@ public struct PartitionProcessor {
     /// The state as a snapshot covering everything processed so far.
     /// - Parameter topicNames: The input topics' names, in ``InputTopic`` order.
     public func snapshot(topicNames: [String]) -> PartitionSnapshot {
-        PartitionSnapshot(engine: engine, offsets: InputTopic.allCases.map {
-            SourceOffset(topic: topicNames[$0.rawValue], partition: partition, nextOffset: next[$0.rawValue])
-        })
+        PartitionSnapshot(
+            engine: engine,
+            offsets: InputTopic.allCases.map {
+                SourceOffset(topic: topicNames[$0.rawValue], partition: partition, nextOffset: next[$0.rawValue])
+            }
+        )
     }
 
     /// Processes one message: decode, validate, apply, close buckets, emit.
@@ -87,9 +95,24 @@ public struct PartitionProcessor {
                 var alerts: [RestockAlert] = []
                 let outcome = engine.apply(order) { alerts.append($0) }
                 // Made only when an alert needs it.
-                let cause = { AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset, orderID: order.orderID.string) }
+                let cause = {
+                    AlertCause(
+                        topic: message.topicName,
+                        partition: message.partition,
+                        offset: message.offset,
+                        orderID: order.orderID.string
+                    )
+                }
                 if case .tooLate(let bucket, let closed) = outcome {
-                    try reject(message, Rejection(.tooLate, "bucket \(bucket) closed already (closed through \(closed)): later than the allowed lateness"), replay: replay, into: &sink)
+                    try reject(
+                        message,
+                        Rejection(
+                            .tooLate,
+                            "bucket \(bucket) closed already (closed through \(closed)): later than the allowed lateness"
+                        ),
+                        replay: replay,
+                        into: &sink
+                    )
                 }
                 try emit(alerts, cause: cause, replay: replay, into: &sink)
                 try advance(cause: cause, replay: replay, into: &sink)
@@ -104,7 +127,9 @@ public struct PartitionProcessor {
                     try reject(message, mismatch, replay: replay, into: &sink)
                     return
                 }
-                let cause = { AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset) }
+                let cause = {
+                    AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset)
+                }
                 var alerts: [RestockAlert] = []
                 engine.apply(stock) { alerts.append($0) }
                 try emit(alerts, cause: cause, replay: replay, into: &sink)
@@ -118,23 +143,44 @@ public struct PartitionProcessor {
     static func keyMismatch(_ key: UnsafeRawBufferPointer?, _ sku: UnsafeRawBufferPointer) -> Rejection? {
         if let key, key.count == sku.count, key.elementsEqual(sku) { return nil }
         let shown = key.map { String(decoding: $0.prefix(64), as: UTF8.self) } ?? "null"
-        return Rejection(.keyMismatch, "key \"\(shown)\" is not the event's sku \"\(String(decoding: sku, as: UTF8.self))\"")
+        return Rejection(
+            .keyMismatch,
+            "key \"\(shown)\" is not the event's sku \"\(String(decoding: sku, as: UTF8.self))\""
+        )
     }
 
-    private mutating func reject(_ message: InputMessage, _ rejection: Rejection, replay: Bool, into sink: inout some OutputSink) throws {
+    private mutating func reject(
+        _ message: InputMessage,
+        _ rejection: Rejection,
+        replay: Bool,
+        into sink: inout some OutputSink
+    ) throws {
         counts.rejected[rejection.reason, default: 0] += 1
-        if replay { counts.suppressed += 1; return }
+        if replay {
+            counts.suppressed += 1
+            return
+        }
         try sink.deadLetter(message, rejection: rejection)
     }
 
-    private mutating func emit(_ alerts: [RestockAlert], cause makeCause: () -> AlertCause, replay: Bool, into sink: inout some OutputSink) throws {
+    private mutating func emit(
+        _ alerts: [RestockAlert],
+        cause makeCause: () -> AlertCause,
+        replay: Bool,
+        into sink: inout some OutputSink
+    ) throws {
         guard !alerts.isEmpty else { return }
         let cause = makeCause()
         for alert in alerts {
             counts.alerts += 1
-            if replay { counts.suppressed += 1; continue }
+            if replay {
+                counts.suppressed += 1
+                continue
+            }
             alert.encodeJSON(cause: cause, into: &buffer)
-            try buffer.withUnsafeBytes { try sink.alert(sku: alert.sku, json: $0, timestamp: alert.eventTime.milliseconds) }
+            try buffer.withUnsafeBytes {
+                try sink.alert(sku: alert.sku, json: $0, timestamp: alert.eventTime.milliseconds)
+            }
         }
     }
 
@@ -160,9 +206,29 @@ public struct PartitionProcessor {
             let detail = detailed ? bucket.forecast.detail(leadTimes: interest.detailLeadTimes) : nil
             if published && interest.published {
                 message.encodeJSON(into: &buffer)
-                try buffer.withUnsafeBytes { try sink.forecast(EmittedForecast(sku: bucket.sku, bucket: bucket.bucket, message: message, isPublished: true, json: $0, detail: detail)) }
+                try buffer.withUnsafeBytes {
+                    try sink.forecast(
+                        EmittedForecast(
+                            sku: bucket.sku,
+                            bucket: bucket.bucket,
+                            message: message,
+                            isPublished: true,
+                            json: $0,
+                            detail: detail
+                        )
+                    )
+                }
             } else {
-                try sink.forecast(EmittedForecast(sku: bucket.sku, bucket: bucket.bucket, message: message, isPublished: published, json: nil, detail: detail))
+                try sink.forecast(
+                    EmittedForecast(
+                        sku: bucket.sku,
+                        bucket: bucket.bucket,
+                        message: message,
+                        isPublished: published,
+                        json: nil,
+                        detail: detail
+                    )
+                )
             }
         }
         try emit(alerts, cause: cause, replay: replay, into: &sink)

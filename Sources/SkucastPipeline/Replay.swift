@@ -18,12 +18,22 @@ public struct Replay<Message: SourceMessage, Sink: OutputSink> {
     ///   - configuration: The engines' configuration.
     ///   - forecastActiveBuckets: See ``PartitionProcessor/forecastActiveBuckets``.
     ///   - sink: Receives every output.
-    public init(partitions: some Sequence<Int32>, configuration: EngineConfiguration, forecastActiveBuckets: Int = 28, sink: Sink) {
+    public init(
+        partitions: some Sequence<Int32>,
+        configuration: EngineConfiguration,
+        forecastActiveBuckets: Int = 28,
+        sink: Sink
+    ) {
         self.configuration = configuration
         self.forecastActiveBuckets = forecastActiveBuckets
         self.sink = sink
         for p in partitions {
-            processors[p] = PartitionProcessor(partition: p, snapshot: nil, configuration: configuration, forecastActiveBuckets: forecastActiveBuckets)
+            processors[p] = PartitionProcessor(
+                partition: p,
+                snapshot: nil,
+                configuration: configuration,
+                forecastActiveBuckets: forecastActiveBuckets
+            )
             merges[p] = InputMerge()
         }
     }
@@ -32,7 +42,9 @@ public struct Replay<Message: SourceMessage, Sink: OutputSink> {
     /// - Throws: ``ReplayError`` for a partition the replay was not made with; what the sink throws.
     public mutating func append(_ message: Message, _ topic: InputTopic) throws {
         let p = message.partition
-        guard merges[p] != nil else { throw ReplayError(description: "partition \(p) of \(message.topic) is not among the replay's partitions") }
+        guard merges[p] != nil else {
+            throw ReplayError(description: "partition \(p) of \(message.topic) is not among the replay's partitions")
+        }
         merges[p]!.append(message, topic)
         try drain(p)
     }
@@ -62,7 +74,9 @@ public struct Replay<Message: SourceMessage, Sink: OutputSink> {
 
     private mutating func drain(_ p: Int32) throws {
         // Both moved out of their dictionaries, so popping does not copy the queue.
-        guard var merge = merges.removeValue(forKey: p), var processor = processors.removeValue(forKey: p) else { return }
+        guard var merge = merges.removeValue(forKey: p), var processor = processors.removeValue(forKey: p) else {
+            return
+        }
         defer {
             merges[p] = merge
             processors[p] = processor

@@ -27,8 +27,14 @@ public struct MemorySink: OutputSink {
     }
 
     public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {
-        let recorded = RecordedMessage(topic: message.topicName, partition: message.partition, offset: message.offset, timestamp: message.timestamp,
-                                       key: message.key.map { Array($0) }, value: message.value.map { Array($0) })
+        let recorded = RecordedMessage(
+            topic: message.topicName,
+            partition: message.partition,
+            offset: message.offset,
+            timestamp: message.timestamp,
+            key: message.key.map { Array($0) },
+            value: message.value.map { Array($0) }
+        )
         deadLetters.append((recorded, rejection))
     }
 }
@@ -49,7 +55,9 @@ public final class JSONLinesSink: OutputSink {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         files = try Self.names.map { name in
             let url = directory.appendingPathComponent(name)
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            }
             return try FileHandle(forWritingTo: url)
         }
     }
@@ -68,11 +76,16 @@ public final class JSONLinesSink: OutputSink {
     public func deadLetter(_ message: InputMessage, rejection: Rejection) throws {
         var w = JSONWriter(buffer: [])
         w.beginObject()
-        w.key("reason"); w.string(rejection.reason.rawValue)
-        w.key("detail"); w.string(rejection.detail)
-        w.key("topic"); w.string(message.topicName)
-        w.key("partition"); w.integer(Int64(message.partition))
-        w.key("offset"); w.integer(message.offset)
+        w.key("reason")
+        w.string(rejection.reason.rawValue)
+        w.key("detail")
+        w.string(rejection.detail)
+        w.key("topic")
+        w.string(message.topicName)
+        w.key("partition")
+        w.integer(Int64(message.partition))
+        w.key("offset")
+        w.integer(message.offset)
         w.key("key")
         if let key = message.key { w.string(String(decoding: key, as: UTF8.self)) } else { w.null() }
         w.key("value")

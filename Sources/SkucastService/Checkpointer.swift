@@ -34,7 +34,16 @@ struct Checkpointer {
     private(set) var lastSeconds = 0.0
     private(set) var lastBytes = 0
 
-    init(store: any SnapshotStore, consumer: KafkaConsumer, producer: KafkaProducer, ledger: DeliveryLedger, inputs: [String], policy: Policy, logger: Logger, metrics: ServiceMetrics) {
+    init(
+        store: any SnapshotStore,
+        consumer: KafkaConsumer,
+        producer: KafkaProducer,
+        ledger: DeliveryLedger,
+        inputs: [String],
+        policy: Policy,
+        logger: Logger,
+        metrics: ServiceMetrics
+    ) {
         (self.store, self.consumer, self.producer, self.ledger) = (store, consumer, producer, ledger)
         (self.inputs, self.policy, self.logger, self.metrics) = (inputs, policy, logger, metrics)
         last = clock.now
@@ -64,7 +73,9 @@ struct Checkpointer {
         let start = clock.now
         try producer.flush(timeout: policy.flushTimeout)
         if ledger.failureCount > 0 {
-            throw ServiceError("\(ledger.failureCount) outputs were not delivered (first: \(ledger.firstError.map { "\($0)" } ?? "?")): stopping without committing, a restart replays from the last checkpoint")
+            throw ServiceError(
+                "\(ledger.failureCount) outputs were not delivered (first: \(ledger.firstError.map { "\($0)" } ?? "?")): stopping without committing, a restart replays from the last checkpoint"
+            )
         }
         var commit: [KafkaTopicPartition: Int64] = [:]
         var bytes = 0
@@ -76,7 +87,8 @@ struct Checkpointer {
             processor.snapshotTaken()
             processors[p] = processor
             for topic in InputTopic.allCases where processor.next[topic.rawValue] >= 0 {
-                commit[KafkaTopicPartition(topic: inputs[topic.rawValue], partition: p)] = processor.next[topic.rawValue]
+                commit[KafkaTopicPartition(topic: inputs[topic.rawValue], partition: p)] =
+                    processor.next[topic.rawValue]
             }
         }
         do throws(KafkaError) {
@@ -86,7 +98,10 @@ struct Checkpointer {
             guard error.code.isGroupMembershipChange || (leaving && error.code == .destroyed) else { throw error }
             // The snapshots are durable; whoever owns the partitions next restores them
             // and, without this commit, replays a little more. Nothing is lost.
-            logger.warning("commit refused: the group moved on or the member is leaving; the snapshots stand", metadata: ["error": "\(error)"])
+            logger.warning(
+                "commit refused: the group moved on or the member is leaving; the snapshots stand",
+                metadata: ["error": "\(error)"]
+            )
         }
         count += 1
         last = clock.now
@@ -94,6 +109,9 @@ struct Checkpointer {
         lastBytes = bytes
         metrics.snapshotSeconds.recordNanoseconds((last - start).nanoseconds)
         metrics.snapshotBytes.record(Double(bytes))
-        logger.debug("checkpoint", metadata: ["partitions": "\(partitions.sorted())", "bytes": "\(bytes)", "seconds": "\(lastSeconds)"])
+        logger.debug(
+            "checkpoint",
+            metadata: ["partitions": "\(partitions.sorted())", "bytes": "\(bytes)", "seconds": "\(lastSeconds)"]
+        )
     }
 }

@@ -51,11 +51,19 @@ public final class ForecastService: @unchecked Sendable {
     ///   - metrics: The metrics backend (swift-metrics); the process-wide one by default.
     /// - Throws: ``KafkaError`` when the cluster is unreachable; ``ServiceError`` when a
     ///   topic is missing or the inputs are not co-partitioned.
-    public init(configuration: ServiceConfiguration, store: any SnapshotStore, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) throws {
+    public init(
+        configuration: ServiceConfiguration,
+        store: any SnapshotStore,
+        logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) throws {
         self.configuration = configuration
         self.metrics = ServiceMetrics(factory: metrics, topics: configuration.topics)
         self.logger = logger
-        var consumerConfiguration = KafkaConsumerConfiguration(client: configuration.client, groupID: configuration.groupID)
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            client: configuration.client,
+            groupID: configuration.groupID
+        )
         consumerConfiguration.assignmentStrategy = .range
         consumerConfiguration.sessionTimeout = configuration.sessionTimeout
         // Three heartbeats per session, as Kafka's own clients default to.
@@ -70,10 +78,26 @@ public final class ForecastService: @unchecked Sendable {
         sink = KafkaOutputSink(producer: producer, topics: configuration.topics, version: configuration.version)
         let inputs = configuration.topics.inputs
         checkpointer = Checkpointer(
-            store: store, consumer: consumer, producer: producer, ledger: ledger, inputs: inputs,
-            policy: .init(events: configuration.checkpointEvents, interval: configuration.checkpointInterval, flushTimeout: configuration.flushTimeout),
-            logger: logger, metrics: self.metrics)
-        restorer = PartitionRestorer(store: store, inputs: inputs, engine: configuration.engine, forecastActiveBuckets: configuration.forecastActiveBuckets, logger: logger)
+            store: store,
+            consumer: consumer,
+            producer: producer,
+            ledger: ledger,
+            inputs: inputs,
+            policy: .init(
+                events: configuration.checkpointEvents,
+                interval: configuration.checkpointInterval,
+                flushTimeout: configuration.flushTimeout
+            ),
+            logger: logger,
+            metrics: self.metrics
+        )
+        restorer = PartitionRestorer(
+            store: store,
+            inputs: inputs,
+            engine: configuration.engine,
+            forecastActiveBuckets: configuration.forecastActiveBuckets,
+            logger: logger
+        )
         try checkTopics()
     }
 
@@ -81,7 +105,10 @@ public final class ForecastService: @unchecked Sendable {
     /// key hashing): partition p of both holds the same SKUs.
     func checkTopics() throws {
         let t = configuration.topics
-        let metadata = try consumer.metadata(topics: [t.orders, t.inventory, t.forecasts, t.alerts, t.deadLetter], timeout: .seconds(10))
+        let metadata = try consumer.metadata(
+            topics: [t.orders, t.inventory, t.forecasts, t.alerts, t.deadLetter],
+            timeout: .seconds(10)
+        )
         var counts: [String: Int] = [:]
         for name in [t.orders, t.inventory, t.forecasts, t.alerts, t.deadLetter] {
             guard let topic = metadata.topic(name), !topic.partitions.isEmpty else {
@@ -90,7 +117,9 @@ public final class ForecastService: @unchecked Sendable {
             counts[name] = topic.partitions.count
         }
         guard counts[t.orders] == counts[t.inventory] else {
-            throw ServiceError("\(t.orders) has \(counts[t.orders]!) partitions and \(t.inventory) \(counts[t.inventory]!): the inputs must be co-partitioned (same partition count, keyed by SKU with the same partitioner)")
+            throw ServiceError(
+                "\(t.orders) has \(counts[t.orders]!) partitions and \(t.inventory) \(counts[t.inventory]!): the inputs must be co-partitioned (same partition count, keyed by SKU with the same partitioner)"
+            )
         }
     }
 
@@ -110,8 +139,11 @@ public final class ForecastService: @unchecked Sendable {
             let batch = try consumer.poll(maxMessages: 8192, timeout: .milliseconds(100), onRebalance: rebalance)
             for error in batch.errors { logger.warning("consume: \(error)") }
             for m in batch {
-                guard let topic = m.topic == configuration.topics.orders ? InputTopic.orders : m.topic == configuration.topics.inventory ? .inventory : nil,
-                      processors[m.partition] != nil else { continue }
+                guard
+                    let topic = m.topic == configuration.topics.orders
+                        ? InputTopic.orders : m.topic == configuration.topics.inventory ? .inventory : nil,
+                    processors[m.partition] != nil
+                else { continue }
                 merges[m.partition, default: InputMerge()].append(m, topic)
             }
             for p in merges.keys.sorted() { try drain(p) }
@@ -142,7 +174,9 @@ public final class ForecastService: @unchecked Sendable {
     /// to the high watermark of its last fetch.
     func drain(_ p: Int32) throws {
         // Both moved out of their dictionaries, so popping does not copy the queue.
-        guard processors[p] != nil, var merge = merges.removeValue(forKey: p), var processor = processors.removeValue(forKey: p) else { return }
+        guard processors[p] != nil, var merge = merges.removeValue(forKey: p),
+            var processor = processors.removeValue(forKey: p)
+        else { return }
         defer {
             merges[p] = merge
             processors[p] = processor
@@ -193,7 +227,10 @@ public final class ForecastService: @unchecked Sendable {
         lastGaugeRefresh = clock.now
         openAlerts = processors.values.reduce(0) { $0 + $1.engine.openAlerts }
         var (error, demand) = (0.0, 0.0)
-        for p in processors.values { error += p.engine.errorSum; demand += p.engine.demandSum }
+        for p in processors.values {
+            error += p.engine.errorSum
+            demand += p.engine.demandSum
+        }
         forecastError = demand > 0 ? error / demand : nil
         metrics.openAlerts.record(Double(openAlerts))
         if let forecastError { metrics.forecastError.record(forecastError) }
@@ -205,10 +242,17 @@ public final class ForecastService: @unchecked Sendable {
         for p in processors.values { counts.add(p.counts) }
         if !processors.isEmpty, lag == 0 { caughtUpOnce = true }
         let status = ServiceStatus(
-            counts: counts, partitions: processors.keys.sorted(), checkpoints: checkpointer.count,
-            lastCheckpointSeconds: checkpointer.lastSeconds, lastSnapshotBytes: checkpointer.lastBytes,
-            restoredFrom: restoredFrom, lag: lag, ready: !processors.isEmpty && caughtUpOnce,
-            lastLoop: clock.now, openAlerts: openAlerts, forecastError: forecastError,
+            counts: counts,
+            partitions: processors.keys.sorted(),
+            checkpoints: checkpointer.count,
+            lastCheckpointSeconds: checkpointer.lastSeconds,
+            lastSnapshotBytes: checkpointer.lastBytes,
+            restoredFrom: restoredFrom,
+            lag: lag,
+            ready: !processors.isEmpty && caughtUpOnce,
+            lastLoop: clock.now,
+            openAlerts: openAlerts,
+            forecastError: forecastError,
             busySeconds: firstInput.flatMap { f in lastInput.map { ($0 - f).secondsValue } } ?? 0
         )
         statusBoard.publish(status)
@@ -234,11 +278,14 @@ public final class ForecastService: @unchecked Sendable {
             for p in numbers {
                 let mine = Set(event.partitions.filter { $0.partition == p }.map(\.topic))
                 guard mine.isSuperset(of: inputs) else {
-                    throw ServiceError("partition \(p) of \(inputs.filter { !mine.contains($0) }) went to another member: the inputs must be co-partitioned and assigned with the range strategy")
+                    throw ServiceError(
+                        "partition \(p) of \(inputs.filter { !mine.contains($0) }) went to another member: the inputs must be co-partitioned and assigned with the range strategy"
+                    )
                 }
             }
             let committed = try consumer.committed(event.partitions, timeout: .seconds(30))
-            for (p, restored) in try restorer.restore(numbers, committed: committed, startOffsets: &event.startOffsets) {
+            for (p, restored) in try restorer.restore(numbers, committed: committed, startOffsets: &event.startOffsets)
+            {
                 processors[p] = restored.processor
                 restoredFrom[p] = restored.source?.location
             }
@@ -252,4 +299,3 @@ public final class ForecastService: @unchecked Sendable {
         if let processor = processors.removeValue(forKey: p) { retiredCounts.add(processor.counts) }
     }
 }
-

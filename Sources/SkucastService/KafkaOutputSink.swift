@@ -84,7 +84,13 @@ public struct KafkaOutputSink: OutputSink {
             KafkaHeader(name: "skucast.dlq.source.offset", string: String(message.offset)),
             KafkaHeader(name: "skucast.dlq.version", string: version),
         ]
-        _ = try producer.send(topic: topics.deadLetter, key: message.key, value: message.value, headers: headers, timestamp: message.timestamp)
+        _ = try producer.send(
+            topic: topics.deadLetter,
+            key: message.key,
+            value: message.value,
+            headers: headers,
+            timestamp: message.timestamp
+        )
     }
 }
 

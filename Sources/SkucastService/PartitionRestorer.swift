@@ -27,32 +27,52 @@ struct PartitionRestorer {
     ///     before and are recomputed but not produced again.
     ///   - startOffsets: Receives where each input partition is read from.
     /// - Throws: The store's errors (a damaged snapshot is not one: the next older is tried).
-    func restore(_ partitions: [Int32], committed: [KafkaTopicPartition: Int64], startOffsets: inout [KafkaTopicPartition: KafkaOffset]) throws -> [Int32: Restored] {
+    func restore(
+        _ partitions: [Int32],
+        committed: [KafkaTopicPartition: Int64],
+        startOffsets: inout [KafkaTopicPartition: KafkaOffset]
+    ) throws -> [Int32: Restored] {
         let clock = ContinuousClock()
         let start = clock.now
         let found = try loadSnapshots(partitions)
-        logger.info("snapshots loaded", metadata: ["partitions": "\(partitions)", "seconds": "\((clock.now - start).secondsValue)"])
+        logger.info(
+            "snapshots loaded",
+            metadata: ["partitions": "\(partitions)", "seconds": "\((clock.now - start).secondsValue)"]
+        )
         var restored: [Int32: Restored] = [:]
         for p in partitions {
             let snapshot = found[p] ?? nil
-            var processor = PartitionProcessor(partition: p, snapshot: snapshot?.0, configuration: engine, forecastActiveBuckets: forecastActiveBuckets)
+            var processor = PartitionProcessor(
+                partition: p,
+                snapshot: snapshot?.0,
+                configuration: engine,
+                forecastActiveBuckets: forecastActiveBuckets
+            )
             for topic in InputTopic.allCases {
                 let tp = KafkaTopicPartition(topic: inputs[topic.rawValue], partition: p)
                 let from = processor.next[topic.rawValue]
                 startOffsets[tp] = from >= 0 ? .offset(from) : .beginning
-                if let c = committed[tp] { processor.acknowledgedBelow[topic.rawValue] = max(processor.acknowledgedBelow[topic.rawValue], c) }
+                if let c = committed[tp] {
+                    processor.acknowledgedBelow[topic.rawValue] = max(processor.acknowledgedBelow[topic.rawValue], c)
+                }
             }
             if let (_, source) = snapshot {
                 // The state was cut with the snapshot's calendar and policy: it keeps them.
                 // Changing them means starting without the snapshots.
                 if processor.engine.configuration != engine {
-                    logger.warning("the snapshot's engine configuration differs from the one asked for; the snapshot's stays in force (remove the state directory to rebuild with the new one)", metadata: [
-                        "partition": "\(p)",
-                        "snapshot": "\(processor.engine.configuration.summary)",
-                        "asked": "\(engine.summary)",
-                    ])
+                    logger.warning(
+                        "the snapshot's engine configuration differs from the one asked for; the snapshot's stays in force (remove the state directory to rebuild with the new one)",
+                        metadata: [
+                            "partition": "\(p)",
+                            "snapshot": "\(processor.engine.configuration.summary)",
+                            "asked": "\(engine.summary)",
+                        ]
+                    )
                 }
-                logger.info("partition restored", metadata: ["partition": "\(p)", "snapshot": "\(source)", "skus": "\(processor.engine.skuCount)"])
+                logger.info(
+                    "partition restored",
+                    metadata: ["partition": "\(p)", "snapshot": "\(source)", "skus": "\(processor.engine.skuCount)"]
+                )
             } else {
                 logger.info("partition starts from the earliest offset (no snapshot)", metadata: ["partition": "\(p)"])
             }
@@ -70,7 +90,10 @@ struct PartitionRestorer {
             let p = partitions[i]
             let result = Result {
                 try store.newestValid(of: p) { snapshot, error in
-                    logger.error("snapshot unusable, trying an older one", metadata: ["snapshot": "\(snapshot)", "error": "\(error)"])
+                    logger.error(
+                        "snapshot unusable, trying an older one",
+                        metadata: ["snapshot": "\(snapshot)", "error": "\(error)"]
+                    )
                 }
             }
             found.withLock { $0[p] = result }

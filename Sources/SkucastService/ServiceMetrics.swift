@@ -27,9 +27,15 @@ final class ServiceMetrics {
 
     init(factory: any MetricsFactory, topics: ServiceTopics) {
         self.factory = factory
-        eventsIn = topics.inputs.map { Counter(label: "skucast_events_in_total", dimensions: [("topic", $0)], factory: factory) }
+        eventsIn = topics.inputs.map {
+            Counter(label: "skucast_events_in_total", dimensions: [("topic", $0)], factory: factory)
+        }
         for reason in Rejection.Reason.allCases {
-            rejected[reason] = Counter(label: "skucast_events_rejected_total", dimensions: [("reason", reason.rawValue)], factory: factory)
+            rejected[reason] = Counter(
+                label: "skucast_events_rejected_total",
+                dimensions: [("reason", reason.rawValue)],
+                factory: factory
+            )
         }
         late = Counter(label: "skucast_events_late_total", factory: factory)
         bucketsClosed = Counter(label: "skucast_buckets_closed_total", factory: factory)

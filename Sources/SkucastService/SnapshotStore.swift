@@ -1,3 +1,5 @@
+import SkucastEngine
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,7 +9,6 @@ import Darwin
 // write(2) and read(2) under names that the store's own `write`/`read` do not shadow.
 private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
 private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
-import SkucastEngine
 
 /// A stored snapshot of one partition, not read yet.
 public struct StoredSnapshot: Sendable, Hashable, CustomStringConvertible {
@@ -124,7 +125,9 @@ public struct DirectorySnapshotStore: SnapshotStore {
         // Retention: the newest `retain` stay. Temporary files a killed writer left behind
         // go too (a partition has one writer at a time: its owner, which is us).
         for old in try snapshots(of: partition).dropFirst(retain) { unlink(old.location) }
-        for stale in try Self.entries(of: dir) where stale.hasPrefix(".") && stale.hasSuffix(".tmp") { unlink("\(dir)/\(stale)") }
+        for stale in try Self.entries(of: dir) where stale.hasPrefix(".") && stale.hasSuffix(".tmp") {
+            unlink("\(dir)/\(stale)")
+        }
     }
 
     /// The names in a directory; none when it does not exist.
@@ -136,7 +139,11 @@ public struct DirectorySnapshotStore: SnapshotStore {
         defer { closedir(d) }
         var names: [String] = []
         while let entry = readdir(d) {
-            names.append(withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) })
+            names.append(
+                withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+                }
+            )
         }
         return names
     }
@@ -203,7 +210,10 @@ extension SnapshotStore {
     /// - Returns: The snapshot and where it came from; nil when the partition has none
     ///   that decodes.
     /// - Throws: When the store cannot be listed.
-    public func newestValid(of partition: Int32, rejected: (StoredSnapshot, any Error) -> Void) throws -> (PartitionSnapshot, StoredSnapshot)? {
+    public func newestValid(
+        of partition: Int32,
+        rejected: (StoredSnapshot, any Error) -> Void
+    ) throws -> (PartitionSnapshot, StoredSnapshot)? {
         for candidate in try snapshots(of: partition) {
             do {
                 return (try SnapshotCodec.decode(try read(candidate)), candidate)

@@ -33,7 +33,11 @@ public struct TopicReplay {
     ///   - logger: librdkafka's logs.
     ///   - stallTimeout: Give up when no message and no end arrives for this long.
     /// - Throws: ``ServiceError`` when the orders topic does not exist or a read stalls.
-    public func read(client: KafkaClientConfiguration, logger: Logger, stallTimeout: Duration = .seconds(30)) throws -> Input {
+    public func read(
+        client: KafkaClientConfiguration,
+        logger: Logger,
+        stallTimeout: Duration = .seconds(30)
+    ) throws -> Input {
         var config = KafkaConsumerConfiguration(client: client, groupID: "skucast-replay-unused")
         config.reportEndOfPartition = true
         let consumer = try KafkaConsumer(configuration: config, logger: logger)
@@ -65,11 +69,17 @@ public struct TopicReplay {
             if !batch.isEmpty || !batch.reachedEnd.isEmpty {
                 lastProgress = .now
             } else if ContinuousClock.now - lastProgress > stallTimeout {
-                throw ServiceError("no progress for \(stallTimeout); partitions not read to their end: \(remaining.map { "\($0.topic)/\($0.partition)" }.sorted())")
+                throw ServiceError(
+                    "no progress for \(stallTimeout); partitions not read to their end: \(remaining.map { "\($0.topic)/\($0.partition)" }.sorted())"
+                )
             }
         }
         try consumer.close()
         let partitions = orders.partitions.map(\.id).sorted()
-        return Input(messages: byPartition.map { topic in topic.keys.sorted().flatMap { topic[$0]! } }, partitions: partitions, outside: outside)
+        return Input(
+            messages: byPartition.map { topic in topic.keys.sorted().flatMap { topic[$0]! } },
+            partitions: partitions,
+            outside: outside
+        )
     }
 }

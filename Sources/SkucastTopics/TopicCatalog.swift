@@ -83,7 +83,9 @@ public struct TopicCatalog: Sendable, Hashable {
         let inputs = topics.filter { $0.role == .input }
         if let first = inputs.first {
             for t in inputs.dropFirst() where t.partitions != first.partitions || t.key.field != first.key.field {
-                throw TopicCatalogError("input topics must be co-partitioned: \(first.name) has \(first.partitions) partitions keyed by \(first.key.field ?? "-"), \(t.name) has \(t.partitions) keyed by \(t.key.field ?? "-")")
+                throw TopicCatalogError(
+                    "input topics must be co-partitioned: \(first.name) has \(first.partitions) partitions keyed by \(first.key.field ?? "-"), \(t.name) has \(t.partitions) keyed by \(t.key.field ?? "-")"
+                )
             }
         }
         if topics.filter({ $0.role == .deadLetter }).count != 1 {
@@ -115,7 +117,12 @@ public struct TopicCatalog: Sendable, Hashable {
     /// - Returns: What happened per topic name.
     /// - Throws: ``KafkaError`` with code `_CONFLICT` listing every difference when a
     ///   topic exists with other settings.
-    public func apply(using admin: KafkaAdmin, prefix: String = "", replicationFactor: Int? = nil, timeout: Duration) throws -> [String: KafkaTopicCreation] {
+    public func apply(
+        using admin: KafkaAdmin,
+        prefix: String = "",
+        replicationFactor: Int? = nil,
+        timeout: Duration
+    ) throws -> [String: KafkaTopicCreation] {
         try admin.createTopics(specs(prefix: prefix, replicationFactor: replicationFactor), timeout: timeout)
     }
 
@@ -127,7 +134,12 @@ public struct TopicCatalog: Sendable, Hashable {
     ///   - timeout: How long to wait for the cluster.
     /// - Returns: Every mismatch (missing topics, other partition counts or configs); empty when all match.
     /// - Throws: ``KafkaError`` when the cluster cannot be asked.
-    public func check(using admin: KafkaAdmin, prefix: String = "", replicationFactor: Int? = nil, timeout: Duration) throws -> [String] {
+    public func check(
+        using admin: KafkaAdmin,
+        prefix: String = "",
+        replicationFactor: Int? = nil,
+        timeout: Duration
+    ) throws -> [String] {
         let specs = specs(prefix: prefix, replicationFactor: replicationFactor)
         let described = try admin.describeTopics(specs.map(\.name), timeout: timeout)
         var findings: [String] = []

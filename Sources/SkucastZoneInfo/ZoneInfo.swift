@@ -16,7 +16,9 @@ extension ZoneRules {
     public static func named(_ name: String) throws(ZoneRulesError) -> ZoneRules {
         if let fixed = fixedOffset(name) { return ZoneRules(fixedOffsetSeconds: fixed) }
         // Foundation reads "UTC+5" or "GMT+05:60" its own lenient way: offsets are ours only.
-        if name.hasPrefix("UTC") || name.hasPrefix("GMT"), name.dropFirst(3).first.map({ $0 == "+" || $0 == "-" }) == true {
+        if name.hasPrefix("UTC") || name.hasPrefix("GMT"),
+            name.dropFirst(3).first.map({ $0 == "+" || $0 == "-" }) == true
+        {
             throw ZoneRulesError("\"\(name)\" is not an offset of the form UTC±hh or UTC±hh:mm within ±18:00")
         }
         guard let zone = TimeZone(identifier: name) else {
@@ -44,7 +46,8 @@ extension ZoneRules {
         let sign = name.dropFirst(3).first == "-" ? -1 : 1
         let parts = name.dropFirst(4).split(separator: ":", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCII) }),
-              let hours = Int(parts[0]), hours <= 18 else { return nil }
+            let hours = Int(parts[0]), hours <= 18
+        else { return nil }
         let minutes = parts.count == 2 ? Int(parts[1]) : 0
         guard let minutes, minutes < 60, hours * 60 + minutes <= 18 * 60 else { return nil }
         return sign * (hours * 3600 + minutes * 60)

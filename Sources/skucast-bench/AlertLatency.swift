@@ -11,7 +11,8 @@ import Synchronization
 struct AlertLatency: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alert-latency",
-        abstract: "Orders at --rate per second against a running skucast run; prints p50/p99 from producing the order that crosses a reorder point to consuming its alert."
+        abstract:
+            "Orders at --rate per second against a running skucast run; prints p50/p99 from producing the order that crosses a reorder point to consuming its alert."
     )
     @OptionGroup var common: Common
     @Option var topicPrefix: String = ""
@@ -24,7 +25,9 @@ struct AlertLatency: ParsableCommand {
     var baseline = false
 
     func run() throws {
-        let orders = topicPrefix + "orders", inventory = topicPrefix + "inventory", alerts = topicPrefix + "restock-alerts"
+        let orders = topicPrefix + "orders"
+        let inventory = topicPrefix + "inventory"
+        let alerts = topicPrefix + "restock-alerts"
         var config = KafkaProducerConfiguration(client: common.client())
         config.linger = .zero
         let producer = try KafkaProducer(configuration: config, logger: common.logger())
@@ -38,12 +41,21 @@ struct AlertLatency: ParsableCommand {
         var orderNumber = 0
         func order(_ sku: String, _ qty: Double, _ time: Int64) throws {
             orderNumber += 1
-            OrderEvent(orderID: "L\(orderNumber)", line: 1, sku: sku, quantity: qty, kind: .sale, unitPrice: 2.5, currency: "GBP",
-                       eventTime: EventTime(milliseconds: time)).encodeJSON(into: &buffer)
+            OrderEvent(
+                orderID: "L\(orderNumber)",
+                line: 1,
+                sku: sku,
+                quantity: qty,
+                kind: .sale,
+                unitPrice: 2.5,
+                currency: "GBP",
+                eventTime: EventTime(milliseconds: time)
+            ).encodeJSON(into: &buffer)
             try send(orders, sku, time)
         }
         func stock(_ sku: String, _ onHand: Double, _ time: Int64) throws {
-            InventoryEvent(sku: sku, onHand: onHand, leadTimeDays: 3, eventTime: EventTime(milliseconds: time)).encodeJSON(into: &buffer)
+            InventoryEvent(sku: sku, onHand: onHand, leadTimeDays: 3, eventTime: EventTime(milliseconds: time))
+                .encodeJSON(into: &buffer)
             try send(inventory, sku, time)
         }
         // Three weeks of history (40 a day), so every SKU has forecasts and levels.
@@ -60,19 +72,28 @@ struct AlertLatency: ParsableCommand {
         cconfig.client.properties["fetch.wait.max.ms"] = "5"
         let consumer = try KafkaConsumer(configuration: cconfig, logger: common.logger())
         let measured = baseline ? orders : alerts
-        let partitions = try require(consumer.metadata(topics: [measured], timeout: .seconds(10)).topic(measured)).partitions
-        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { (KafkaTopicPartition(topic: measured, partition: $0.id), KafkaOffset.beginning) }))
+        let partitions = try require(consumer.metadata(topics: [measured], timeout: .seconds(10)).topic(measured))
+            .partitions
+        try consumer.assign(
+            Dictionary(
+                uniqueKeysWithValues: partitions.map {
+                    (KafkaTopicPartition(topic: measured, partition: $0.id), KafkaOffset.beginning)
+                }
+            )
+        )
         let baseline = baseline
         let reader = Thread {
             while !stop.load(ordering: .relaxed) {
                 guard let batch = try? consumer.poll(timeout: .milliseconds(50)) else { continue }
                 let received = Date().timeIntervalSince1970 * 1000
                 for m in batch {
-                    guard let text = m.value.map({ String(decoding: $0, as: UTF8.self) }), baseline || text.contains("\"cause\""),
-                          !text.contains("\"state\":\"resolved\""),
-                          let r = text.range(of: "\"event_time\":\""),
-                          let t = EventTime(rfc3339: String(text[r.upperBound...].prefix { $0 != "\"" })),
-                          t.milliseconds >= measureFrom else { continue }
+                    guard let text = m.value.map({ String(decoding: $0, as: UTF8.self) }),
+                        baseline || text.contains("\"cause\""),
+                        !text.contains("\"state\":\"resolved\""),
+                        let r = text.range(of: "\"event_time\":\""),
+                        let t = EventTime(rfc3339: String(text[r.upperBound...].prefix { $0 != "\"" })),
+                        t.milliseconds >= measureFrom
+                    else { continue }
                     latencies.withLock { $0.append(received - Double(t.milliseconds)) }
                 }
             }
@@ -105,8 +126,21 @@ struct AlertLatency: ParsableCommand {
         let l = latencies.withLock { $0 }.sorted()
         guard !l.isEmpty else { throw ValidationError("no alerts measured: is skucast run consuming \(orders)?") }
         func q(_ p: Double) -> Double { l[min(l.count - 1, Int(p * Double(l.count - 1)))] }
-        print(String(format: baseline ? "order latency through the broker alone at %d orders/s for %d s (%d SKUs): %d orders measured; p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms" : "alert latency at %d orders/s for %d s (%d SKUs): %d alerts measured; p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
-                     rate, seconds, skus, l.count, q(0.5), q(0.9), q(0.99), l.last!))
+        print(
+            String(
+                format: baseline
+                    ? "order latency through the broker alone at %d orders/s for %d s (%d SKUs): %d orders measured; p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms"
+                    : "alert latency at %d orders/s for %d s (%d SKUs): %d alerts measured; p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
+                rate,
+                seconds,
+                skus,
+                l.count,
+                q(0.5),
+                q(0.9),
+                q(0.99),
+                l.last!
+            )
+        )
     }
 }
 
@@ -117,23 +151,39 @@ func require<T>(_ value: T?) throws -> T {
 
 /// Valid order events for many distinct SKUs, for state-size and recovery measurements.
 struct ManySKUs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "many-skus", abstract: "Produce --days days of one sale per SKU per day for --skus distinct SKUs into an orders topic.")
+    static let configuration = CommandConfiguration(
+        commandName: "many-skus",
+        abstract: "Produce --days days of one sale per SKU per day for --skus distinct SKUs into an orders topic."
+    )
     @OptionGroup var common: Common
     @Option var topicPrefix: String = ""
     @Option var skus: Int = 1_000_000
     @Option var days: Int = 2
 
     func run() throws {
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: common.client()), logger: common.logger())
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: common.client()),
+            logger: common.logger()
+        )
         let start = EventTime(year: 2011, month: 1, day: 3, hour: 9)!.milliseconds
         var buffer: [UInt8] = []
         for d in 0..<days {
             for k in 0..<skus {
                 let sku = "S\(k)"
                 let t = start + Int64(d) * 86_400_000 + Int64(k % 36_000) * 1000
-                OrderEvent(orderID: "M\(d)-\(k)", line: 1, sku: sku, quantity: Double(1 + k % 5), kind: .sale, unitPrice: 1.5, currency: "GBP",
-                           eventTime: EventTime(milliseconds: t)).encodeJSON(into: &buffer)
-                try buffer.withUnsafeBytes { _ = try producer.send(topic: topicPrefix + "orders", key: sku, value: $0, timestamp: t) }
+                OrderEvent(
+                    orderID: "M\(d)-\(k)",
+                    line: 1,
+                    sku: sku,
+                    quantity: Double(1 + k % 5),
+                    kind: .sale,
+                    unitPrice: 1.5,
+                    currency: "GBP",
+                    eventTime: EventTime(milliseconds: t)
+                ).encodeJSON(into: &buffer)
+                try buffer.withUnsafeBytes {
+                    _ = try producer.send(topic: topicPrefix + "orders", key: sku, value: $0, timestamp: t)
+                }
             }
         }
         try producer.flush(timeout: .seconds(120))

@@ -9,19 +9,25 @@ import SkucastService
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Replay files or the input topics through the same pipeline as `skucast run`; score what it publishes under retail-daily-v1 and write what it would have published.",
+        abstract:
+            "Replay files or the input topics through the same pipeline as `skucast run`; score what it publishes under retail-daily-v1 and write what it would have published.",
         discussion: """
-        Sources: --csv (the Online Retail CSV, either UCI header; --inventory synthetic adds the stock counts `skucast load` makes up), \
-        --orders-jsonl / --inventory-jsonl (one topic value a line), or --topic (the orders topic and the inventory topic beside it, \
-        read by direct assignment, no group). The engine settings are those of `skucast run`. The protocol's forecast file and \
-        summary are written when the settings fit it (UTC day buckets, horizon at least 14).
-        """
+            Sources: --csv (the Online Retail CSV, either UCI header; --inventory synthetic adds the stock counts `skucast load` makes up), \
+            --orders-jsonl / --inventory-jsonl (one topic value a line), or --topic (the orders topic and the inventory topic beside it, \
+            read by direct assignment, no group). The engine settings are those of `skucast run`. The protocol's forecast file and \
+            summary are written when the settings fit it (UTC day buckets, horizon at least 14).
+            """
     )
 
     @Option(help: "The Online Retail CSV (either UCI header).")
     var csv: String?
 
-    @Option(help: ArgumentHelp("With --csv: none, or synthetic: replay the made-up stock counts `skucast load --inventory synthetic` publishes.", valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "With --csv: none, or synthetic: replay the made-up stock counts `skucast load --inventory synthetic` publishes.",
+            valueName: "mode"
+        )
+    )
     var inventory: String = "none"
 
     @Option(help: "With --csv: only the first N rows.")
@@ -55,7 +61,10 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Where to write the metrics of every model as JSON.")
     var summaryJson: String?
 
-    @Option(help: "A directory for what the replay would have published: forecasts.jsonl and restock-alerts.jsonl (the topics' values, byte for byte), dead-letter.jsonl.")
+    @Option(
+        help:
+            "A directory for what the replay would have published: forecasts.jsonl and restock-alerts.jsonl (the topics' values, byte for byte), dead-letter.jsonl."
+    )
     var publishedOut: String?
 
     @Option(help: "With files: split SKUs over this many partitions with Kafka's partitioner, as the live topics do.")
@@ -64,13 +73,22 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Score the 92 days before the test period instead (choose settings there, report the test period).")
     var validation = false
 
-    @Option(help: "The forecaster whose point forecasts go into the file: \(BacktestForecaster.all.map(\.description).joined(separator: ", ")).")
+    @Option(
+        help:
+            "The forecaster whose point forecasts go into the file: \(BacktestForecaster.all.map(\.description).joined(separator: ", "))."
+    )
     var model: String = "ensemble"
 
     func validate() throws {
         let sources = [csv, topic].compactMap { $0 }.count + (ordersJsonl != nil || inventoryJsonl != nil ? 1 : 0)
-        guard sources == 1 else { throw ValidationError("give one source: --csv FILE, --orders-jsonl/--inventory-jsonl FILES, or --topic NAME") }
-        guard ["none", "synthetic"].contains(inventory) else { throw ValidationError("--inventory must be none or synthetic") }
+        guard sources == 1 else {
+            throw ValidationError(
+                "give one source: --csv FILE, --orders-jsonl/--inventory-jsonl FILES, or --topic NAME"
+            )
+        }
+        guard ["none", "synthetic"].contains(inventory) else {
+            throw ValidationError("--inventory must be none or synthetic")
+        }
         guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
         guard BacktestForecaster(name: model) != nil else { throw ValidationError("unknown model \(model)") }
         for t in [from, to].compactMap({ $0 }) where EventTime(rfc3339: t) == nil {
@@ -86,21 +104,43 @@ struct BacktestCommand: ParsableCommand {
         let outcome: ReplayOutcome
         if let topic {
             var replay = TopicReplay(topics: topicNames)
-            replay.timestamps = (from.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .min) ..< (to.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .max)
+            let lower = from.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .min
+            let upper = to.flatMap { EventTime(rfc3339: $0) }?.milliseconds ?? .max
+            replay.timestamps = lower..<upper
             let input = try replay.read(client: kafka.client(), logger: kafka.logger("skucast.backtest"))
-            note("read \(input.messages[0].count) order events from \(kafka.topicPrefix + topic) and \(input.messages[1].count) inventory events (\(input.outside) outside --from/--to)")
-            let messages = input.messages[0].map { ($0, InputTopic.orders) } + input.messages[1].map { ($0, InputTopic.inventory) }
-            outcome = try replayAndScore(messages, partitions: input.partitions, configuration: configuration, unreadable: 0)
+            note(
+                "read \(input.messages[0].count) order events from \(kafka.topicPrefix + topic) and \(input.messages[1].count) inventory events (\(input.outside) outside --from/--to)"
+            )
+            let messages =
+                input.messages[0].map { ($0, InputTopic.orders) } + input.messages[1].map { ($0, InputTopic.inventory) }
+            outcome = try replayAndScore(
+                messages,
+                partitions: input.partitions,
+                configuration: configuration,
+                unreadable: 0
+            )
         } else {
             var files = FileSource(partitions: partitions, topicNames: topicNames)
             if let csv {
-                try files.addOnlineRetail(Array(Data(contentsOf: URL(fileURLWithPath: csv))), syntheticInventory: inventory == "synthetic", limit: limit)
+                try files.addOnlineRetail(
+                    Array(Data(contentsOf: URL(fileURLWithPath: csv))),
+                    syntheticInventory: inventory == "synthetic",
+                    limit: limit
+                )
                 for row in files.unreadable { note("skipped \(csv):\(row)") }
             }
-            if let ordersJsonl { files.addJSONLines(Array(try Data(contentsOf: URL(fileURLWithPath: ordersJsonl))), topic: .orders) }
-            if let inventoryJsonl { files.addJSONLines(Array(try Data(contentsOf: URL(fileURLWithPath: inventoryJsonl))), topic: .inventory) }
-            outcome = try replayAndScore(files.messages.map { ($0.message, $0.topic) }, partitions: (0..<Int32(partitions)).map { $0 },
-                                         configuration: configuration, unreadable: files.unreadable.count)
+            if let ordersJsonl {
+                files.addJSONLines(Array(try Data(contentsOf: URL(fileURLWithPath: ordersJsonl))), topic: .orders)
+            }
+            if let inventoryJsonl {
+                files.addJSONLines(Array(try Data(contentsOf: URL(fileURLWithPath: inventoryJsonl))), topic: .inventory)
+            }
+            outcome = try replayAndScore(
+                files.messages.map { ($0.message, $0.topic) },
+                partitions: (0..<Int32(partitions)).map { $0 },
+                configuration: configuration,
+                unreadable: files.unreadable.count
+            )
         }
         report(outcome, seconds: (clock.now - start).seconds)
     }
@@ -114,7 +154,12 @@ struct BacktestCommand: ParsableCommand {
     }
 
     /// Replays the messages through the pipeline into the requested sinks.
-    func replayAndScore<Message: SourceMessage>(_ messages: [(Message, InputTopic)], partitions: [Int32], configuration: EngineConfiguration, unreadable: Int) throws -> ReplayOutcome {
+    func replayAndScore<Message: SourceMessage>(
+        _ messages: [(Message, InputTopic)],
+        partitions: [Int32],
+        configuration: EngineConfiguration,
+        unreadable: Int
+    ) throws -> ReplayOutcome {
         var sinks = ReplaySinks()
         var notScored: String?
         let orders = messages.filter { $0.1 == .orders }
@@ -122,15 +167,28 @@ struct BacktestCommand: ParsableCommand {
             notScored = why
         } else {
             let decoder = OrderEventDecoder()
-            let events = orders.compactMap { m in m.0.withUnsafeValue { v in try? decoder.decode(v ?? UnsafeRawBufferPointer(start: nil, count: 0)).get() } }
+            let events = orders.compactMap { m in
+                m.0.withUnsafeValue { v in try? decoder.decode(v ?? UnsafeRawBufferPointer(start: nil, count: 0)).get()
+                }
+            }
             if let panel = RetailDailyV1(events: events, validationShift: validation ? RetailDailyV1.originCount : 0) {
-                sinks.scoring = try ProtocolScoringSink(panel: panel, configuration: configuration, file: BacktestForecaster(name: model)!)
+                sinks.scoring = try ProtocolScoringSink(
+                    panel: panel,
+                    configuration: configuration,
+                    file: BacktestForecaster(name: model)!
+                )
             } else {
-                notScored = "the data is too short for retail-daily-v1's \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) days"
+                notScored =
+                    "the data is too short for retail-daily-v1's \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) days"
             }
         }
         if let publishedOut { sinks.published = try JSONLinesSink(directory: URL(fileURLWithPath: publishedOut)) }
-        var replay = Replay<Message, ReplaySinks>(partitions: partitions, configuration: configuration, forecastActiveBuckets: engine.forecastActiveBuckets, sink: sinks)
+        var replay = Replay<Message, ReplaySinks>(
+            partitions: partitions,
+            configuration: configuration,
+            forecastActiveBuckets: engine.forecastActiveBuckets,
+            sink: sinks
+        )
         for (m, topic) in messages { try replay.append(m, topic) }
         try replay.endAll()
         try replay.sink.published?.close()
@@ -141,28 +199,58 @@ struct BacktestCommand: ParsableCommand {
 
     func report(_ outcome: ReplayOutcome, seconds: Double) {
         let c = outcome.counts
-        let rejected = c.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
-        print("replayed \(c.events[0]) orders and \(c.events[1]) inventory events in \(String(format: "%.2f", seconds)) s: \(c.forecasts) forecasts, \(c.alerts) alert changes, \(c.rejected.values.reduce(0, +)) dead letters [\(rejected)]\(publishedOut.map { " (written to \($0))" } ?? "")")
+        let rejected = c.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }
+            .joined(separator: " ")
+        print(
+            "replayed \(c.events[0]) orders and \(c.events[1]) inventory events in \(String(format: "%.2f", seconds)) s: \(c.forecasts) forecasts, \(c.alerts) alert changes, \(c.rejected.values.reduce(0, +)) dead letters [\(rejected)]\(publishedOut.map { " (written to \($0))" } ?? "")"
+        )
         guard let result = outcome.result else {
             print("not scored: \(outcome.notScored ?? "no forecasts")")
             return
         }
         let panel = result.panel
-        print("backtest retail-daily-v1\(validation ? " (validation period)" : ""): \(result.events) events (\(outcome.unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * RetailDailyV1.horizon) rows")
+        print(
+            "backtest retail-daily-v1\(validation ? " (validation period)" : ""): \(result.events) events (\(outcome.unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * RetailDailyV1.horizon) rows"
+        )
         let columns = ["wRMSSE", "RMSSE", "Bias", "LT-WAPE", "MASE", "wMASE", "WAPE", "SPL90", "cov90"]
-        print("model".padding(toLength: 20, withPad: " ", startingAt: 0) + columns.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined())
+        print(
+            "model".padding(toLength: 20, withPad: " ", startingAt: 0)
+                + columns.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()
+        )
         let chosen = BacktestForecaster(name: model)!
         for (forecaster, metrics) in result.scores {
             let marker = forecaster == chosen && forecastsOut != nil ? "*" : " "
-            print((forecaster.description + marker).padding(toLength: 20, withPad: " ", startingAt: 0)
-                + columns.map { String(format: "%-9.4f", metrics[$0] ?? .nan) }.joined())
+            print(
+                (forecaster.description + marker).padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + columns.map { String(format: "%-9.4f", metrics[$0] ?? .nan) }.joined()
+            )
         }
-        print("mean: the ensemble's as published, each model's own; p50/p90: the published quantiles for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")")
+        print(
+            "mean: the ensemble's as published, each model's own; p50/p90: the published quantiles for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")"
+        )
         for c in result.reorderPointCoverage {
-            print(String(format: "reorder point, %d-day lead time at service level %.2f: covered the demand that followed in %.4f of %d series × origins (%.4f of those that sold in the 28 days before); reorder points total %.2f× that demand",
-                         c.leadTimeDays, c.serviceLevel, c.coverage, c.count, c.activeCoverage, c.stockRatio))
+            print(
+                String(
+                    format:
+                        "reorder point, %d-day lead time at service level %.2f: covered the demand that followed in %.4f of %d series × origins (%.4f of those that sold in the 28 days before); reorder points total %.2f× that demand",
+                    c.leadTimeDays,
+                    c.serviceLevel,
+                    c.coverage,
+                    c.count,
+                    c.activeCoverage,
+                    c.stockRatio
+                )
+            )
             for q in c.publishedCoverage {
-                print(String(format: "  published lead-time p%.0f: covered %.4f (%.4f of those that sold in the 28 days before)", q.level * 100, q.coverage, q.activeCoverage))
+                print(
+                    String(
+                        format:
+                            "  published lead-time p%.0f: covered %.4f (%.4f of those that sold in the 28 days before)",
+                        q.level * 100,
+                        q.coverage,
+                        q.activeCoverage
+                    )
+                )
             }
         }
         do {
@@ -188,7 +276,9 @@ struct BacktestCommand: ParsableCommand {
             }
         }
         object["reorder_point"] = reorder
-        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(
+            to: URL(fileURLWithPath: path)
+        )
     }
 }
 

@@ -13,7 +13,9 @@ enum ConfigFile {
     /// The arguments with `--config FILE` replaced by the file's settings, placed right
     /// after the subcommand.
     static func expand(_ arguments: [String]) throws -> [String] {
-        guard let at = arguments.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) else { return arguments }
+        guard let at = arguments.firstIndex(where: { $0 == "--config" || $0.hasPrefix("--config=") }) else {
+            return arguments
+        }
         var rest = arguments
         let path: String
         if rest[at].hasPrefix("--config=") {
@@ -32,17 +34,28 @@ enum ConfigFile {
         }
         var settings: [String] = []
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            let line =
+                raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                } ?? ""
             guard !line.isEmpty else { continue }
-            guard let colon = line.firstIndex(of: ":") else { throw Failure(description: "\(path):\(n + 1): expected name: value") }
+            guard let colon = line.firstIndex(of: ":") else {
+                throw Failure(description: "\(path):\(n + 1): expected name: value")
+            }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw Failure(description: "\(path):\(n + 1): \"\(name)\" is not a setting name")
             }
             // A flag without a value (`validation: true`) or with one.
-            if value == "true" { settings.append("--\(name)") } else if value != "false" { settings += ["--\(name)", value] }
+            if value == "true" {
+                settings.append("--\(name)")
+            } else if value != "false" {
+                settings += ["--\(name)", value]
+            }
         }
         // After the subcommand (the first argument that is not a flag), before the rest.
         let insert = rest.firstIndex { !$0.hasPrefix("-") }.map { $0 + 1 } ?? 0

@@ -5,7 +5,8 @@ import SkucastKafka
 struct ConsumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consume",
-        abstract: "Read a topic from the beginning to its current end, print the first messages and count them all. Commits nothing."
+        abstract:
+            "Read a topic from the beginning to its current end, print the first messages and count them all. Commits nothing."
     )
 
     @OptionGroup var kafka: KafkaOptions
@@ -43,10 +44,15 @@ struct ConsumeCommand: ParsableCommand {
             }
             remaining.subtract(batch.reachedEnd)
             idle = batch.isEmpty && batch.reachedEnd.isEmpty ? idle + 1 : 0
-            if idle > 20 { throw ValidationError("no progress for 10 s; partitions not at their end: \(remaining.sorted())") }
+            if idle > 20 {
+                throw ValidationError("no progress for 10 s; partitions not at their end: \(remaining.sorted())")
+            }
         }
         let total = counts.values.reduce(0, +)
-        Swift.print("read \(total) messages from \(name): " + partitions.map { "[\($0.partition)] \(counts[$0.partition, default: 0])" }.joined(separator: " "))
+        Swift.print(
+            "read \(total) messages from \(name): "
+                + partitions.map { "[\($0.partition)] \(counts[$0.partition, default: 0])" }.joined(separator: " ")
+        )
         try consumer.close()
     }
 }

@@ -35,7 +35,9 @@ struct EngineOptions: ParsableArguments {
         guard serviceLevel > 0.5, serviceLevel < 1 else { throw ValidationError("--service-level must be in (0.5, 1)") }
         guard horizon >= 1, horizon <= 366 else { throw ValidationError("--horizon must be in 1…366") }
         guard leadTimeDays > 0 else { throw ValidationError("--lead-time-days must be positive") }
-        guard (1...28).contains(forecastActiveBuckets) else { throw ValidationError("--forecast-active-buckets must be in 1…28") }
+        guard (1...28).contains(forecastActiveBuckets) else {
+            throw ValidationError("--forecast-active-buckets must be in 1…28")
+        }
     }
 
     func configuration() throws -> EngineConfiguration {

@@ -7,7 +7,8 @@ import Synchronization
 struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Produce an Online Retail CSV (either UCI header) as orders events, keyed by SKU, event time as the Kafka timestamp."
+        abstract:
+            "Produce an Online Retail CSV (either UCI header) as orders events, keyed by SKU, event time as the Kafka timestamp."
     )
 
     @OptionGroup var kafka: KafkaOptions
@@ -21,14 +22,21 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "The orders topic (without prefix).")
     var topic: String = "orders"
 
-    @Option(help: ArgumentHelp("none, or synthetic: also publish made-up stock counts (marked synthetic) to the inventory topic, so restock alerts can be seen on a log without stock data.", valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "none, or synthetic: also publish made-up stock counts (marked synthetic) to the inventory topic, so restock alerts can be seen on a log without stock data.",
+            valueName: "mode"
+        )
+    )
     var inventory: String = "none"
 
     @Option(help: "Pace events at this multiple of real time (e.g. 86400: a day per second); full speed when absent.")
     var speedup: Double?
 
     func validate() throws {
-        guard ["none", "synthetic"].contains(inventory) else { throw ValidationError("--inventory must be none or synthetic") }
+        guard ["none", "synthetic"].contains(inventory) else {
+            throw ValidationError("--inventory must be none or synthetic")
+        }
         if let speedup, !(speedup > 0) { throw ValidationError("--speedup must be positive") }
     }
 
@@ -40,7 +48,10 @@ struct LoadCommand: ParsableCommand {
 
         let failed = Atomic<Int>(0)
         let firstFailure = Mutex<KafkaError?>(nil)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka.client()), logger: logger) { report in
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: kafka.client()),
+            logger: logger
+        ) { report in
             if let error = report.error {
                 failed.add(1, ordering: .relaxed)
                 firstFailure.withLock { if $0 == nil { $0 = error } }
@@ -55,7 +66,9 @@ struct LoadCommand: ParsableCommand {
         buffer.reserveCapacity(512)
         // Keyed by SKU (so a SKU's events share a partition), event time as the timestamp.
         func publish(_ value: [UInt8], to topic: String, sku: String, at time: EventTime) throws {
-            try value.withUnsafeBytes { _ = try producer.send(topic: topic, key: sku, value: $0, timestamp: time.milliseconds) }
+            try value.withUnsafeBytes {
+                _ = try producer.send(topic: topic, key: sku, value: $0, timestamp: time.milliseconds)
+            }
         }
         var sent = 0
         var skipped = 0
@@ -92,7 +105,9 @@ struct LoadCommand: ParsableCommand {
         let seconds = (clock.now - start).seconds
         let failures = failed.load(ordering: .relaxed)
         if simulation != nil { print("published \(stockCounts) synthetic stock counts into \(inventoryTopic)") }
-        print("loaded \(sent) order events into \(topicName) in \(String(format: "%.2f", seconds)) s (\(Int(Double(sent) / max(seconds, 1e-9))) events/s); \(skipped) rows skipped; \(failures) deliveries failed")
+        print(
+            "loaded \(sent) order events into \(topicName) in \(String(format: "%.2f", seconds)) s (\(Int(Double(sent) / max(seconds, 1e-9))) events/s); \(skipped) rows skipped; \(failures) deliveries failed"
+        )
         if failures > 0 {
             note("first delivery failure: \(firstFailure.withLock { $0.map(String.init(describing:)) ?? "?" })")
             throw ExitCode(1)
@@ -125,7 +140,9 @@ struct Progress {
         if let total, total > 0 {
             let width = 30
             let filled = min(width, done * width / total)
-            draw("[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) \(rate)/s")
+            draw(
+                "[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) \(rate)/s"
+            )
         } else {
             draw("\(done) events \(rate)/s")
         }

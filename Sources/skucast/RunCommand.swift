@@ -9,7 +9,8 @@ import SkucastService
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "The live service: orders and inventory in, forecasts, restock alerts and dead letters out; snapshots and commits so a restart or rebalance resumes exactly."
+        abstract:
+            "The live service: orders and inventory in, forecasts, restock alerts and dead letters out; snapshots and commits so a restart or rebalance resumes exactly."
     )
 
     @OptionGroup var kafka: KafkaOptions
@@ -34,7 +35,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Group session timeout, in milliseconds.")
     var sessionTimeoutMs: Int = 10_000
 
-    @Option(help: "Stop (after a final checkpoint) once the input is consumed and nothing arrived for this many seconds.")
+    @Option(
+        help: "Stop (after a final checkpoint) once the input is consumed and nothing arrived for this many seconds."
+    )
     var stopWhenIdle: Double?
 
     @Option(help: "Address of the /healthz, /readyz and /metrics endpoint.")
@@ -54,11 +57,19 @@ struct RunCommand: AsyncParsableCommand {
         configuration.forecastActiveBuckets = engine.forecastActiveBuckets
         configuration.sessionTimeout = .milliseconds(Int64(sessionTimeoutMs))
         configuration.stopWhenIdle = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
-        logger.info("starting", metadata: ["kafka": "\(configuration.client)", "group": "\(group)", "state": "\(stateDir)"])
+        logger.info(
+            "starting",
+            metadata: ["kafka": "\(configuration.client)", "group": "\(group)", "state": "\(stateDir)"]
+        )
 
         let store = try DirectorySnapshotStore(root: "\(stateDir)/\(group)", retain: snapshotsRetained)
         let registry = PrometheusCollectorRegistry()
-        let service = try ForecastService(configuration: configuration, store: store, logger: logger, metrics: PrometheusMetricsFactory(registry: registry))
+        let service = try ForecastService(
+            configuration: configuration,
+            store: store,
+            logger: logger,
+            metrics: PrometheusMetricsFactory(registry: registry)
+        )
         let board = service.statusBoard
         let endpoint = OperationsEndpoint(registry: registry) { board.current }
         var httpLogger = logger
@@ -67,17 +78,27 @@ struct RunCommand: AsyncParsableCommand {
         // finishes its batch, checkpoints and leaves the group while the endpoint still
         // answers; then the endpoint stops. The service ending (input consumed) or failing
         // ends the group too.
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: endpoint.application(host: httpHost, port: httpPort, logger: httpLogger)),
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: endpoint.application(host: httpHost, port: httpPort, logger: httpLogger)),
+                    .init(
+                        service: service,
+                        successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup
+                    ),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
         let s = service.status
-        let rejected = s.counts.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
-        print("processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)")
+        let rejected = s.counts.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+            "\($0.key.rawValue)=\($0.value)"
+        }.joined(separator: " ")
+        print(
+            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)"
+        )
     }
 }

@@ -8,8 +8,12 @@ struct Skucast: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skucast",
         abstract: "Streaming demand forecasts and restock alerts from Kafka order events.",
-        discussion: "Every command also takes --config FILE: settings one per line as `name: value` (long flag names without dashes); flags on the command line win over the file, the file over SKUCAST_* environment variables.",
-        subcommands: [TopicsCommand.self, LoadCommand.self, RunCommand.self, WatchCommand.self, ConsumeCommand.self, BacktestCommand.self]
+        discussion:
+            "Every command also takes --config FILE: settings one per line as `name: value` (long flag names without dashes); flags on the command line win over the file, the file over SKUCAST_* environment variables.",
+        subcommands: [
+            TopicsCommand.self, LoadCommand.self, RunCommand.self, WatchCommand.self, ConsumeCommand.self,
+            BacktestCommand.self,
+        ]
     )
 
     /// Parses with `--config FILE` expanded (see ``ConfigFile``), then runs.
@@ -33,8 +37,13 @@ struct KafkaOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Bootstrap brokers, host:port[,host:port…].", valueName: "brokers"))
     var brokers: String = ProcessInfo.processInfo.environment["SKUCAST_BROKERS"] ?? "127.0.0.1:19092"
 
-    @Option(name: [.customShort("X"), .customLong("property")], help: ArgumentHelp(
-        "Any librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable).", valueName: "key=value"))
+    @Option(
+        name: [.customShort("X"), .customLong("property")],
+        help: ArgumentHelp(
+            "Any librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable).",
+            valueName: "key=value"
+        )
+    )
     var properties: [String] = []
 
     @Option(help: "Seconds to wait for the cluster to answer before giving up.")

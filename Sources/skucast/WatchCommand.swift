@@ -5,7 +5,8 @@ import SkucastKafka
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Print forecasts and restock alerts as they arrive, one line each, for people: a sample of forecasts, every alert raised or resolved. Commits nothing."
+        abstract:
+            "Print forecasts and restock alerts as they arrive, one line each, for people: a sample of forecasts, every alert raised or resolved. Commits nothing."
     )
 
     @OptionGroup var kafka: KafkaOptions
@@ -20,11 +21,17 @@ struct WatchCommand: ParsableCommand {
     var idle: Double?
 
     func run() throws {
-        let forecasts = kafka.topicPrefix + "forecasts", alerts = kafka.topicPrefix + "restock-alerts"
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: kafka.client(), groupID: "skucast-watch-\(getpid())"), logger: kafka.logger("skucast.watch"))
+        let forecasts = kafka.topicPrefix + "forecasts"
+        let alerts = kafka.topicPrefix + "restock-alerts"
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: kafka.client(), groupID: "skucast-watch-\(getpid())"),
+            logger: kafka.logger("skucast.watch")
+        )
         var start: [KafkaTopicPartition: KafkaOffset] = [:]
         for topic in [forecasts, alerts] {
-            guard let t = try consumer.metadata(topics: [topic], timeout: .seconds(10)).topic(topic) else { throw ValidationError("no topic \(topic)") }
+            guard let t = try consumer.metadata(topics: [topic], timeout: .seconds(10)).topic(topic) else {
+                throw ValidationError("no topic \(topic)")
+            }
             for p in t.partitions { start[KafkaTopicPartition(topic: topic, partition: p.id)] = .beginning }
         }
         // Assigned, not subscribed: watching never joins a group or moves offsets.
@@ -36,7 +43,10 @@ struct WatchCommand: ParsableCommand {
         var alertLines = 0
         while true {
             let batch = try consumer.poll(timeout: .milliseconds(200))
-            if !batch.isEmpty { lastMessage = Date(); seen = true }
+            if !batch.isEmpty {
+                lastMessage = Date()
+                seen = true
+            }
             for m in batch {
                 // Counted from the raw bytes; parsed only when printed, so watching keeps
                 // up with a service publishing hundreds of thousands of forecasts.
@@ -44,7 +54,8 @@ struct WatchCommand: ParsableCommand {
                 if m.topic == forecasts {
                     counts["forecasts", default: 0] += 1
                     guard Date().timeIntervalSince(lastForecast) >= forecastEvery,
-                          let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { continue }
+                        let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any]
+                    else { continue }
                     lastForecast = Date()
                     print(Self.forecastLine(object))
                 } else {
@@ -52,7 +63,8 @@ struct WatchCommand: ParsableCommand {
                     let state = ["raised", "updated", "resolved"].first { text.contains("\"state\":\"\($0)\"") } ?? "?"
                     counts["alerts " + state, default: 0] += 1
                     guard state != "updated", alertLines < maxAlerts,
-                          let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any] else { continue }
+                        let object = try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any]
+                    else { continue }
                     alertLines += 1
                     print(Self.alertLine(object))
                 }
@@ -78,12 +90,14 @@ struct WatchCommand: ParsableCommand {
             .compactMap { k, v in (v as? NSNumber).map { (k, $0.doubleValue) } }
             .sorted { $0.1 > $1.1 }.prefix(2).map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: ", ")
         let origin = (f["origin"] as? String ?? "").prefix(10)
-        return "forecast  \(f["sku"] as? String ?? "?")  from \(origin)  next 7 days \(number(mean))  lead time \(number(lead["lead_time_days"]))d: mean \(number(lead["mean"])), p95 \(number(leadQ["p95"]))  [\(weights)]"
+        return
+            "forecast  \(f["sku"] as? String ?? "?")  from \(origin)  next 7 days \(number(mean))  lead time \(number(lead["lead_time_days"]))d: mean \(number(lead["mean"])), p95 \(number(leadQ["p95"]))  [\(weights)]"
     }
 
     static func alertLine(_ a: [String: Any]) -> String {
         let state = (a["state"] as? String ?? "?").uppercased()
         let when = (a["event_time"] as? String ?? "").prefix(16)
-        return "ALERT \(state)  \(a["sku"] as? String ?? "?")  \(a["severity"] as? String ?? "")  at \(when)  on hand \(number(a["on_hand"])), reorder point \(number(a["reorder_point"])), order \(number(a["suggested_order_quantity"])), cover \(number(a["days_of_cover"]))d"
+        return
+            "ALERT \(state)  \(a["sku"] as? String ?? "?")  \(a["severity"] as? String ?? "")  at \(when)  on hand \(number(a["on_hand"])), reorder point \(number(a["reorder_point"])), order \(number(a["suggested_order_quantity"])), cover \(number(a["days_of_cover"]))d"
     }
 }

@@ -10,11 +10,15 @@ func score(_ forecasts: URL) throws -> [String: Double] {
     let json = forecasts.appendingPathExtension("json")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", scorer, "score", "--data", onlineRetailCSV, "--forecasts", forecasts.path, "--json", json.path]
+    process.arguments = [
+        "python3", scorer, "score", "--data", onlineRetailCSV, "--forecasts", forecasts.path, "--json", json.path,
+    ]
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CocoaError(.fileReadUnknown, userInfo: ["score.py exit": process.terminationStatus]) }
+    guard process.terminationStatus == 0 else {
+        throw CocoaError(.fileReadUnknown, userInfo: ["score.py exit": process.terminationStatus])
+    }
     let object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any] ?? [:]
     return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
 }
@@ -30,21 +34,28 @@ struct CSVBacktest: Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("ensemble.csv")
         let summary = dir.appendingPathComponent("summary.json")
-        let r = try skucast(["backtest", "--csv", onlineRetailCSV, "--forecasts-out", file.path, "--summary-json", summary.path])
+        let r = try skucast([
+            "backtest", "--csv", onlineRetailCSV, "--forecasts-out", file.path, "--summary-json", summary.path,
+        ])
         return CSVBacktest(status: r.status, stdout: r.stdout, stderr: r.stderr, forecasts: file, summary: summary)
     }
 }
 
 @Suite("Backtest on the real Online Retail data")
 struct BacktestTests {
-    @Test("skucast's metrics agree with the reference scorer; the ensemble beats seasonal naive (which reproduces its published figure) and every established result")
+    @Test(
+        "skucast's metrics agree with the reference scorer; the ensemble beats seasonal naive (which reproduces its published figure) and every established result"
+    )
     func backtest() throws {
         let r = try CSVBacktest.shared.get()
         let (file, summary) = (r.forecasts, r.summary)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("3603 series × 92 origins × 14 steps = 4640664 rows"), "\(r.stdout)")
-        let all = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: [String: Double]])
-        let ensemble = try #require(all["ensemble"]), naive = try #require(all["seasonal_naive"])
+        let all = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: [String: Double]]
+        )
+        let ensemble = try #require(all["ensemble"])
+        let naive = try #require(all["seasonal_naive"])
         #expect(r.stdout.contains("reorder point, 14-day lead time at service level 0.95"), "\(r.stdout)")
 
         // Every metric of the file's forecaster, as the reference scorer computes it from the file.
@@ -59,13 +70,20 @@ struct BacktestTests {
         #expect(ensemble["RMSSE"]! < naive["RMSSE"]!)
         // Regression guards: better than the best established result on every row the
         // issue quotes, with p90 coverage inside 0.87–0.93.
-        let established = ["wRMSSE": 0.987, "RMSSE": 1.196, "MASE": 1.575, "wMASE": 1.115, "WAPE": 0.914, "SPL90": 1.017]
+        let established = [
+            "wRMSSE": 0.987, "RMSSE": 1.196, "MASE": 1.575, "wMASE": 1.115, "WAPE": 0.914, "SPL90": 1.017,
+        ]
         for (metric, best) in established {
             #expect(try #require(ensemble[metric]) < best, "\(metric) \(ensemble[metric]!) vs established \(best)")
         }
         #expect((0.87...0.93).contains(try #require(ensemble["cov90"])))
         #expect(reference["negative_means"] == 0 && reference["p90_below_p50"] == 0)
-        #expect(Set(all.keys) == ["ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast", "croston_sba", "tsb", "imapa", "global_regression", "naive", "reorder_point"])
+        #expect(
+            Set(all.keys) == [
+                "ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast",
+                "croston_sba", "tsb", "imapa", "global_regression", "naive", "reorder_point",
+            ]
+        )
         // The restock policy keeps its promise: for SKUs selling at the time, reorder points
         // at the 95 % service level cover the 14-day lead time (the default, which the
         // engine calibrates on) in 93–97 % of cases; uncalibrated they covered 81 %.
@@ -80,25 +98,39 @@ struct BacktestTests {
         #expect((0.42...0.58).contains(try #require(reorder["lead_time_p50_active_coverage_14d"])), "\(reorder)")
     }
 
-    @Test("backtest --topic replays the orders topic through the same engine: the same forecast file, byte for byte, as the CSV; --from/--to filter by message timestamp")
+    @Test(
+        "backtest --topic replays the orders topic through the same engine: the same forecast file, byte for byte, as the CSV; --from/--to filter by message timestamp"
+    )
     func topicReplay() throws {
         let broker = try DevBroker.shared()
         let prefix = "bt\(UUID().uuidString.prefix(6).lowercased())."
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-topic-backtest-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix]).status == 0)
-        let load = try skucast(["load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV])
+        #expect(
+            try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix]).status == 0
+        )
+        let load = try skucast([
+            "load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV,
+        ])
         #expect(load.status == 0, "\(load.stderr)")
         let fromTopic = dir.appendingPathComponent("topic.csv")
         let csv = try CSVBacktest.shared.get()
         let fromCSV = csv.forecasts
         #expect(csv.status == 0, "\(csv.stderr)")
-        let topic = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", "--forecasts-out", fromTopic.path, "--summary-json", dir.appendingPathComponent("s.json").path])
+        let topic = try skucast([
+            "backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders",
+            "--forecasts-out", fromTopic.path, "--summary-json", dir.appendingPathComponent("s.json").path,
+        ])
         #expect(topic.status == 0, "\(topic.stderr)")
-        #expect(try Data(contentsOf: fromCSV) == Data(contentsOf: fromTopic), "the topic replay's forecasts differ from the file's")
+        #expect(
+            try Data(contentsOf: fromCSV) == Data(contentsOf: fromTopic),
+            "the topic replay's forecasts differ from the file's"
+        )
         // The same summary, but for the first line (timing) and the one naming the file.
-        func summary(_ out: String) -> [Substring] { out.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("mean:") } }
+        func summary(_ out: String) -> [Substring] {
+            out.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("mean:") }
+        }
         #expect(summary(csv.stdout) == summary(topic.stdout), "\(topic.stdout)")
         // The protocol's line, the table's header, the ensemble, each of its models and the
         // naive baseline; per lead time, the reorder point and the published lead-time p50 and p90.
@@ -107,15 +139,24 @@ struct BacktestTests {
         // Cut at June 1 by message timestamp: the two halves hold every event once.
         func read(_ bound: String) throws -> (events: Int, outside: Int) {
             // A 7-day horizon: replayed, not scored (the protocol looks 14 days ahead).
-            let r = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", bound, "2011-06-01T00:00:00Z", "--horizon", "7"])
-            #expect(r.stdout.contains("not scored: retail-daily-v1 scores UTC day forecasts 14 days ahead; these settings have a horizon of 7, under 14"), "\(r.stdout)")
+            let r = try skucast([
+                "backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", bound,
+                "2011-06-01T00:00:00Z", "--horizon", "7",
+            ])
+            #expect(
+                r.stdout.contains(
+                    "not scored: retail-daily-v1 scores UTC day forecasts 14 days ahead; these settings have a horizon of 7, under 14"
+                ),
+                "\(r.stdout)"
+            )
             let line = try #require(r.stderr.split(separator: "\n").first { $0.hasPrefix("read ") }, "\(r.stderr)")
             // "read N order events from TOPIC (M outside --from/--to, K unreadable)"
             let words = line.split(separator: " ")
             let outside = try #require(words.first { $0.hasPrefix("(") }.flatMap { Int($0.dropFirst()) })
             return (try #require(Int(words[1])), outside)
         }
-        let later = try read("--from"), earlier = try read("--to")
+        let later = try read("--from")
+        let earlier = try read("--to")
         #expect(later.events > 0 && earlier.events > 0)
         #expect(later.events + earlier.events == 541_909, "\(later) \(earlier)")
         #expect(later.outside == earlier.events && earlier.outside == later.events)

@@ -5,18 +5,25 @@ import SkucastKafkaTesting
 import Synchronization
 import Testing
 
-let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-let onlineRetailCSV = ProcessInfo.processInfo.environment["SKUCAST_DATA"]
-    ?? repository.deletingLastPathComponent().appendingPathComponent("shared/data/online-retail/online_retail_2010_2011.csv").path
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+let onlineRetailCSV =
+    ProcessInfo.processInfo.environment["SKUCAST_DATA"]
+    ?? repository.deletingLastPathComponent().appendingPathComponent(
+        "shared/data/online-retail/online_retail_2010_2011.csv"
+    ).path
 
 /// Runs the `skucast` binary built beside the test bundle.
 func skucast(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("skucast")
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "skucast"
+    )
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
     process.currentDirectoryURL = repository
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
@@ -27,7 +34,10 @@ func skucast(_ arguments: [String]) throws -> (status: Int32, stdout: String, st
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData.withLock { $0 }, as: UTF8.self))
+    return (
+        process.terminationStatus, String(decoding: outData, as: UTF8.self),
+        String(decoding: errData.withLock { $0 }, as: UTF8.self)
+    )
 }
 
 @Suite("skucast command line")
@@ -43,7 +53,10 @@ struct CommandLineTests {
     func topicsApplyAndCheck() throws {
         let first = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("created  \(prefix)orders  partitions=6 cleanup.policy=delete retention.ms=-1"), "\(first.stdout)")
+        #expect(
+            first.stdout.contains("created  \(prefix)orders  partitions=6 cleanup.policy=delete retention.ms=-1"),
+            "\(first.stdout)"
+        )
         #expect(first.stdout.split(separator: "\n").count == 5)
         let second = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
         #expect(second.status == 0)
@@ -62,7 +75,10 @@ struct CommandLineTests {
     func loadAndConsume() throws {
         let apply = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
         #expect(apply.status == 0, "\(apply.stderr)")
-        let load = try skucast(["load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV, "--limit", "3000"])
+        let load = try skucast([
+            "load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV, "--limit",
+            "3000",
+        ])
         #expect(load.status == 0, "\(load.stderr)")
         #expect(load.stdout.contains("loaded 3000 order events into \(prefix)orders"), "\(load.stdout)")
         #expect(load.stdout.contains("0 deliveries failed"))
@@ -84,7 +100,8 @@ struct CommandLineTests {
             #expect(day >= 14944 && day <= 14946, "\(m.timestamp as Any)")
             // Within a partition, events keep the order of the file, which is in time order.
             let time = try #require(object["event_time"] as? String)
-            let order = try #require(object["order_id"] as? String), line = try #require(object["line"] as? Int)
+            let order = try #require(object["order_id"] as? String)
+            let line = try #require(object["line"] as? Int)
             if let last = previous[m.partition] {
                 #expect(time >= last.time, "\(last.time) before \(time)")
                 #expect(order != last.order || line > last.line, "\(last.order)/\(last.line) before \(order)/\(line)")
@@ -92,7 +109,10 @@ struct CommandLineTests {
             previous[m.partition] = (time, order, line)
         }
 
-        let consume = try skucast(["consume", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", "--print", "2"])
+        let consume = try skucast([
+            "consume", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", "--print",
+            "2",
+        ])
         #expect(consume.status == 0, "\(consume.stderr)")
         #expect(consume.stdout.contains("read 3000 messages from \(topic)"), "\(consume.stdout)")
         #expect(consume.stdout.split(separator: "\n").filter { $0.hasPrefix("\(topic)[") }.count == 2)
@@ -104,7 +124,10 @@ struct CommandLineTests {
         let result = try skucast(["topics", "check", "--brokers", "127.0.0.1:1", "--connect-timeout", "1"])
         #expect(result.status != 0)
         #expect(ContinuousClock.now - start < .seconds(10))
-        #expect(result.stderr.contains("connect failed: no broker of 127.0.0.1:1 answered within 1.0 seconds"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("connect failed: no broker of 127.0.0.1:1 answered within 1.0 seconds"),
+            "\(result.stderr)"
+        )
         #expect(result.stderr.contains("Connection refused"), "\(result.stderr)")
     }
 
@@ -134,9 +157,14 @@ struct CommandLineTests {
         #expect(fromFile.stderr.contains("client.id=fromfile"))
         #expect(fromFile.stderr.contains("sasl.password=[redacted]"))
         #expect(!fromFile.stderr.contains("hunter2"))
-        let overridden = try skucast(["run", "--group", "fromflag", "--config", file.path, "--brokers", "127.0.0.1:1", "--connect-timeout", "1"])
+        let overridden = try skucast([
+            "run", "--group", "fromflag", "--config", file.path, "--brokers", "127.0.0.1:1", "--connect-timeout", "1",
+        ])
         #expect(overridden.stderr.contains("group=fromflag"), "\(overridden.stderr)")
         let broken = try skucast(["run", "--config", "/nonexistent/skucast.conf"])
-        #expect(broken.status != 0 && broken.stderr.contains("cannot read config file /nonexistent/skucast.conf"), "\(broken.stderr)")
+        #expect(
+            broken.status != 0 && broken.stderr.contains("cannot read config file /nonexistent/skucast.conf"),
+            "\(broken.stderr)"
+        )
     }
 }

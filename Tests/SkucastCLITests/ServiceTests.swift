@@ -1,22 +1,27 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import SkucastEngine
 import SkucastKafka
 import SkucastKafkaTesting
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// Starts the `skucast` binary without waiting for it.
 func spawnSkucast(_ arguments: [String], log: URL) throws -> Process {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("skucast")
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "skucast"
+    )
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
     process.currentDirectoryURL = repository
     try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
-    if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+    if !FileManager.default.fileExists(atPath: log.path) {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+    }
     let handle = try FileHandle(forWritingTo: log)
     handle.seekToEndOfFile()
     process.standardOutput = handle
@@ -32,7 +37,8 @@ func readTopic(_ topic: String, broker: DevBroker) throws -> [KafkaMessage] {
     var config = KafkaConsumerConfiguration(client: broker.clientConfiguration(), groupID: "test-read-\(UUID())")
     config.reportEndOfPartition = true
     let consumer = try KafkaConsumer(configuration: config, logger: logger)
-    let count = try #require(try consumer.metadata(topics: [topic], timeout: .seconds(10)).topic(topic)).partitions.count
+    let count = try #require(try consumer.metadata(topics: [topic], timeout: .seconds(10)).topic(topic)).partitions
+        .count
     let partitions = (0..<count).map { KafkaTopicPartition(topic: topic, partition: Int32($0)) }
     try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaOffset.beginning) }))
     var remaining = Set(partitions)
@@ -58,7 +64,10 @@ func field(_ name: String, in value: [UInt8]) -> String? {
 func finalSnapshots(_ dir: URL, partitions: Int) throws -> [PartitionSnapshot] {
     try (0..<partitions).map { p in
         let folder = dir.appendingPathComponent("p\(p)")
-        let newest = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".snapshot") }.sorted().last)
+        let newest = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".snapshot") }
+                .sorted().last
+        )
         return try SnapshotCodec.decode(Array(Data(contentsOf: folder.appendingPathComponent(newest))))
     }
 }
@@ -68,7 +77,9 @@ func httpGet(_ url: String) -> (status: Int, body: String)? {
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var result: (Int, String)?
     URLSession.shared.dataTask(with: URL(string: url)!) { data, response, _ in
-        if let http = response as? HTTPURLResponse { result = (http.statusCode, String(decoding: data ?? Data(), as: UTF8.self)) }
+        if let http = response as? HTTPURLResponse {
+            result = (http.statusCode, String(decoding: data ?? Data(), as: UTF8.self))
+        }
         done.signal()
     }.resume()
     done.wait()
@@ -89,7 +100,10 @@ struct ServiceTests {
     func prepare(_ prefix: String, rows: String = rows) throws {
         let apply = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
         #expect(apply.status == 0, "\(apply.stderr)")
-        let load = try skucast(["load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV, "--limit", rows, "--inventory", "synthetic"])
+        let load = try skucast([
+            "load", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--csv", onlineRetailCSV, "--limit",
+            rows, "--inventory", "synthetic",
+        ])
         #expect(load.status == 0, "\(load.stderr)")
     }
 
@@ -99,8 +113,12 @@ struct ServiceTests {
     func group(_ prefix: String) -> String { "g-" + prefix.dropLast() }
 
     func runArguments(_ prefix: String, state: URL) -> [String] {
-        ["run", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--group", group(prefix), "--state-dir", state.path,
-         "--session-timeout-ms", "2000", "--checkpoint-events", "2000", "--checkpoint-seconds", "0.5", "--log-level", "notice", "--http-port", "0"]
+        [
+            "run", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--group", group(prefix),
+            "--state-dir", state.path,
+            "--session-timeout-ms", "2000", "--checkpoint-events", "2000", "--checkpoint-seconds", "0.5", "--log-level",
+            "notice", "--http-port", "0",
+        ]
     }
 
     /// Every output of the calm run is in the other run; repeats (from the uncommitted
@@ -114,13 +132,19 @@ struct ServiceTests {
             var calmByID: [String: String] = [:]
             for m in try readTopic(calm + topic, broker: broker) {
                 let id = try #require(field(idField, in: m.value ?? []))
-                #expect(calmByID.updateValue(String(decoding: m.value ?? [], as: UTF8.self), forKey: id) == nil, "the calm run repeated \(id)")
+                #expect(
+                    calmByID.updateValue(String(decoding: m.value ?? [], as: UTF8.self), forKey: id) == nil,
+                    "the calm run repeated \(id)"
+                )
             }
             var seen: Set<String> = []
             var repeats = 0
             for m in try readTopic(rough + topic, broker: broker) {
                 let id = try #require(field(idField, in: m.value ?? []))
-                let payload = String(decoding: m.value ?? [], as: UTF8.self).replacingOccurrences(of: "\"topic\":\"\(rough)", with: "\"topic\":\"\(calm)")
+                let payload = String(decoding: m.value ?? [], as: UTF8.self).replacingOccurrences(
+                    of: "\"topic\":\"\(rough)",
+                    with: "\"topic\":\"\(calm)"
+                )
                 #expect(calmByID[id] == payload, "\(topic) \(id): not in the calm run, or a different payload")
                 if !seen.insert(id).inserted { repeats += 1 }
             }
@@ -139,18 +163,29 @@ struct ServiceTests {
         }
     }
 
-    @Test("One pipeline: a live run, a replay of its topics and a replay of the file it was loaded from publish the same forecasts and alerts, byte for byte")
+    @Test(
+        "One pipeline: a live run, a replay of its topics and a replay of the file it was loaded from publish the same forecasts and alerts, byte for byte"
+    )
     func onePipeline() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-same-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
         let prefix = "same\(UUID().uuidString.prefix(6).lowercased())."
         try prepare(prefix)
-        let live = try skucast(runArguments(prefix, state: root.appendingPathComponent("state")) + ["--stop-when-idle", "2"])
+        let live = try skucast(
+            runArguments(prefix, state: root.appendingPathComponent("state")) + ["--stop-when-idle", "2"]
+        )
         #expect(live.status == 0, "\(live.stderr)")
-        let fromTopics = root.appendingPathComponent("topics"), fromFile = root.appendingPathComponent("file")
-        let topics = try skucast(["backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders", "--published-out", fromTopics.path])
+        let fromTopics = root.appendingPathComponent("topics")
+        let fromFile = root.appendingPathComponent("file")
+        let topics = try skucast([
+            "backtest", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix, "--topic", "orders",
+            "--published-out", fromTopics.path,
+        ])
         #expect(topics.status == 0, "\(topics.stderr)")
-        let file = try skucast(["backtest", "--csv", onlineRetailCSV, "--limit", Self.rows, "--inventory", "synthetic", "--topic-prefix", prefix, "--published-out", fromFile.path])
+        let file = try skucast([
+            "backtest", "--csv", onlineRetailCSV, "--limit", Self.rows, "--inventory", "synthetic", "--topic-prefix",
+            prefix, "--published-out", fromFile.path,
+        ])
         #expect(file.status == 0, "\(file.stderr)")
         // Two weeks are too short for the protocol: said, not failed.
         #expect(file.stdout.contains("not scored: the data is too short"), "\(file.stdout)")
@@ -158,21 +193,30 @@ struct ServiceTests {
         // Per SKU, in order: partitions interleave differently in each run.
         func bySKU(_ values: [[UInt8]]) throws -> [String: [String]] {
             var out: [String: [String]] = [:]
-            for v in values { out[try #require(field("sku", in: v)), default: []].append(String(decoding: v, as: UTF8.self)) }
+            for v in values {
+                out[try #require(field("sku", in: v)), default: []].append(String(decoding: v, as: UTF8.self))
+            }
             return out
         }
         for (topic, file) in [("forecasts", "forecasts.jsonl"), ("restock-alerts", "restock-alerts.jsonl")] {
             let published = try bySKU(try readTopic(prefix + topic, broker: broker).map { $0.value ?? [] })
             #expect(published.values.reduce(0) { $0 + $1.count } > (topic == "forecasts" ? 10_000 : 100), "\(topic)")
             for dir in [fromTopics, fromFile] {
-                let lines = try Data(contentsOf: dir.appendingPathComponent(file)).split(separator: 0x0A).map { Array($0) }
+                let lines = try Data(contentsOf: dir.appendingPathComponent(file)).split(separator: 0x0A).map {
+                    Array($0)
+                }
                 let replayed = try bySKU(lines)
-                #expect(replayed == published, "\(topic): \(dir.lastPathComponent) replay differs from the live run (\(lines.count) lines)")
+                #expect(
+                    replayed == published,
+                    "\(topic): \(dir.lastPathComponent) replay differs from the live run (\(lines.count) lines)"
+                )
             }
         }
     }
 
-    @Test("Two, then three instances in one group, one killed and restarted mid-replay: the same final state and outputs as a single instance")
+    @Test(
+        "Two, then three instances in one group, one killed and restarted mid-replay: the same final state and outputs as a single instance"
+    )
     func scaleOutExactness() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-group-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -187,7 +231,8 @@ struct ServiceTests {
         try prepare(crowd)
         let state = root.appendingPathComponent("crowd")
         // Info logs, to see partitions move.
-        let arguments = runArguments(crowd, state: state).map { $0 == "notice" ? "info" : $0 } + ["--stop-when-idle", "4"]
+        let arguments =
+            runArguments(crowd, state: state).map { $0 == "notice" ? "info" : $0 } + ["--stop-when-idle", "4"]
         let log = root.appendingPathComponent("crowd.log")
         let a = try spawnSkucast(arguments, log: log)
         let b = try spawnSkucast(arguments, log: log)
@@ -208,13 +253,18 @@ struct ServiceTests {
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         for p in [a, c, b2] { #expect(p.terminationStatus == 0, "an instance failed: \(output.suffix(3000))") }
         #expect(killed, "the replay ended before the kill: make it longer")
-        #expect(output.components(separatedBy: "partition restored").count > 2, "partitions moved between instances through snapshots")
+        #expect(
+            output.components(separatedBy: "partition restored").count > 2,
+            "partitions moved between instances through snapshots"
+        )
 
         try finalStatesEqual(calm: calm, calmState, other: crowd, state)
         try compareOutputs(calm: calm, other: crowd, kills: 1)
     }
 
-    @Test("Bad input of every kind goes to the dead-letter topic with its bytes, source and reason; /healthz, /readyz and /metrics report; SIGTERM stops it cleanly")
+    @Test(
+        "Bad input of every kind goes to the dead-letter topic with its bytes, source and reason; /healthz, /readyz and /metrics report; SIGTERM stops it cleanly"
+    )
     func deadLettersMetricsAndShutdown() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-ops-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -223,25 +273,42 @@ struct ServiceTests {
         // Bad messages, produced as a misbehaving client would.
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: broker.clientConfiguration()), logger: logger)
-        let good = #"{"order_id":"X1","line":1,"sku":"85123A","quantity":2,"kind":"sale","unit_price":2.55,"currency":"GBP","event_time":"2010-12-01T09:00:00Z"}"#
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: broker.clientConfiguration()),
+            logger: logger
+        )
+        let good =
+            #"{"order_id":"X1","line":1,"sku":"85123A","quantity":2,"kind":"sale","unit_price":2.55,"currency":"GBP","event_time":"2010-12-01T09:00:00Z"}"#
         let bad: [(key: String, value: [UInt8], reason: String)] = [
             ("85123A", Array("{not json".utf8), "malformed"),
             ("85123A", [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D], "not_utf8"),
             ("85123A", Array(good.replacingOccurrences(of: #""currency":"GBP","#, with: "").utf8), "missing_field"),
-            ("85123A", Array(good.replacingOccurrences(of: #""quantity":2"#, with: #""quantity":"2""#).utf8), "wrong_type"),
-            ("85123A", Array(good.replacingOccurrences(of: #""quantity":2"#, with: #""quantity":1e12"#).utf8), "invalid_value"),
+            (
+                "85123A", Array(good.replacingOccurrences(of: #""quantity":2"#, with: #""quantity":"2""#).utf8),
+                "wrong_type"
+            ),
+            (
+                "85123A", Array(good.replacingOccurrences(of: #""quantity":2"#, with: #""quantity":1e12"#).utf8),
+                "invalid_value"
+            ),
             ("85123A", Array(good.replacingOccurrences(of: "2010-12-01", with: "1970-01-01").utf8), "implausible_time"),
             ("22423", Array(good.utf8), "key_mismatch"),
             ("85123A", Array(good.replacingOccurrences(of: "2010-12-01T09", with: "2010-11-01T09").utf8), "too_late"),
             ("85123A", [UInt8](repeating: 0x20, count: 20_000), "oversize"),
         ]
-        for b in bad { _ = try producer.send(KafkaProducerMessage(topic: prefix + "orders", key: Array(b.key.utf8), value: b.value)) }
+        for b in bad {
+            _ = try producer.send(
+                KafkaProducerMessage(topic: prefix + "orders", key: Array(b.key.utf8), value: b.value)
+            )
+        }
         try producer.flush(timeout: .seconds(10))
 
         let port = try DevBroker.freeLoopbackPort()
         let log = root.appendingPathComponent("ops.log")
-        let process = try spawnSkucast(runArguments(prefix, state: root.appendingPathComponent("state")).map { $0 == "0" ? String(port) : $0 }, log: log)
+        let process = try spawnSkucast(
+            runArguments(prefix, state: root.appendingPathComponent("state")).map { $0 == "0" ? String(port) : $0 },
+            log: log
+        )
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var ready: (status: Int, body: String)?
         let deadline = Date().addingTimeInterval(90)
@@ -250,11 +317,19 @@ struct ServiceTests {
             if ready?.status == 200 { break }
             Thread.sleep(forTimeInterval: 0.3)
         }
-        #expect(ready?.status == 200, "\(String(describing: ready)) \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        #expect(
+            ready?.status == 200,
+            "\(String(describing: ready)) \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"
+        )
         #expect(httpGet("http://127.0.0.1:\(port)/healthz")?.status == 200)
         let metrics = try #require(httpGet("http://127.0.0.1:\(port)/metrics")).body
-        #expect(metrics.contains("skucast_events_in_total{topic=\"\(prefix)orders\"} \(3000 + bad.count)"), "\(metrics)")
-        for b in bad { #expect(metrics.contains("skucast_events_rejected_total{reason=\"\(b.reason)\"} 1"), "\(b.reason)") }
+        #expect(
+            metrics.contains("skucast_events_in_total{topic=\"\(prefix)orders\"} \(3000 + bad.count)"),
+            "\(metrics)"
+        )
+        for b in bad {
+            #expect(metrics.contains("skucast_events_rejected_total{reason=\"\(b.reason)\"} 1"), "\(b.reason)")
+        }
         #expect(metrics.contains("skucast_events_late_total 1"))
         #expect(metrics.contains("skucast_partitions_assigned 6"))
 
@@ -271,7 +346,10 @@ struct ServiceTests {
         let letters = try readTopic(prefix + "dead-letter", broker: broker)
         #expect(letters.count == bad.count)
         for m in letters {
-            let headers = Dictionary(m.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) }) { a, _ in a }
+            let headers = Dictionary(m.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) }) {
+                a,
+                _ in a
+            }
             let reason = try #require(headers["skucast.dlq.reason"])
             let original = try #require(bad.first { $0.reason == reason }, "unexpected reason \(reason)")
             #expect(m.value == original.value, "\(reason): the original bytes")
@@ -282,7 +360,9 @@ struct ServiceTests {
         }
     }
 
-    @Test("kill -9 at random points and restarts: the final state equals an uninterrupted run's, no forecast or alert is missing, repeats carry the same id and payload")
+    @Test(
+        "kill -9 at random points and restarts: the final state equals an uninterrupted run's, no forecast or alert is missing, repeats carry the same id and payload"
+    )
     func killNineExactness() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-service-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
+
+@testable import SkucastEngine
 
 /// The input behind `Fixtures/format-4.snapshot`, a snapshot written by the last build of
 /// format 4: 40 SKUs of intermittent and smooth demand over 60 days, half of them with
@@ -20,12 +21,29 @@ enum FormatFourInput {
                 guard days.contains(day) else { continue }
                 let t = EventTime(milliseconds: start + Int64(day) * 86_400_000 + minute * 60_000)
                 if day % 10 == 0, k % 2 == 0 {
-                    engine.apply(InventoryEvent(sku: "S\(k)", onHand: Double(20 + k), onOrder: 0, leadTimeDays: 7,
-                                                eventTime: EventTime(milliseconds: t.milliseconds - 1))) { _ in }
+                    engine.apply(
+                        InventoryEvent(
+                            sku: "S\(k)",
+                            onHand: Double(20 + k),
+                            onOrder: 0,
+                            leadTimeDays: 7,
+                            eventTime: EventTime(milliseconds: t.milliseconds - 1)
+                        )
+                    ) { _ in }
                 }
                 if sells {
-                    _ = engine.apply(OrderEvent(orderID: "o\(day)-\(k)", line: 1, sku: "S\(k)", quantity: quantity, kind: .sale,
-                                                unitPrice: 1 + Double(k % 3), currency: "GBP", eventTime: t)) { _ in }
+                    _ = engine.apply(
+                        OrderEvent(
+                            orderID: "o\(day)-\(k)",
+                            line: 1,
+                            sku: "S\(k)",
+                            quantity: quantity,
+                            kind: .sale,
+                            unitPrice: 1 + Double(k % 3),
+                            currency: "GBP",
+                            eventTime: t
+                        )
+                    ) { _ in }
                 }
             }
             engine.advance({ _ in }, alerts: { _ in })
@@ -39,7 +57,9 @@ enum FormatFourInput {
 
 @Suite("Snapshot formats and the model registry")
 struct FormatUpgradeTests {
-    @Test("A format-4 snapshot (written by the last build of that format) still loads: every model it had continues exactly, a model it lacks starts from each SKU's history")
+    @Test(
+        "A format-4 snapshot (written by the last build of that format) still loads: every model it had continues exactly, a model it lacks starts from each SKU's history"
+    )
     func formatFourLoads() throws {
         let old = try SnapshotCodec.decode(Array(Data(contentsOf: FormatFourInput.fixture)))
         #expect(old.offsets == [SourceOffset(topic: "orders", partition: 0, nextOffset: 2400)])
@@ -49,8 +69,15 @@ struct FormatUpgradeTests {
         // What does not depend on the ensemble equals a run of this build; what does (levels,
         // alerts, checks, calibration) is the old build's, as it wrote them: 14 open alerts,
         // a check under way for every SKU.
-        #expect(restored.skuCount == 40 && restored.closedThrough == fresh.closedThrough && restored.globalModel == fresh.globalModel)
-        #expect(zip(restored.store.tallies, fresh.store.tallies).allSatisfy { $0.key == $1.key && $0.pending == $1.pending && ($0.restock >= 0) == ($1.restock >= 0) } && restored.closedSeasons == fresh.closedSeasons)
+        #expect(
+            restored.skuCount == 40 && restored.closedThrough == fresh.closedThrough
+                && restored.globalModel == fresh.globalModel
+        )
+        #expect(
+            zip(restored.store.tallies, fresh.store.tallies).allSatisfy {
+                $0.key == $1.key && $0.pending == $1.pending && ($0.restock >= 0) == ($1.restock >= 0)
+            } && restored.closedSeasons == fresh.closedSeasons
+        )
         #expect(restored.openAlerts == 14 && restored.store.slots.allSatisfy { $0.check != nil })
         #expect(restored.leadTimeCalibration.checks > 0)
         let missing = ModelDirectory(names: ModelDirectory.formatFourNames, versions: [1, 1, 1, 1, 1, 1]).missing
@@ -60,11 +87,20 @@ struct FormatUpgradeTests {
             let (x, y) = (a.forecaster, b.forecaster)
             #expect(x.history == y.history && x.buckets == y.buckets && x.bucketsSinceSale == y.bucketsSinceSale)
             for lane in 0..<SKUForecaster.modelCount where missing & (1 << UInt64(lane)) == 0 {
-                #expect(x.losses[lane] == y.losses[lane] && x.nextBucket[lane] == y.nextBucket[lane], "\(a.sku) lane \(lane)")
-                #expect(x.forecast(lane: lane, step: 3, nextSeason: next, cycle: 7) == y.forecast(lane: lane, step: 3, nextSeason: next, cycle: 7))
+                #expect(
+                    x.losses[lane] == y.losses[lane] && x.nextBucket[lane] == y.nextBucket[lane],
+                    "\(a.sku) lane \(lane)"
+                )
+                #expect(
+                    x.forecast(lane: lane, step: 3, nextSeason: next, cycle: 7)
+                        == y.forecast(lane: lane, step: 3, nextSeason: next, cycle: 7)
+                )
             }
             #expect(x.models.model(HoltWintersSlow.self) == y.models.model(HoltWintersSlow.self))
-            #expect(x.models.model(CrostonSBA.self) == y.models.model(CrostonSBA.self) && x.models.model(TSB.self) == y.models.model(TSB.self))
+            #expect(
+                x.models.model(CrostonSBA.self) == y.models.model(CrostonSBA.self)
+                    && x.models.model(TSB.self) == y.models.model(TSB.self)
+            )
         }
         // It continues: written again in today's format, it reads back equal.
         var continued = restored
@@ -73,7 +109,9 @@ struct FormatUpgradeTests {
         #expect(try SnapshotCodec.decode(bytes).engine == continued)
     }
 
-    @Test("A snapshot with a model this build does not have, or a state of another version, loads: the unknown section is skipped, the model starts from history")
+    @Test(
+        "A snapshot with a model this build does not have, or a state of another version, loads: the unknown section is skipped, the model starts from history"
+    )
     func unknownAndOutdatedModels() throws {
         var engine = PartitionEngine(configuration: EngineConfiguration())
         FormatFourInput.feed(days: 0..<40, into: &engine)
@@ -82,7 +120,9 @@ struct FormatUpgradeTests {
         // build it is a model it does not know, and its own Holt-Winters slow is missing.
         let name = Array(HoltWintersSlow.name.utf8)
         var payload = Array(bytes[SnapshotCodec.headerSize...])
-        let at = try #require((0...(payload.count - name.count)).first { payload[$0..<($0 + name.count)].elementsEqual(name) })
+        let at = try #require(
+            (0...(payload.count - name.count)).first { payload[$0..<($0 + name.count)].elementsEqual(name) }
+        )
         payload[at] = UInt8(ascii: "x")
         var header = Array(bytes[0..<SnapshotCodec.headerSize])
         let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
@@ -94,7 +134,16 @@ struct FormatUpgradeTests {
             let warm = HoltWintersSlow(warmStartFrom: b.forecaster.history, nextSeason: next, cycle: 7)
             #expect(a.forecaster.models.model(HoltWintersSlow.self) == warm)
             #expect(a.forecaster.models.model(TSB.self) == b.forecaster.models.model(TSB.self))
-            #expect(a.forecaster.nextBucket[lane] == a.forecaster.forecast(lane: lane, step: 1, nextSeason: next, cycle: 7, closedSeasons: engine.closedSeasons))
+            #expect(
+                a.forecaster.nextBucket[lane]
+                    == a.forecaster.forecast(
+                        lane: lane,
+                        step: 1,
+                        nextSeason: next,
+                        cycle: 7,
+                        closedSeasons: engine.closedSeasons
+                    )
+            )
         }
         #expect(renamed.modelPrior[lane] > 0)
     }
@@ -102,7 +151,11 @@ struct FormatUpgradeTests {
     @Test("Models learn in place exactly as one by one: the bank's pass over its tuple finds every model where it lies")
     func bankLearnsInPlace() {
         var bank = SKUModels()
-        var slow = HoltWintersSlow(), fast = HoltWintersFast(), croston = CrostonSBA(), tsb = TSB(), imapa = IMAPA()
+        var slow = HoltWintersSlow()
+        var fast = HoltWintersFast()
+        var croston = CrostonSBA()
+        var tsb = TSB()
+        var imapa = IMAPA()
         var history = DemandHistory()
         for d in 0..<50 {
             let y = Double((d * 7) % 5 == 0 ? 0 : d % 9)
@@ -110,7 +163,11 @@ struct FormatUpgradeTests {
             let bucket = ObservedBucket(demand: y, season: d % 7, cycle: 7)
             let context = ForecastContext(history: history, nextSeason: (d + 1) % 7, cycle: 7)
             let closed = bank.close(bucket, next: context)
-            slow.learn(bucket); fast.learn(bucket); croston.learn(bucket); tsb.learn(bucket); imapa.learn(bucket)
+            slow.learn(bucket)
+            fast.learn(bucket)
+            croston.learn(bucket)
+            tsb.learn(bucket)
+            imapa.learn(bucket)
             #expect(closed.nextBucket[SKUForecaster.lane(of: HoltWintersFast.self)] == fast.forecast(step: 1, context))
             #expect(closed.after.intermittentRate == croston.forecast && closed.after.decayingRate == tsb.forecast)
         }

@@ -1,7 +1,8 @@
-@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
+
+@testable import SkucastEngine
 
 @Suite("Global model across SKUs")
 struct GlobalModelTests {
@@ -15,9 +16,21 @@ struct GlobalModelTests {
             for _ in 0..<1_000 {
                 var levels = SIMD8<Double>.zero
                 for i in 0..<7 { levels[i] = Double.random(in: 0...2, using: &rng) }
-                let example = GlobalExample(season: Int.random(in: 0..<7, using: &rng), levels: levels, target: 0, scale: Double.random(in: 0.1...5, using: &rng))
+                let example = GlobalExample(
+                    season: Int.random(in: 0..<7, using: &rng),
+                    levels: levels,
+                    target: 0,
+                    scale: Double.random(in: 0.1...5, using: &rng)
+                )
                 // Targets stay under the cap, so the fit is exact but for the ridge.
-                model.learn(GlobalExample(season: example.season, levels: levels, target: (truth * example.features).sum() + 2, scale: example.scale))
+                model.learn(
+                    GlobalExample(
+                        season: example.season,
+                        levels: levels,
+                        target: (truth * example.features).sum() + 2,
+                        scale: example.scale
+                    )
+                )
             }
             model.finishBucket()
         }
@@ -46,8 +59,16 @@ struct GlobalModelTests {
         let start = EventTime(year: 2011, month: 1, day: 3, hour: 12)!  // a Monday
         let day: Int64 = 86_400_000
         func sale(_ sku: String, _ qty: Double, _ d: Int64) -> OrderEvent {
-            OrderEvent(orderID: "\(sku)-\(d)", line: 1, sku: sku, quantity: qty, kind: .sale, unitPrice: 1, currency: "GBP",
-                       eventTime: EventTime(milliseconds: start.milliseconds + d * day))
+            OrderEvent(
+                orderID: "\(sku)-\(d)",
+                line: 1,
+                sku: sku,
+                quantity: qty,
+                kind: .sale,
+                unitPrice: 1,
+                currency: "GBP",
+                eventTime: EventTime(milliseconds: start.milliseconds + d * day)
+            )
         }
         var last: [String: ClosedBucket] = [:]
         for d in Int64(0)..<70 {
@@ -59,12 +80,27 @@ struct GlobalModelTests {
         }
         let young = try! #require(last["young"])
         let next = calendar.season(of: young.bucket + 1)
-        let byDay = (1...7).map { young.forecast.forecaster.forecast(lane: SKUForecaster.globalLane, step: $0, nextSeason: next, cycle: 7, closedSeasons: young.forecast.outlook.closedSeasons) }
+        let byDay = (1...7).map {
+            young.forecast.forecaster.forecast(
+                lane: SKUForecaster.globalLane,
+                step: $0,
+                nextSeason: next,
+                cycle: 7,
+                closedSeasons: young.forecast.outlook.closedSeasons
+            )
+        }
         let monday = byDay[Int((start.milliseconds / day - (young.bucket + 1)) % 7 + 7) % 7]
         let others = byDay.filter { $0 != monday }
         #expect(monday > 2 * others.max()!, "\(byDay)")
         // Its own models saw no weekday pattern at all.
-        let own = (1...7).map { young.forecast.forecaster.forecast(lane: SKUForecaster.lane(of: HoltWintersSlow.self), step: $0, nextSeason: next, cycle: 7) }
+        let own = (1...7).map {
+            young.forecast.forecaster.forecast(
+                lane: SKUForecaster.lane(of: HoltWintersSlow.self),
+                step: $0,
+                nextSeason: next,
+                cycle: 7
+            )
+        }
         #expect(own.max()! - own.min()! < 0.5, "\(own)")
     }
 }

@@ -1,7 +1,8 @@
-@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
+
+@testable import SkucastEngine
 
 @Suite("Models, against values computed by hand")
 struct ModelTests {
@@ -55,7 +56,10 @@ struct ModelTests {
         #expect(f.forecast(lane: SKUForecaster.lane(of: SeasonalNaive.self), step: 8, nextSeason: 2, cycle: 7) == 23)
         #expect(f.history.count == 28)
         #expect(f.history.value(lag: 1) == 29 && f.history.value(lag: 28) == 2)
-        #expect(f.forecast(lane: SKUForecaster.lane(of: MovingAverage.self), step: 3, nextSeason: 2, cycle: 7) == (2...29).reduce(0.0) { $0 + Double($1) } / 28)
+        #expect(
+            f.forecast(lane: SKUForecaster.lane(of: MovingAverage.self), step: 3, nextSeason: 2, cycle: 7) == (2...29)
+                .reduce(0.0) { $0 + Double($1) } / 28
+        )
     }
 
     @Test("Empirical quantiles match numpy's default (linear) definition")
@@ -86,24 +90,38 @@ struct ModelTests {
         #expect(Murmur2Partitioner.murmur2(Array("foobar".utf8)) == -790_332_482)
         #expect(Murmur2Partitioner.murmur2(Array("a-little-bit-long-string".utf8)) == -985_981_536)
         #expect(Murmur2Partitioner.murmur2(Array("a-little-bit-longer-string".utf8)) == -1_486_304_829)
-        #expect(Murmur2Partitioner.murmur2(Array("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8".utf8)) == -58_897_971)
+        #expect(
+            Murmur2Partitioner.murmur2(Array("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8".utf8)) == -58_897_971
+        )
         #expect(Murmur2Partitioner.murmur2(Array("abc".utf8)) == 479_470_107)
-        #expect(Murmur2Partitioner.partition(of: Array("21".utf8), partitions: 6) == Int((-973_932_308 & 0x7fff_ffff) % 6))
+        #expect(
+            Murmur2Partitioner.partition(of: Array("21".utf8), partitions: 6) == Int((-973_932_308 & 0x7fff_ffff) % 6)
+        )
     }
 }
 
 @Suite("Partition engine")
 struct PartitionEngineTests {
     static func sale(_ sku: String, _ qty: Double, day: Int, hour: Int = 12) -> OrderEvent {
-        OrderEvent(orderID: "o", line: 1, sku: sku, quantity: qty, kind: .sale, unitPrice: 1, currency: "GBP",
-                   eventTime: EventTime(year: 2011, month: 1, day: day, hour: hour)!)
+        OrderEvent(
+            orderID: "o",
+            line: 1,
+            sku: sku,
+            quantity: qty,
+            kind: .sale,
+            unitPrice: 1,
+            currency: "GBP",
+            eventTime: EventTime(year: 2011, month: 1, day: day, hour: hour)!
+        )
     }
 
     @Test("Buckets close when the watermark passes their end; days without sales are real zeros")
     func closingAndZeros() {
         var engine = PartitionEngine(configuration: EngineConfiguration())
         var closed: [(String, Int64, Double)] = []
-        let record = { (c: ClosedBucket) in closed.append((c.sku, c.bucket, c.forecast.forecaster.history.value(lag: 1))) }
+        let record = { (c: ClosedBucket) in
+            closed.append((c.sku, c.bucket, c.forecast.forecaster.history.value(lag: 1)))
+        }
         #expect(engine.apply(Self.sale("A", 3, day: 3)) == .applied)
         #expect(engine.apply(Self.sale("A", 2, day: 3, hour: 18)) == .applied)
         engine.advance(record)
@@ -151,7 +169,8 @@ struct PartitionEngineTests {
     func lazyEqualsEager() {
         var lazy = PartitionEngine(configuration: EngineConfiguration())
         var eager = PartitionEngine(configuration: EngineConfiguration())
-        var lazyOut: [Double] = [], eagerOut: [Double] = []
+        var lazyOut: [Double] = []
+        var eagerOut: [Double] = []
         let days = [3, 4, 9, 10, 11, 20, 28]
         for (i, d) in days.enumerated() {
             let e = Self.sale("A", Double(i + 1), day: d)
@@ -165,10 +184,16 @@ struct PartitionEngineTests {
                     beat.kind = .adjustment
                     beat.quantity = -1
                     _ = eager.apply(beat)
-                    eager.advance { if $0.sku == "A" { eagerOut.append($0.forecast.forecaster.mean(step: 1, nextSeason: 0, cycle: 7)) } }
+                    eager.advance {
+                        if $0.sku == "A" {
+                            eagerOut.append($0.forecast.forecaster.mean(step: 1, nextSeason: 0, cycle: 7))
+                        }
+                    }
                 }
             }
-            lazy.advance { if $0.sku == "A" { lazyOut.append($0.forecast.forecaster.mean(step: 1, nextSeason: 0, cycle: 7)) } }
+            lazy.advance {
+                if $0.sku == "A" { lazyOut.append($0.forecast.forecaster.mean(step: 1, nextSeason: 0, cycle: 7)) }
+            }
         }
         #expect(lazyOut.count == 25)
         #expect(lazyOut == eagerOut)
@@ -187,8 +212,18 @@ struct ShopCalendarTests {
             let weekday = (day + 4) % 7  // 0 = Monday … 5 = Saturday
             guard weekday != 5 else { continue }
             for sku in ["A", "B"] {
-                _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: sku, quantity: sku == "A" ? 4 : Double(day % 3 + 1), kind: .sale,
-                                            unitPrice: 1, currency: "GBP", eventTime: t))
+                _ = engine.apply(
+                    OrderEvent(
+                        orderID: "o",
+                        line: 1,
+                        sku: sku,
+                        quantity: sku == "A" ? 4 : Double(day % 3 + 1),
+                        kind: .sale,
+                        unitPrice: 1,
+                        currency: "GBP",
+                        eventTime: t
+                    )
+                )
             }
             engine.advance { if $0.sku == "A" { last = $0 } }
         }
@@ -199,8 +234,19 @@ struct ShopCalendarTests {
         let next = calendar.season(of: closed.bucket + 1)
         for h in 1...7 {
             let isSaturday = (next + h - 1) % 7 == saturday
-            let mean = closed.forecast.forecaster.mean(step: h, nextSeason: next, cycle: 7, closedSeasons: closed.forecast.outlook.closedSeasons)
-            let q = closed.forecast.forecaster.quantiles(step: h, nextSeason: next, cycle: 7, levels: [0.5, 0.9], closedSeasons: closed.forecast.outlook.closedSeasons)
+            let mean = closed.forecast.forecaster.mean(
+                step: h,
+                nextSeason: next,
+                cycle: 7,
+                closedSeasons: closed.forecast.outlook.closedSeasons
+            )
+            let q = closed.forecast.forecaster.quantiles(
+                step: h,
+                nextSeason: next,
+                cycle: 7,
+                levels: [0.5, 0.9],
+                closedSeasons: closed.forecast.outlook.closedSeasons
+            )
             if isSaturday {
                 #expect(mean == 0 && q == [0, 0])
             } else {
@@ -211,7 +257,9 @@ struct ShopCalendarTests {
         }
     }
 
-    @Test("The ensemble's whole path equals its step-by-step means bit for bit (300 random SKUs, with and without closed days)")
+    @Test(
+        "The ensemble's whole path equals its step-by-step means bit for bit (300 random SKUs, with and without closed days)"
+    )
     func meansPath() {
         var rng = SplitMix64(seed: 21)
         var global = GlobalDemandModel()
@@ -220,7 +268,13 @@ struct ShopCalendarTests {
             let closed: UInt8 = k % 2 == 0 ? 0 : 1 << 5
             for day in 0..<Int.random(in: 1...90, using: &rng) {
                 let y = Double.random(in: 0...1, using: &rng) < 0.3 ? Double(Int.random(in: 1...40, using: &rng)) : 0
-                if let example = f.close(BucketDemand(quantity: y, revenue: y * 2.5), season: day % 7, cycle: 7, closedSeasons: closed, global: global.coefficients) {
+                if let example = f.close(
+                    BucketDemand(quantity: y, revenue: y * 2.5),
+                    season: day % 7,
+                    cycle: 7,
+                    closedSeasons: closed,
+                    global: global.coefficients
+                ) {
                     global.learn(example)
                 }
                 global.finishBucket()
@@ -228,7 +282,9 @@ struct ShopCalendarTests {
             let prior = SIMD8<Double>(1, 2, 0.5, 1.5, 1, 3, 2, 1)
             let next = Int.random(in: 0..<7, using: &rng)
             let path = f.means(steps: 30, nextSeason: next, cycle: 7, closedSeasons: closed, prior: prior)
-            let single = (1...30).map { f.mean(step: $0, nextSeason: next, cycle: 7, closedSeasons: closed, prior: prior) }
+            let single = (1...30).map {
+                f.mean(step: $0, nextSeason: next, cycle: 7, closedSeasons: closed, prior: prior)
+            }
             #expect(path.map(\.bitPattern) == single.map(\.bitPattern), "SKU \(k)")
         }
     }

@@ -1,7 +1,8 @@
-@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
+
+@testable import SkucastEngine
 
 @Suite("Restock policy and alerts")
 struct RestockTests {
@@ -10,7 +11,11 @@ struct RestockTests {
     /// which the independent-days model of lead-time demand does not expect.
     /// - Parameter day: Called after each day's close with the day, each SKU's demand and
     ///   the engine's calibration.
-    static func demandInRuns(_ engine: inout PartitionEngine, emit: (ClosedBucket) -> Void = { _ in }, day: (Int, [Double], LeadTimeCalibration) -> Void) {
+    static func demandInRuns(
+        _ engine: inout PartitionEngine,
+        emit: (ClosedBucket) -> Void = { _ in },
+        day: (Int, [Double], LeadTimeCalibration) -> Void
+    ) {
         var rng = SplitMix64(seed: 17)
         var inRun = [Bool](repeating: false, count: 150)
         let start = EventTime(year: 2011, month: 1, day: 1, hour: 12)!.milliseconds
@@ -18,19 +23,35 @@ struct RestockTests {
             let time = EventTime(milliseconds: start + Int64(d) * 86_400_000)
             var demand = [Double](repeating: 0, count: inRun.count)
             for k in inRun.indices {
-                inRun[k] = inRun[k] ? Double.random(in: 0..<1, using: &rng) < 0.7 : Double.random(in: 0..<1, using: &rng) < 0.02
-                demand[k] = inRun[k] ? Double(Int.random(in: 3...8, using: &rng))
+                inRun[k] =
+                    inRun[k]
+                    ? Double.random(in: 0..<1, using: &rng) < 0.7 : Double.random(in: 0..<1, using: &rng) < 0.02
+                demand[k] =
+                    inRun[k]
+                    ? Double(Int.random(in: 3...8, using: &rng))
                     : Double.random(in: 0..<1, using: &rng) < 0.1 ? Double(Int.random(in: 1...3, using: &rng)) : 0
                 guard demand[k] > 0 else { continue }
-                _ = engine.apply(OrderEvent(orderID: "o\(d)-\(k)", line: 1, sku: "S\(k)", quantity: demand[k], kind: .sale,
-                                            unitPrice: 1, currency: "GBP", eventTime: time))
+                _ = engine.apply(
+                    OrderEvent(
+                        orderID: "o\(d)-\(k)",
+                        line: 1,
+                        sku: "S\(k)",
+                        quantity: demand[k],
+                        kind: .sale,
+                        unitPrice: 1,
+                        currency: "GBP",
+                        eventTime: time
+                    )
+                )
             }
             engine.advance(emit)
             day(d, demand, engine.leadTimeCalibration)
         }
     }
 
-    @Test("On demand that comes in runs, reorder points are calibrated online to miss the lead time's demand about 1 − service level of the time")
+    @Test(
+        "On demand that comes in runs, reorder points are calibrated online to miss the lead time's demand about 1 − service level of the time"
+    )
     func calibratedCoverage() {
         var engine = PartitionEngine(configuration: EngineConfiguration())  // 95 %, 14-day lead time
         var halfway = (checks: 0, misses: 0)
@@ -41,12 +62,17 @@ struct RestockTests {
         let firstHalf = Double(halfway.misses) / Double(halfway.checks)
         let secondHalf = Double(c.misses - halfway.misses) / Double(c.checks - halfway.checks)
         #expect(c.checks - halfway.checks > 1000)
-        #expect((0.03...0.075).contains(secondHalf), "misses: \(firstHalf) in the first half, \(secondHalf) in the second; \(c)")
+        #expect(
+            (0.03...0.075).contains(secondHalf),
+            "misses: \(firstHalf) in the first half, \(secondHalf) in the second; \(c)"
+        )
         // Runs need wider reorder points than the model's: some class's scale went up.
         #expect(DemandClass.allCases.contains { c.scale($0) > 1.2 }, "\(c)")
     }
 
-    @Test("The lead-time p50 and p90 every forecast publishes are calibrated as well: in the second half they cover about half and nine tenths of the 14 days that follow")
+    @Test(
+        "The lead-time p50 and p90 every forecast publishes are calibrated as well: in the second half they cover about half and nine tenths of the 14 days that follow"
+    )
     func publishedLeadTimeQuantiles() throws {
         let configuration = EngineConfiguration()
         var engine = PartitionEngine(configuration: configuration)
@@ -56,17 +82,32 @@ struct RestockTests {
         var crossings = 0
         var demand: [[Double]] = []
         var today = 0
-        Self.demandInRuns(&engine, emit: { closed in
-            guard today >= 270, closed.forecast.forecaster.history.sum(last: DemandHistory.capacity) > 0 else { return }
-            let quantiles = closed.forecast.message().leadTimeQuantiles
-            // Ascending levels (p50, p90, p95): never crossing, never negative.
-            if quantiles.map(\.name) != ["p50", "p90", "p95"] || zip(quantiles, quantiles.dropFirst()).contains(where: { $0.value > $1.value })
-                || quantiles[0].value < 0 { crossings += 1 }
-            published.append((today, Int(closed.sku.dropFirst())!, quantiles.first { $0.name == "p50" }!.value, quantiles.first { $0.name == "p90" }!.value))
-        }) { day, demands, _ in
-            demand.append(demands)
-            today = day + 1
-        }
+        Self.demandInRuns(
+            &engine,
+            emit: { closed in
+                guard today >= 270, closed.forecast.forecaster.history.sum(last: DemandHistory.capacity) > 0 else {
+                    return
+                }
+                let quantiles = closed.forecast.message().leadTimeQuantiles
+                // Ascending levels (p50, p90, p95): never crossing, never negative.
+                if quantiles.map(\.name) != ["p50", "p90", "p95"]
+                    || zip(quantiles, quantiles.dropFirst()).contains(where: { $0.value > $1.value })
+                    || quantiles[0].value < 0
+                {
+                    crossings += 1
+                }
+                published.append(
+                    (
+                        today, Int(closed.sku.dropFirst())!, quantiles.first { $0.name == "p50" }!.value,
+                        quantiles.first { $0.name == "p90" }!.value
+                    )
+                )
+            },
+            day: { day, demands, _ in
+                demand.append(demands)
+                today = day + 1
+            }
+        )
         var (count, p50Covered, p90Covered) = (0, 0, 0)
         for q in published where q.day + 14 <= demand.count {
             // Published at the close of day q.day - 1: the lead time is days q.day…q.day + 13.
@@ -81,7 +122,10 @@ struct RestockTests {
         #expect((0.40...0.60).contains(p50), "p50 covered \(p50)")
         #expect((0.85...0.94).contains(p90), "p90 covered \(p90)")
         // Runs are wider than the model expects: the p90's scales went up.
-        #expect(DemandClass.allCases.contains { engine.leadTimeCalibration.scale($0, level: 0.9) > 1.1 }, "\(engine.leadTimeCalibration)")
+        #expect(
+            DemandClass.allCases.contains { engine.leadTimeCalibration.scale($0, level: 0.9) > 1.1 },
+            "\(engine.leadTimeCalibration)"
+        )
     }
 
     @Test("Demand classes: smooth, erratic, intermittent, lumpy")
@@ -114,7 +158,16 @@ struct RestockTests {
     }
 
     static func sale(_ qty: Double, _ time: EventTime) -> OrderEvent {
-        OrderEvent(orderID: "o\(time.milliseconds)", line: 1, sku: "85123A", quantity: qty, kind: .sale, unitPrice: 2.55, currency: "GBP", eventTime: time)
+        OrderEvent(
+            orderID: "o\(time.milliseconds)",
+            line: 1,
+            sku: "85123A",
+            quantity: qty,
+            kind: .sale,
+            unitPrice: 2.55,
+            currency: "GBP",
+            eventTime: time
+        )
     }
 
     /// Three weeks of demand alternating 3 and 7 a day, then a stock count.
@@ -125,11 +178,15 @@ struct RestockTests {
             _ = engine.apply(sale(day % 2 == 0 ? 3 : 7, at(day: day))) { alerts.append($0) }
             engine.advance({ _ in }, alerts: { alerts.append($0) })
         }
-        engine.apply(InventoryEvent(sku: "85123A", onHand: 200, onOrder: 0, leadTimeDays: 14, eventTime: at(day: 29, hour: 1))) { alerts.append($0) }
+        engine.apply(
+            InventoryEvent(sku: "85123A", onHand: 200, onOrder: 0, leadTimeDays: 14, eventTime: at(day: 29, hour: 1))
+        ) { alerts.append($0) }
         return (engine, alerts)
     }
 
-    @Test("An alert is raised on the very order that crosses the reorder point, escalates, and resolves on replenishment")
+    @Test(
+        "An alert is raised on the very order that crosses the reorder point, escalates, and resolves on replenishment"
+    )
     func lifecycle() throws {
         var (engine, alerts) = Self.stockedEngine()
         #expect(alerts.isEmpty, "200 on hand is well above the reorder point")
@@ -137,7 +194,9 @@ struct RestockTests {
         // Sell one unit at a time, all on day 29 (no bucket closes in between).
         while alerts.last?.severity != .outOfStock {
             minute += 1
-            _ = engine.apply(Self.sale(1, Self.at(day: 29, hour: 2 + minute / 60, minute: minute % 60))) { alerts.append($0) }
+            _ = engine.apply(Self.sale(1, Self.at(day: 29, hour: 2 + minute / 60, minute: minute % 60))) {
+                alerts.append($0)
+            }
             if minute > 300 { break }
         }
         #expect(alerts.map(\.state) == [.raised, .updated, .updated])
@@ -155,13 +214,23 @@ struct RestockTests {
         #expect(raised.daysOfCover.map { $0 > 10 && $0 < 25 } == true, "\(String(describing: raised.daysOfCover))")
         #expect(alerts[2].onHand == 0)
 
-        engine.apply(InventoryEvent(sku: "85123A", onHand: 400, onOrder: 0, leadTimeDays: 14, eventTime: Self.at(day: 29, hour: 20))) { alerts.append($0) }
+        engine.apply(
+            InventoryEvent(
+                sku: "85123A",
+                onHand: 400,
+                onOrder: 0,
+                leadTimeDays: 14,
+                eventTime: Self.at(day: 29, hour: 20)
+            )
+        ) { alerts.append($0) }
         #expect(alerts.last?.state == .resolved)
         #expect(alerts.last?.alertID == raised.alertID)
         #expect(alerts.last?.severity == RestockSeverity.none)
 
         // An older count arriving late does not move stock back in time.
-        let taken = engine.apply(InventoryEvent(sku: "85123A", onHand: 0, eventTime: Self.at(day: 29, hour: 3))) { alerts.append($0) }
+        let taken = engine.apply(InventoryEvent(sku: "85123A", onHand: 0, eventTime: Self.at(day: 29, hour: 3))) {
+            alerts.append($0)
+        }
         #expect(!taken)
         #expect(alerts.count == 4)
     }
@@ -175,7 +244,9 @@ struct RestockTests {
                     let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
                     engine = try SnapshotCodec.decode(bytes).engine
                 }
-                _ = engine.apply(Self.sale(1, Self.at(day: 29, hour: 2 + minute / 60, minute: minute % 60))) { alerts.append($0) }
+                _ = engine.apply(Self.sale(1, Self.at(day: 29, hour: 2 + minute / 60, minute: minute % 60))) {
+                    alerts.append($0)
+                }
             }
             return alerts
         }

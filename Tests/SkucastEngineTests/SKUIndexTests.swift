@@ -1,7 +1,8 @@
-@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
+
+@testable import SkucastEngine
 
 @Suite("SKU lookup by bytes")
 struct SKUIndexTests {
@@ -18,11 +19,24 @@ struct SKUIndexTests {
     }
 
     static func sale(_ sku: String, _ k: Int) -> OrderEvent {
-        OrderEvent(orderID: "o\(k)", line: 1, sku: sku, quantity: Double(1 + k % 4), kind: .sale, unitPrice: 1.25, currency: "GBP",
-                   eventTime: EventTime(milliseconds: EventTime(year: 2011, month: 1, day: 3)!.milliseconds + Int64(k) * 10_000), promotion: k % 7 == 0)
+        OrderEvent(
+            orderID: "o\(k)",
+            line: 1,
+            sku: sku,
+            quantity: Double(1 + k % 4),
+            kind: .sale,
+            unitPrice: 1.25,
+            currency: "GBP",
+            eventTime: EventTime(
+                milliseconds: EventTime(year: 2011, month: 1, day: 3)!.milliseconds + Int64(k) * 10_000
+            ),
+            promotion: k % 7 == 0
+        )
     }
 
-    @Test("Every SKU finds its own slot, among long SKUs with equal prefixes and lengths; events and in-place views land in the same slots")
+    @Test(
+        "Every SKU finds its own slot, among long SKUs with equal prefixes and lengths; events and in-place views land in the same slots"
+    )
     func lookups() throws {
         let skus = Self.skus()
         var rng = SplitMix64(seed: 11)
@@ -51,18 +65,27 @@ struct SKUIndexTests {
             var sku = byEvent.store.slots[i].sku
             let found = sku.withUTF8 { u in
                 let bytes = UnsafeRawBufferPointer(u)
-                return byEvent.store.slot(of: bytes, prefix: TextPrefix(bytes), hash: SKUIndex.hash(TextPrefix(bytes), bytes))
+                return byEvent.store.slot(
+                    of: bytes,
+                    prefix: TextPrefix(bytes),
+                    hash: SKUIndex.hash(TextPrefix(bytes), bytes)
+                )
             }
             #expect(found == i, "\(sku)")
         }
         var stranger = "ACME-WIDGET-2024-RED-X999"
         let missing = stranger.withUTF8 { u in
             let bytes = UnsafeRawBufferPointer(u)
-            return byEvent.store.slot(of: bytes, prefix: TextPrefix(bytes), hash: SKUIndex.hash(TextPrefix(bytes), bytes))
+            return byEvent.store.slot(
+                of: bytes,
+                prefix: TextPrefix(bytes),
+                hash: SKUIndex.hash(TextPrefix(bytes), bytes)
+            )
         }
         #expect(missing == nil)
         // A snapshot rebuilds the index: the restored engine finds the same slots.
-        var restored = try SnapshotCodec.decode(SnapshotCodec.encode(PartitionSnapshot(engine: byEvent, offsets: []))).engine
+        var restored = try SnapshotCodec.decode(SnapshotCodec.encode(PartitionSnapshot(engine: byEvent, offsets: [])))
+            .engine
         #expect(restored == byEvent)
         var again = byEvent
         for k in 0..<2000 {
@@ -79,7 +102,10 @@ struct SKUIndexTests {
         let decoder = OrderEventDecoder()
         let plain = Array("85123A".utf8).withUnsafeBytes { TextPrefix($0) }
         for sku in [#"85123A"#, #"85123\u0041"#, #"\u0038\u0035123A"#] {
-            var bytes = Array(#"{"order_id":"1","line":1,"sku":"\#(sku)","quantity":2,"kind":"sale","unit_price":1.5,"currency":"GBP","event_time":"2011-01-03T10:00:00Z"}"#.utf8)
+            var bytes = Array(
+                #"{"order_id":"1","line":1,"sku":"\#(sku)","quantity":2,"kind":"sale","unit_price":1.5,"currency":"GBP","event_time":"2011-01-03T10:00:00Z"}"#
+                    .utf8
+            )
             let outcome = try bytes.withUnsafeMutableBytes { b in
                 let view = try decoder.decodeInPlace(UnsafeRawBufferPointer(b)).get()
                 #expect(view.sku.string == "85123A")
@@ -91,13 +117,15 @@ struct SKUIndexTests {
         #expect(engine.skuCount == 1)
     }
 
-    @Test("Pending demand: a second open bucket beside the first, taken out in any order; a snapshot's order rebuilds the same value")
+    @Test(
+        "Pending demand: a second open bucket beside the first, taken out in any order; a snapshot's order rebuilds the same value"
+    )
     func pendingDemand() {
-        // As a snapshot writes and reads it: bucket by bucket in `forEach` order.
+        // As a snapshot writes and reads it: bucket by bucket in `forEachBucket` order.
         func rebuilt(_ pending: PendingDemand) -> PendingDemand {
             var copy = PendingDemand()
             var count = 0
-            pending.forEach { b in
+            pending.forEachBucket { b in
                 copy.add(b.demand, to: b.bucket)
                 count += 1
             }
@@ -106,7 +134,7 @@ struct SKUIndexTests {
         }
         func buckets(_ pending: PendingDemand) -> [Int64] {
             var out: [Int64] = []
-            pending.forEach { out.append($0.bucket) }
+            pending.forEachBucket { out.append($0.bucket) }
             return out
         }
         var pending = PendingDemand()
@@ -115,7 +143,10 @@ struct SKUIndexTests {
         pending.add(BucketDemand(quantity: 5, revenue: 6, promotedQuantity: 0), to: 10)
         pending.add(BucketDemand(quantity: 7, revenue: 8, promotedQuantity: 0), to: 12)
         #expect(buckets(pending) == [10, 11, 12])
-        #expect(pending.quantity(of: 10) == 6 && pending.quantity(of: 11) == 3 && pending.quantity(of: 12) == 7 && pending.quantity(of: 9) == 0)
+        #expect(
+            pending.quantity(of: 10) == 6 && pending.quantity(of: 11) == 3 && pending.quantity(of: 12) == 7
+                && pending.quantity(of: 9) == 0
+        )
         #expect(rebuilt(pending) == pending)
         #expect(pending.remove(11) == BucketDemand(quantity: 3, revenue: 4, promotedQuantity: 1))
         #expect(pending.remove(10) == BucketDemand(quantity: 6, revenue: 8, promotedQuantity: 0))

@@ -1,12 +1,15 @@
 import Foundation
-@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import Testing
 
-let onlineRetailCSV = ProcessInfo.processInfo.environment["SKUCAST_DATA"].map(URL.init(fileURLWithPath:))
-    ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data/online-retail/online_retail_2010_2011.csv")
+@testable import SkucastEngine
+
+let onlineRetailCSV =
+    ProcessInfo.processInfo.environment["SKUCAST_DATA"].map(URL.init(fileURLWithPath:))
+    ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("shared/data/online-retail/online_retail_2010_2011.csv")
 
 /// What a closed bucket emitted, exactly: the forecasts' bit patterns.
 struct Emission: Hashable {
@@ -38,7 +41,9 @@ struct SnapshotTests {
         for (i, e) in events.enumerated() {
             if cuts.contains(i) {
                 let offsets = [SourceOffset(topic: "orders", partition: 0, nextOffset: Int64(i))]
-                snapshots.append((i, emitted.count, SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: offsets))))
+                snapshots.append(
+                    (i, emitted.count, SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: offsets)))
+                )
             }
             _ = engine.apply(e)
             engine.advance { emitted.append(Emission($0)) }
@@ -56,7 +61,10 @@ struct SnapshotTests {
                 restored.advance { after.append(Emission($0)) }
             }
             #expect(after == Array(emitted[before...]), "cut at \(cut)")
-            #expect(SnapshotCodec.encode(PartitionSnapshot(engine: restored, offsets: [])) == finalBytes, "cut at \(cut)")
+            #expect(
+                SnapshotCodec.encode(PartitionSnapshot(engine: restored, offsets: [])) == finalBytes,
+                "cut at \(cut)"
+            )
         }
     }
 
@@ -64,11 +72,23 @@ struct SnapshotTests {
     func damaged() throws {
         var engine = PartitionEngine(configuration: EngineConfiguration())
         for d in 1...20 {
-            _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S\(d % 3)", quantity: Double(d), kind: .sale, unitPrice: 1,
-                                        currency: "GBP", eventTime: EventTime(year: 2011, month: 1, day: d)!))
+            _ = engine.apply(
+                OrderEvent(
+                    orderID: "o",
+                    line: 1,
+                    sku: "S\(d % 3)",
+                    quantity: Double(d),
+                    kind: .sale,
+                    unitPrice: 1,
+                    currency: "GBP",
+                    eventTime: EventTime(year: 2011, month: 1, day: d)!
+                )
+            )
             engine.advance { _ in }
         }
-        let good = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 3, nextOffset: 20)]))
+        let good = SnapshotCodec.encode(
+            PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 3, nextOffset: 20)])
+        )
         #expect(try SnapshotCodec.decode(good).offsets.count == 1)
 
         func error(_ bytes: [UInt8]) -> String {
@@ -90,7 +110,9 @@ struct SnapshotTests {
         #expect(error([]).contains("bad magic"))
     }
 
-    @Test("A snapshot large enough to be read on two cores (30,000 SKUs, with stock, alerts and open buckets) restores equal; a flipped bit and a repeated SKU are refused")
+    @Test(
+        "A snapshot large enough to be read on two cores (30,000 SKUs, with stock, alerts and open buckets) restores equal; a flipped bit and a repeated SKU are refused"
+    )
     func largeSnapshot() throws {
         // Over 16 MB of slots: the checksum and the engine's pages run on a second core.
         var configuration = EngineConfiguration()
@@ -102,17 +124,31 @@ struct SnapshotTests {
             for k in stride(from: day % 2, to: 30_000, by: 2) {
                 let time = EventTime(milliseconds: start + Int64(day) * 86_400_000 + Int64(k))
                 if day == 4 && k % 10 == 0 {
-                    _ = engine.apply(InventoryEvent(sku: "SKU-\(k)", onHand: 5, leadTimeDays: 7, eventTime: time)) { _ in alerts += 1 }
+                    _ = engine.apply(InventoryEvent(sku: "SKU-\(k)", onHand: 5, leadTimeDays: 7, eventTime: time)) {
+                        _ in alerts += 1
+                    }
                 }
-                _ = engine.apply(OrderEvent(orderID: "o\(day)", line: k, sku: "SKU-\(k)", quantity: Double(1 + k % 3), kind: .sale, unitPrice: 2,
-                                            currency: "GBP", eventTime: time)) { _ in alerts += 1 }
+                _ = engine.apply(
+                    OrderEvent(
+                        orderID: "o\(day)",
+                        line: k,
+                        sku: "SKU-\(k)",
+                        quantity: Double(1 + k % 3),
+                        kind: .sale,
+                        unitPrice: 2,
+                        currency: "GBP",
+                        eventTime: time
+                    )
+                ) { _ in alerts += 1 }
             }
             // The last day's buckets stay open.
             if day < 9 { engine.advance { _ in } }
         }
         #expect(engine.skuCount == 30_000)
         #expect(alerts > 0)
-        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 1, nextOffset: 9)]))
+        let bytes = SnapshotCodec.encode(
+            PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 1, nextOffset: 9)])
+        )
         #expect(bytes.count > 16 << 20)
         let restored = try SnapshotCodec.decode(bytes)
         #expect(restored.engine == engine)
@@ -129,8 +165,11 @@ struct SnapshotTests {
 
         // The same SKU twice: rename SKU-2 to SKU-0 (same length) and seal the checksum again.
         var payload = Array(bytes[SnapshotCodec.headerSize...])
-        let second = Array("\u{5}SKU-2".utf8), first = Array("\u{5}SKU-0".utf8)
-        let at = try #require((0...(payload.count - second.count)).first { payload[$0..<($0 + second.count)].elementsEqual(second) })
+        let second = Array("\u{5}SKU-2".utf8)
+        let first = Array("\u{5}SKU-0".utf8)
+        let at = try #require(
+            (0...(payload.count - second.count)).first { payload[$0..<($0 + second.count)].elementsEqual(second) }
+        )
         payload.replaceSubrange(at..<(at + second.count), with: first)
         var header = Array(bytes[0..<SnapshotCodec.headerSize])
         let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
@@ -153,12 +192,24 @@ struct SnapshotTests {
             for k in 0..<40 {
                 let time = EventTime(year: 2011, month: 1, day: d)!
                 if d == 4 { _ = engine.apply(InventoryEvent(sku: "S\(k)", onHand: 3, eventTime: time)) { _ in } }
-                _ = engine.apply(OrderEvent(orderID: "o", line: k, sku: "S\(k)", quantity: Double(1 + (k + d) % 4), kind: .sale, unitPrice: 1,
-                                            currency: "GBP", eventTime: time)) { _ in }
+                _ = engine.apply(
+                    OrderEvent(
+                        orderID: "o",
+                        line: k,
+                        sku: "S\(k)",
+                        quantity: Double(1 + (k + d) % 4),
+                        kind: .sale,
+                        unitPrice: 1,
+                        currency: "GBP",
+                        eventTime: time
+                    )
+                ) { _ in }
             }
             if d < 12 { engine.advance { _ in } }
         }
-        let good = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 0, nextOffset: 480)]))
+        let good = SnapshotCodec.encode(
+            PartitionSnapshot(engine: engine, offsets: [SourceOffset(topic: "orders", partition: 0, nextOffset: 480)])
+        )
         var rng = SplitMix64(seed: 5)
         var mismatches = 0
         for trial in 0..<2_000 {
@@ -177,13 +228,25 @@ struct SnapshotTests {
         #expect(mismatches >= 1_400)
     }
 
-    @Test("A format-3 snapshot still reads: the published lead-time quantiles restart uncalibrated, and a check under way teaches only the reorder point")
+    @Test(
+        "A format-3 snapshot still reads: the published lead-time quantiles restart uncalibrated, and a check under way teaches only the reorder point"
+    )
     func formatThree() throws {
         var engine = PartitionEngine(configuration: EngineConfiguration())
         let start = EventTime(year: 2011, month: 1, day: 3, hour: 10)!.milliseconds
         func day(_ d: Int, _ engine: inout PartitionEngine) {
-            _ = engine.apply(OrderEvent(orderID: "o\(d)", line: 1, sku: "A", quantity: Double(1 + d % 5 + (d % 9 == 0 ? 12 : 0)), kind: .sale,
-                                        unitPrice: 1, currency: "GBP", eventTime: EventTime(milliseconds: start + Int64(d) * 86_400_000)))
+            _ = engine.apply(
+                OrderEvent(
+                    orderID: "o\(d)",
+                    line: 1,
+                    sku: "A",
+                    quantity: Double(1 + d % 5 + (d % 9 == 0 ? 12 : 0)),
+                    kind: .sale,
+                    unitPrice: 1,
+                    currency: "GBP",
+                    eventTime: EventTime(milliseconds: start + Int64(d) * 86_400_000)
+                )
+            )
             engine.advance { _ in }
         }
         for d in 0..<40 { day(d, &engine) }
@@ -194,15 +257,25 @@ struct SnapshotTests {
         // Written by the last builds of formats 3 and 4 from this same input (format 3 had
         // neither the published quantiles' scales nor their values in a check).
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-        var fromThree = try SnapshotCodec.decode(Array(Data(contentsOf: fixtures.appendingPathComponent("format-3-check.snapshot")))).engine
-        var fromFour = try SnapshotCodec.decode(Array(Data(contentsOf: fixtures.appendingPathComponent("format-4-check.snapshot")))).engine
+        var fromThree = try SnapshotCodec.decode(
+            Array(Data(contentsOf: fixtures.appendingPathComponent("format-3-check.snapshot")))
+        ).engine
+        var fromFour = try SnapshotCodec.decode(
+            Array(Data(contentsOf: fixtures.appendingPathComponent("format-4-check.snapshot")))
+        ).engine
         // The old builds' ensemble need not be this one's: their reorder points are their own.
         let oldCheck = try #require(fromFour.store.slots[0].check)
         #expect(oldCheck.median >= 0 && oldCheck.bucketsLeft == check.bucketsLeft)
         #expect(fromFour.store.slots[0].forecaster.history == engine.store.slots[0].forecaster.history)
-        #expect(fromThree.leadTimeCalibration.publishedLogScale == .zero && fromFour.leadTimeCalibration.publishedLogScale != .zero)
+        #expect(
+            fromThree.leadTimeCalibration.publishedLogScale == .zero
+                && fromFour.leadTimeCalibration.publishedLogScale != .zero
+        )
         #expect(fromThree.leadTimeCalibration.logScale == fromFour.leadTimeCalibration.logScale)
-        #expect(fromThree.store.slots[0].check?.median == -1 && fromThree.store.slots[0].check?.reorderPoint == oldCheck.reorderPoint)
+        #expect(
+            fromThree.store.slots[0].check?.median == -1
+                && fromThree.store.slots[0].check?.reorderPoint == oldCheck.reorderPoint
+        )
         // The check under way finishes on day 48: it moves the reorder point's scale alike in
         // both, and the published ones only where they were recorded.
         let oldPublished = fromFour.leadTimeCalibration.publishedLogScale
@@ -246,8 +319,20 @@ struct SnapshotTests {
             let days = 1 + Int(rng.next() % 60)
             for d in 0..<days where rng.next() % 3 != 0 {
                 let qty = Double(rng.next() % 50) + (rng.next() % 2 == 0 ? 0.25 : 1)
-                _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S\(rng.next() % 5)", quantity: qty, kind: .sale, unitPrice: 1,
-                                            currency: "GBP", eventTime: EventTime(milliseconds: 1_293_840_000_000 + Int64(d) * 86_400_000 + Int64(rng.next() % 86_400_000))))
+                _ = engine.apply(
+                    OrderEvent(
+                        orderID: "o",
+                        line: 1,
+                        sku: "S\(rng.next() % 5)",
+                        quantity: qty,
+                        kind: .sale,
+                        unitPrice: 1,
+                        currency: "GBP",
+                        eventTime: EventTime(
+                            milliseconds: 1_293_840_000_000 + Int64(d) * 86_400_000 + Int64(rng.next() % 86_400_000)
+                        )
+                    )
+                )
                 engine.advance { _ in }
             }
             let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
@@ -258,4 +343,3 @@ struct SnapshotTests {
         }
     }
 }
-

@@ -1,9 +1,10 @@
 import Foundation
-@testable import SkucastEngine
 import SkucastEvents
 import SkucastTestSupport
 import SkucastZoneInfo
 import Testing
+
+@testable import SkucastEngine
 
 /// The engine's default configuration with buckets of London's wall clock.
 func londonConfiguration(_ size: BucketSize) throws -> EngineConfiguration {
@@ -18,7 +19,9 @@ struct ZoneTests {
         EventTime(year: y, month: m, day: d, hour: h, minute: mi)!
     }
 
-    @Test("London's days follow its wall clock: 23 hours in March, 25 in October, and 23:30 UTC in summer is the next day")
+    @Test(
+        "London's days follow its wall clock: 23 hours in March, 25 in October, and 23:30 UTC in summer is the next day"
+    )
     func londonDays() throws {
         let calendar = BucketCalendar(size: .day, zone: try ZoneRules.named("Europe/London"))
         let spring = calendar.bucket(of: Self.utc(2011, 3, 27, 12))
@@ -29,12 +32,19 @@ struct ZoneTests {
         // 2011-07-01T23:30Z is 00:30 on 2 July in London.
         let late = calendar.bucket(of: Self.utc(2011, 7, 1, 23, 30))
         #expect(late == BucketCalendar().bucket(of: Self.utc(2011, 7, 2)))
-        #expect(calendar.season(of: late) == BucketCalendar().season(of: BucketCalendar().bucket(of: Self.utc(2011, 7, 2))))
+        #expect(
+            calendar.season(of: late) == BucketCalendar().season(of: BucketCalendar().bucket(of: Self.utc(2011, 7, 2)))
+        )
         // Winter: the same as UTC.
-        #expect(calendar.bucket(of: Self.utc(2011, 1, 5, 23, 30)) == BucketCalendar().bucket(of: Self.utc(2011, 1, 5, 23, 30)))
+        #expect(
+            calendar.bucket(of: Self.utc(2011, 1, 5, 23, 30))
+                == BucketCalendar().bucket(of: Self.utc(2011, 1, 5, 23, 30))
+        )
     }
 
-    @Test("Weeks start on local Monday midnight; hour buckets follow a half-hour offset and stay one hour long across a change")
+    @Test(
+        "Weeks start on local Monday midnight; hour buckets follow a half-hour offset and stay one hour long across a change"
+    )
     func weeksAndHours() throws {
         let newYork = try ZoneRules.named("America/New_York")
         let weeks = BucketCalendar(size: .week, zone: newYork)
@@ -56,8 +66,13 @@ struct ZoneTests {
         }
     }
 
-    @Test("Every instant lies in its bucket and buckets never run backwards, 1970–2099, in zones with gaps at midnight, changes across midnight, half-hour DST and a skipped day (20,000 random instants each)",
-          arguments: ["Europe/London", "America/Sao_Paulo", "Australia/Lord_Howe", "Pacific/Apia", "Asia/Kolkata", "America/St_Johns", "UTC+05:45"])
+    @Test(
+        "Every instant lies in its bucket and buckets never run backwards, 1970–2099, in zones with gaps at midnight, changes across midnight, half-hour DST and a skipped day (20,000 random instants each)",
+        arguments: [
+            "Europe/London", "America/Sao_Paulo", "Australia/Lord_Howe", "Pacific/Apia", "Asia/Kolkata",
+            "America/St_Johns", "UTC+05:45",
+        ]
+    )
     func bucketsCoverTime(name: String) throws {
         let zone = try ZoneRules.named(name)
         var rng = SplitMix64(seed: name.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) })
@@ -93,7 +108,9 @@ struct ZoneTests {
         for bad in ["Mars/Olympus_Mons", "UTC+19", "UTC+05:60", "UTC+5", ""] {
             #expect(throws: ZoneRulesError.self, "\(bad)") { try ZoneRules.named(bad) }
         }
-        #expect(throws: ZoneRulesError.self) { try ZoneRules(identifier: "x", transitions: [2, 1], offsets: [0, 1, 2]) }
+        #expect(throws: ZoneRulesError.self) {
+            try ZoneRules(identifier: "x", transitions: [2, 1], offsets: [0, 1, 2])
+        }
     }
 
     @Test("The engine closes London's local days: sales after 23:00 UTC in summer count towards the next day")
@@ -103,10 +120,26 @@ struct ZoneTests {
         var engine = PartitionEngine(configuration: configuration)
         var closed: [(EventTime, Double)] = []
         var last: ClosedBucket?
-        for (t, q) in [(Self.utc(2011, 7, 1, 22, 30), 1.0), (Self.utc(2011, 7, 1, 23, 30), 10.0), (Self.utc(2011, 7, 2, 22, 59), 100.0), (Self.utc(2011, 7, 3, 12), 1000.0)] {
-            _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S", quantity: q, kind: .sale, unitPrice: 1, currency: "GBP", eventTime: t))
+        for (t, q) in [
+            (Self.utc(2011, 7, 1, 22, 30), 1.0), (Self.utc(2011, 7, 1, 23, 30), 10.0),
+            (Self.utc(2011, 7, 2, 22, 59), 100.0), (Self.utc(2011, 7, 3, 12), 1000.0),
+        ] {
+            _ = engine.apply(
+                OrderEvent(
+                    orderID: "o",
+                    line: 1,
+                    sku: "S",
+                    quantity: q,
+                    kind: .sale,
+                    unitPrice: 1,
+                    currency: "GBP",
+                    eventTime: t
+                )
+            )
             engine.advance {
-                closed.append((configuration.calendar.start(of: $0.bucket), $0.forecast.forecaster.history.value(lag: 1)))
+                closed.append(
+                    (configuration.calendar.start(of: $0.bucket), $0.forecast.forecaster.history.value(lag: 1))
+                )
                 last = $0
             }
         }
@@ -119,18 +152,33 @@ struct ZoneTests {
         #expect(forecast.horizon.map(\.start) == (0..<14).map { Self.utc(2011, 7, 2 + $0, 23) })
     }
 
-    @Test("A snapshot carries the zone's table; a format-2 snapshot (fixed offset, no calibration, no day shape) still reads")
+    @Test(
+        "A snapshot carries the zone's table; a format-2 snapshot (fixed offset, no calibration, no day shape) still reads"
+    )
     func snapshots() throws {
         var configuration = EngineConfiguration()
         configuration.calendar = BucketCalendar(size: .day, zone: try ZoneRules.named("America/New_York"))
         var engine = PartitionEngine(configuration: configuration)
-        _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S", quantity: 2, kind: .sale, unitPrice: 1, currency: "GBP", eventTime: Self.utc(2011, 7, 1)))
+        _ = engine.apply(
+            OrderEvent(
+                orderID: "o",
+                line: 1,
+                sku: "S",
+                quantity: 2,
+                kind: .sale,
+                unitPrice: 1,
+                currency: "GBP",
+                eventTime: Self.utc(2011, 7, 1)
+            )
+        )
         let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
         #expect(try SnapshotCodec.decode(bytes).engine.configuration == configuration)
 
         // Format 2 wrote the offset as one Int64 where format 3 writes the zone, and had no
         // lead-time calibration or day shape: an empty UTC engine, as its last build wrote it.
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/format-2-utc.snapshot")
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/format-2-utc.snapshot"
+        )
         let restored = try SnapshotCodec.decode(Array(Data(contentsOf: fixture)))
         #expect(restored.engine.configuration == EngineConfiguration())
     }
@@ -138,7 +186,9 @@ struct ZoneTests {
 
 @Suite("Hour buckets")
 struct HourBucketTests {
-    @Test("Hourly forecasts follow the partition's day: zero at night, the peak in the afternoon; a snapshot keeps the shape")
+    @Test(
+        "Hourly forecasts follow the partition's day: zero at night, the peak in the afternoon; a snapshot keeps the shape"
+    )
     func intradayShape() throws {
         var configuration = try londonConfiguration(.hour)
         configuration.horizon = 24
@@ -149,9 +199,25 @@ struct HourBucketTests {
         for day in 1...30 {
             for hour in 9..<17 {
                 for k in 0..<40 where Double.random(in: 0..<1, using: &rng) < 0.3 {
-                    let t = EventTime(year: 2011, month: 1, day: day, hour: hour, minute: Int.random(in: 0..<60, using: &rng))!
-                    _ = engine.apply(OrderEvent(orderID: "o", line: 1, sku: "S\(k)", quantity: hour >= 14 ? 2 : 1, kind: .sale,
-                                                unitPrice: 1, currency: "GBP", eventTime: t))
+                    let t = EventTime(
+                        year: 2011,
+                        month: 1,
+                        day: day,
+                        hour: hour,
+                        minute: Int.random(in: 0..<60, using: &rng)
+                    )!
+                    _ = engine.apply(
+                        OrderEvent(
+                            orderID: "o",
+                            line: 1,
+                            sku: "S\(k)",
+                            quantity: hour >= 14 ? 2 : 1,
+                            kind: .sale,
+                            unitPrice: 1,
+                            currency: "GBP",
+                            eventTime: t
+                        )
+                    )
                 }
                 engine.advance { if $0.sku == "S0" { last = $0 } }
             }
@@ -159,14 +225,21 @@ struct HourBucketTests {
         // The close of 30 January 16:00–17:00: the next 24 steps run 17:00 … 16:00.
         let closed = try #require(last)
         let forecast = closed.forecast.message()
-        let byHour = Dictionary(uniqueKeysWithValues: forecast.horizon.map { (configuration.calendar.hourOfDay(of: configuration.calendar.bucket(of: $0.start)), $0) })
-        for night in [0, 3, 6, 20, 23] { #expect(byHour[night]!.mean == 0 && byHour[night]!.quantiles.allSatisfy { $0.value == 0 }, "\(night):00") }
+        let byHour = Dictionary(
+            uniqueKeysWithValues: forecast.horizon.map {
+                (configuration.calendar.hourOfDay(of: configuration.calendar.bucket(of: $0.start)), $0)
+            }
+        )
+        for night in [0, 3, 6, 20, 23] {
+            #expect(byHour[night]!.mean == 0 && byHour[night]!.quantiles.allSatisfy { $0.value == 0 }, "\(night):00")
+        }
         #expect(byHour[10]!.mean > 0)
         #expect(byHour[15]!.mean > 1.5 * byHour[10]!.mean, "\(byHour[15]!.mean) vs \(byHour[10]!.mean)")
         let profile = try #require(engine.intradayProfile)
         #expect(abs(profile.reduce(0, +) - 24) < 1e-9)
 
-        let restored = try SnapshotCodec.decode(SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))).engine
+        let restored = try SnapshotCodec.decode(SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [])))
+            .engine
         #expect(restored == engine)
         #expect(restored.intradayProfile == profile)
     }

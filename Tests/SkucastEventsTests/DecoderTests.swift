@@ -1,7 +1,8 @@
 import Foundation
-@testable import SkucastEvents
 import SkucastTestSupport
 import Testing
+
+@testable import SkucastEvents
 
 func decodeOrder(_ json: String) -> Result<OrderEvent, Rejection> {
     var bytes = Array(json.utf8)
@@ -13,7 +14,8 @@ func rejection(_ json: String) -> Rejection? {
     return nil
 }
 
-let valid = #"{"order_id":"536365","line":1,"sku":"85123A","quantity":6,"kind":"sale","unit_price":2.55,"currency":"GBP","event_time":"2010-12-01T08:26:00Z"}"#
+let valid =
+    #"{"order_id":"536365","line":1,"sku":"85123A","quantity":6,"kind":"sale","unit_price":2.55,"currency":"GBP","event_time":"2010-12-01T08:26:00Z"}"#
 
 @Suite("Hot-path decoders")
 struct DecoderTests {
@@ -43,7 +45,11 @@ struct DecoderTests {
             event.encodeJSON(into: &buffer)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer)) as? [String: Any])
             var members = try object.map { key, value in
-                "\"\(key)\":" + String(decoding: try JSONSerialization.data(withJSONObject: value, options: .fragmentsAllowed), as: UTF8.self)
+                "\"\(key)\":"
+                    + String(
+                        decoding: try JSONSerialization.data(withJSONObject: value, options: .fragmentsAllowed),
+                        as: UTF8.self
+                    )
             }
             members.shuffle(using: &rng)
             #expect(try decodeOrder("{" + members.joined(separator: ",") + "}").get() == event)
@@ -54,11 +60,11 @@ struct DecoderTests {
     @Test("Optional fields, escapes, unknown and nested fields, whitespace")
     func fullForm() throws {
         let json = """
-          { "order_id" : "R-1\\"x\\u00e9\\ud83d\\ude00", "line": 2, "sku": "22423", "quantity": -2.5e0, "kind": "return",
-            "unit_price": 12.75, "currency": "EUR", "event_time": "2011-03-14T16:02:11.250+01:00",
-            "customer_id": null, "channel": "app", "region": "Germany", "promotion": true,
-            "future_field": {"nested": [1, {"a": "}"}]}, "another": [] }
-          """
+            { "order_id" : "R-1\\"x\\u00e9\\ud83d\\ude00", "line": 2, "sku": "22423", "quantity": -2.5e0, "kind": "return",
+              "unit_price": 12.75, "currency": "EUR", "event_time": "2011-03-14T16:02:11.250+01:00",
+              "customer_id": null, "channel": "app", "region": "Germany", "promotion": true,
+              "future_field": {"nested": [1, {"a": "}"}]}, "another": [] }
+            """
         let e = try decodeOrder(json).get()
         #expect(e.orderID == "R-1\"xé😀")
         #expect(e.quantity == -2.5)
@@ -119,14 +125,18 @@ struct DecoderTests {
             for json in ["{\"\(spelling)\":1,\"padding_padding\":2}", "\"\(spelling)"] {
                 var bytes = Array(json.utf8)
                 let packed = bytes.withUnsafeMutableBytes { all in
-                    let name = UnsafeRawBufferPointer(rebasing: all[(json.hasPrefix("{") ? 2 : 1)...].prefix(spelling.utf8CodeUnitCount))
+                    let name = UnsafeRawBufferPointer(
+                        rebasing: all[(json.hasPrefix("{") ? 2 : 1)...].prefix(spelling.utf8CodeUnitCount)
+                    )
                     return TextPrefix(name, within: UnsafeRawBufferPointer(all))
                 }
                 #expect(packed == TextPrefix(spelling), "\(json)")
             }
         }
         // A prefix, an extension, and a name past 16 bytes.
-        for other: StaticString in ["sk", "skus", "order_i", "order_idx", "unit_pric", "lead_time_days_", "lead_time_days_and_more"] {
+        for other: StaticString in [
+            "sk", "skus", "order_i", "order_idx", "unit_pric", "lead_time_days_", "lead_time_days_and_more",
+        ] {
             #expect(!spellings.contains { TextPrefix($0) == TextPrefix(other) }, "\(other)")
         }
     }
@@ -137,8 +147,10 @@ struct DecoderTests {
         // field ending the buffer takes the byte-by-byte path.
         for pad in 0..<17 {
             let spaces = String(repeating: " ", count: pad)
-            let json = #"{"# + spaces + #""order_id":"A\"BCDEFGHIJ","line":1,"sku":"X"#
-                + String(repeating: "y", count: pad) + #"","quantity":6,"kind":"sale","unit_price":2.55,"currency":"G\u0042P","region":"R","#
+            let json =
+                #"{"# + spaces + #""order_id":"A\"BCDEFGHIJ","line":1,"sku":"X"#
+                + String(repeating: "y", count: pad)
+                + #"","quantity":6,"kind":"sale","unit_price":2.55,"currency":"G\u0042P","region":"R","#
                 + #""event_time":"2010-12-01T08:26:00Z","sku_note":"\u0000","customer_id":"C"}"#
             let e = try decodeOrder(json).get()
             #expect(e.orderID == "A\"BCDEFGHIJ" && e.sku == "X" + String(repeating: "y", count: pad))
@@ -153,7 +165,10 @@ struct DecoderTests {
         var bytes = Array(valid.utf8)
         bytes[bytes.firstIndex(of: UInt8(ascii: "8"))!] = 0xC3
         let r = bytes.withUnsafeBytes { OrderEventDecoder().decode($0) }
-        guard case .failure(let rejection) = r else { Issue.record("accepted invalid UTF-8"); return }
+        guard case .failure(let rejection) = r else {
+            Issue.record("accepted invalid UTF-8")
+            return
+        }
         #expect(rejection.reason == .notUTF8)
     }
 
@@ -209,11 +224,22 @@ struct DecoderTests {
     @Test("Inventory events decode and validate")
     func inventory() throws {
         var buffer: [UInt8] = []
-        let event = InventoryEvent(sku: "85123A", onHand: 240, onOrder: 600, leadTimeDays: 14, location: "UK-1", eventTime: EventTime(milliseconds: 1_291_186_800_000), synthetic: true)
+        let event = InventoryEvent(
+            sku: "85123A",
+            onHand: 240,
+            onOrder: 600,
+            leadTimeDays: 14,
+            location: "UK-1",
+            eventTime: EventTime(milliseconds: 1_291_186_800_000),
+            synthetic: true
+        )
         event.encodeJSON(into: &buffer)
         #expect(try buffer.withUnsafeBytes { InventoryEventDecoder().decode($0) }.get() == event)
         let bad = Array(#"{"sku":"A","on_hand":5,"lead_time_days":0,"event_time":"2011-01-01T00:00:00Z"}"#.utf8)
-        guard case .failure(let r) = bad.withUnsafeBytes({ InventoryEventDecoder().decode($0) }) else { Issue.record("accepted lead time 0"); return }
+        guard case .failure(let r) = bad.withUnsafeBytes({ InventoryEventDecoder().decode($0) }) else {
+            Issue.record("accepted lead time 0")
+            return
+        }
         #expect(r.reason == .invalidValue)
     }
 }

@@ -29,11 +29,22 @@ struct EventTimeTests {
     @Test("Every instant survives fields → milliseconds → fields (1900–2100, 200,000 draws)")
     func roundTripProperty() throws {
         var rng = SplitMix64(seed: 42)
-        let low: Int64 = -2_208_988_800_000, high: Int64 = 4_102_444_800_000
+        let low: Int64 = -2_208_988_800_000
+        let high: Int64 = 4_102_444_800_000
         for _ in 0..<200_000 {
             let ms = low + Int64(rng.next() % UInt64(high - low))
             let t = EventTime(milliseconds: ms).utc
-            let back = try #require(EventTime(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second, millisecond: t.millisecond))
+            let back = try #require(
+                EventTime(
+                    year: t.year,
+                    month: t.month,
+                    day: t.day,
+                    hour: t.hour,
+                    minute: t.minute,
+                    second: t.second,
+                    millisecond: t.millisecond
+                )
+            )
             #expect(back.milliseconds == ms)
         }
     }
@@ -43,21 +54,42 @@ struct EventTimeTests {
 struct OrderEventTests {
     @Test("An Online Retail sale encodes to the exact JSON of the orders contract")
     func encodesSale() throws {
-        let csv = try OnlineRetailCSV(header: ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"])
-        let row = try csv.row(["536365", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "6", "2010-12-01 08:26:00", "2.55", "17850", "United Kingdom"], line: 2)
+        let csv = try OnlineRetailCSV(header: [
+            "InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country",
+        ])
+        let row = try csv.row(
+            [
+                "536365", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "6", "2010-12-01 08:26:00", "2.55", "17850",
+                "United Kingdom",
+            ],
+            line: 2
+        )
         var mapper = OnlineRetailOrderMapper()
         let event = try mapper.event(for: row, line: 2)
         var buffer: [UInt8] = []
         event.encodeJSON(into: &buffer)
-        #expect(String(decoding: buffer, as: UTF8.self) ==
-            #"{"order_id":"536365","line":1,"sku":"85123A","quantity":6,"kind":"sale","unit_price":2.55,"currency":"GBP","event_time":"2010-12-01T08:26:00Z","customer_id":"17850","region":"United Kingdom"}"#)
+        #expect(
+            String(decoding: buffer, as: UTF8.self)
+                == #"{"order_id":"536365","line":1,"sku":"85123A","quantity":6,"kind":"sale","unit_price":2.55,"currency":"GBP","event_time":"2010-12-01T08:26:00Z","customer_id":"17850","region":"United Kingdom"}"#
+        )
     }
 
     @Test("Strings with quotes, backslashes, control characters and non-ASCII survive encoding")
     func escaping() throws {
         let nasty = "RECORD FRAME 7\" \\ SINGLE\n\t\u{01}é€😀"
-        let event = OrderEvent(orderID: nasty, line: 3, sku: "S\"1", quantity: -0.5, kind: .return, unitPrice: 1e-7, currency: "EUR",
-                               eventTime: EventTime(milliseconds: 1_300_115_531_250), customerID: nil, channel: "app", promotion: true)
+        let event = OrderEvent(
+            orderID: nasty,
+            line: 3,
+            sku: "S\"1",
+            quantity: -0.5,
+            kind: .return,
+            unitPrice: 1e-7,
+            currency: "EUR",
+            eventTime: EventTime(milliseconds: 1_300_115_531_250),
+            customerID: nil,
+            channel: "app",
+            promotion: true
+        )
         var buffer: [UInt8] = []
         event.encodeJSON(into: &buffer)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer)) as? [String: Any])
@@ -73,22 +105,35 @@ struct OrderEventTests {
 
     @Test("Lines are numbered per invoice; cancellations and adjustments are told from sales")
     func mapping() throws {
-        let csv = try OnlineRetailCSV(header: ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"])
+        let csv = try OnlineRetailCSV(header: [
+            "Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country",
+        ])
         var mapper = OnlineRetailOrderMapper()
         let rows = [
-            ["489434", "85048", "15CM CHRISTMAS GLASS BALL 20 LIGHTS", "12", "2009-12-01 07:45:00", "6.95", "13085.0", "United Kingdom"],
-            ["489434", "79323P", "PINK CHERRY LIGHTS", "12", "2009-12-01 07:45:00", "6.75", "13085.0", "United Kingdom"],
+            [
+                "489434", "85048", "15CM CHRISTMAS GLASS BALL 20 LIGHTS", "12", "2009-12-01 07:45:00", "6.95",
+                "13085.0", "United Kingdom",
+            ],
+            [
+                "489434", "79323P", "PINK CHERRY LIGHTS", "12", "2009-12-01 07:45:00", "6.75", "13085.0",
+                "United Kingdom",
+            ],
             ["C489449", "22087", "PAPER BUNTING WHITE LACE", "-12", "12/1/2009 10:33", "2.95", "16321", "Australia"],
             ["489464", "21733", "85123a mixed", "-96", "2009-12-01 10:52:00", "0", "", "United Kingdom"],
         ]
-        let events = try rows.enumerated().map { i, fields throws in try mapper.event(for: csv.row(fields, line: i + 2), line: i + 2) }
+        let events = try rows.enumerated().map { i, fields throws in
+            try mapper.event(for: csv.row(fields, line: i + 2), line: i + 2)
+        }
         #expect(events.map(\.line) == [1, 2, 1, 1])
         #expect(events.map(\.kind) == [.sale, .sale, .cancellation, .adjustment])
         #expect(events[0].customerID == "13085")
         #expect(events[3].customerID == nil)
         #expect(events[2].eventTime.description == "2009-12-01T10:33:00Z")
         #expect(throws: OnlineRetailCSVError.self) {
-            try mapper.event(for: csv.row(["1", "2", "x", "0", "2009-12-01 10:52:00", "1", "", "UK"], line: 9), line: 9)
+            try mapper.event(
+                for: csv.row(["1", "2", "x", "0", "2009-12-01 10:52:00", "1", "", "UK"], line: 9),
+                line: 9
+            )
         }
     }
 
@@ -107,7 +152,9 @@ struct OrderEventTests {
     @Test("A header without a needed column is refused, naming it")
     func missingColumn() {
         let error = #expect(throws: OnlineRetailCSVError.self) {
-            try OnlineRetailCSV(header: ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"])
+            try OnlineRetailCSV(header: [
+                "InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country",
+            ])
         }
         #expect(error?.reason.contains("description") == true)
     }

@@ -9,7 +9,11 @@ struct AdminTests {
     func idempotentCreation() throws {
         let broker = try testBroker()
         let admin = try broker.admin()
-        let spec = KafkaTopicSpec(name: unique("orders"), partitions: 6, configs: ["cleanup.policy": "delete", "retention.ms": "604800000"])
+        let spec = KafkaTopicSpec(
+            name: unique("orders"),
+            partitions: 6,
+            configs: ["cleanup.policy": "delete", "retention.ms": "604800000"]
+        )
         #expect(try admin.createTopics([spec], timeout: .seconds(10)) == [spec.name: .created])
         #expect(try admin.createTopics([spec], timeout: .seconds(10)) == [spec.name: .alreadyExisted])
 
@@ -22,13 +26,17 @@ struct AdminTests {
 
         var morePartitions = spec
         morePartitions.partitions = 3
-        let partitionConflict = #expect(throws: KafkaError.self) { try admin.createTopics([morePartitions], timeout: .seconds(10)) }
+        let partitionConflict = #expect(throws: KafkaError.self) {
+            try admin.createTopics([morePartitions], timeout: .seconds(10))
+        }
         #expect(partitionConflict?.code == .conflict)
         #expect(partitionConflict?.message.contains("\(spec.name): 6 partitions, expected 3") == true)
 
         var compacted = spec
         compacted.configs["cleanup.policy"] = "compact"
-        let configConflict = #expect(throws: KafkaError.self) { try admin.createTopics([compacted], timeout: .seconds(10)) }
+        let configConflict = #expect(throws: KafkaError.self) {
+            try admin.createTopics([compacted], timeout: .seconds(10))
+        }
         #expect(configConflict?.message.contains("cleanup.policy=delete, expected compact") == true)
     }
 
@@ -37,7 +45,9 @@ struct AdminTests {
         let broker = try testBroker()
         let admin = try broker.admin()
         let name = try broker.topic("short-lived", partitions: 2)
-        #expect(try admin.describeTopics([name, "no-such-topic-\(UUID())"], timeout: .seconds(5)).keys.sorted() == [name])
+        #expect(
+            try admin.describeTopics([name, "no-such-topic-\(UUID())"], timeout: .seconds(5)).keys.sorted() == [name]
+        )
         try admin.deleteTopics([name], timeout: .seconds(10))
         #expect(try admin.describeTopics([name], timeout: .seconds(5)).isEmpty)
     }
@@ -58,8 +68,24 @@ struct ConnectionTests {
         let logger = testLogger()
         let attempts: [(String, () throws -> Void)] = [
             ("admin", { _ = try KafkaAdmin(configuration: Self.unreachable(), logger: logger) }),
-            ("producer", { _ = try KafkaProducer(configuration: KafkaProducerConfiguration(client: Self.unreachable()), logger: logger) }),
-            ("consumer", { _ = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: Self.unreachable(), groupID: "g"), logger: logger) }),
+            (
+                "producer",
+                {
+                    _ = try KafkaProducer(
+                        configuration: KafkaProducerConfiguration(client: Self.unreachable()),
+                        logger: logger
+                    )
+                }
+            ),
+            (
+                "consumer",
+                {
+                    _ = try KafkaConsumer(
+                        configuration: KafkaConsumerConfiguration(client: Self.unreachable(), groupID: "g"),
+                        logger: logger
+                    )
+                }
+            ),
         ]
         for (client, attempt) in attempts {
             let start = clock.now
@@ -68,7 +94,10 @@ struct ConnectionTests {
             #expect(clock.now - start < .seconds(10), "\(client)")
             #expect(error?.operation == "connect")
             #expect(error?.message.contains("127.0.0.1:1") == true, "\(String(describing: error))")
-            #expect(error?.message.contains("Connection refused") == true, "the reason, not only a timeout: \(String(describing: error))")
+            #expect(
+                error?.message.contains("Connection refused") == true,
+                "the reason, not only a timeout: \(String(describing: error))"
+            )
             #expect(error?.isRetriable == true)
         }
     }
@@ -88,7 +117,10 @@ struct ConnectionTests {
         var c = KafkaClientConfiguration(bootstrapServers: ["127.0.0.1:1"])
         c.properties["enable.auto.commit"] = "true"
         let error = #expect(throws: KafkaError.self) {
-            _ = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: c, groupID: "g"), logger: testLogger())
+            _ = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(client: c, groupID: "g"),
+                logger: testLogger()
+            )
         }
         #expect(error?.code == .invalidArgument)
     }
@@ -96,7 +128,10 @@ struct ConnectionTests {
     @Test("Secrets never appear in a configuration's description")
     func secretsRedacted() {
         var c = KafkaClientConfiguration(bootstrapServers: ["broker:9093"])
-        c.properties = ["sasl.password": "hunter2", "ssl.key.password": "s3cret", "sasl.username": "svc", "security.protocol": "SASL_SSL"]
+        c.properties = [
+            "sasl.password": "hunter2", "ssl.key.password": "s3cret", "sasl.username": "svc",
+            "security.protocol": "SASL_SSL",
+        ]
         let text = c.description
         #expect(!text.contains("hunter2"))
         #expect(!text.contains("s3cret"))

@@ -30,8 +30,10 @@ final class Journal {
 
 @Suite("Consumer groups")
 struct GroupTests {
-    @Test("Two consumers split the partitions, hand them over on rebalance and take them back when one leaves",
-          arguments: [KafkaAssignmentStrategy.cooperativeSticky, .range])
+    @Test(
+        "Two consumers split the partitions, hand them over on rebalance and take them back when one leaves",
+        arguments: [KafkaAssignmentStrategy.cooperativeSticky, .range]
+    )
     func splitAndRebalance(strategy: KafkaAssignmentStrategy) throws {
         let broker = try testBroker()
         let topic = try broker.topic("group", partitions: 4)
@@ -48,7 +50,9 @@ struct GroupTests {
 
         let consumerB = try broker.consumer(group: group, strategy: strategy)
         try consumerB.subscribe(topics: [topic])
-        try pollBoth(consumerA, a, consumerB, b) { !a.owned.isEmpty && !b.owned.isEmpty && a.owned.union(b.owned) == all }
+        try pollBoth(consumerA, a, consumerB, b) {
+            !a.owned.isEmpty && !b.owned.isEmpty && a.owned.union(b.owned) == all
+        }
         #expect(a.owned.isDisjoint(with: b.owned))
         #expect(a.owned.union(b.owned) == all)
         #expect(try Set(consumerA.assignment()) == a.owned, "the handler's view matches librdkafka's")
@@ -56,8 +60,12 @@ struct GroupTests {
 
         // A partition reaches B only after A gave it up.
         for p in b.owned {
-            let revokedByA = journal.entries.firstIndex { $0.member == "a" && $0.kind == .revoked && $0.partitions.contains(p) }
-            let assignedToB = journal.entries.firstIndex { $0.member == "b" && $0.kind == .assigned && $0.partitions.contains(p) }
+            let revokedByA = journal.entries.firstIndex {
+                $0.member == "a" && $0.kind == .revoked && $0.partitions.contains(p)
+            }
+            let assignedToB = journal.entries.firstIndex {
+                $0.member == "b" && $0.kind == .assigned && $0.partitions.contains(p)
+            }
             #expect(revokedByA != nil && assignedToB != nil && revokedByA! < assignedToB!, "\(p)")
         }
 
@@ -67,9 +75,16 @@ struct GroupTests {
         try producer.flush(timeout: .seconds(5))
         var readByA: [KafkaMessage] = []
         var readByB: [KafkaMessage] = []
-        try pollBoth(consumerA, a, consumerB, b, onMessages: { member, batch in
-            if member === a { readByA += batch } else { readByB += batch }
-        }) { readByA.count + readByB.count >= 40 }
+        try pollBoth(
+            consumerA,
+            a,
+            consumerB,
+            b,
+            onMessages: { member, batch in
+                if member === a { readByA += batch } else { readByB += batch }
+            },
+            until: { readByA.count + readByB.count >= 40 }
+        )
         #expect(readByA.count + readByB.count == 40)
         #expect(readByA.allSatisfy { a.owned.contains($0.topicPartition) })
         #expect(readByB.allSatisfy { b.owned.contains($0.topicPartition) })
@@ -78,7 +93,9 @@ struct GroupTests {
         let ownedByB = b.owned
         try consumerB.close(onRebalance: b.handle)
         #expect(b.owned.isEmpty)
-        #expect(journal.entries.last.map { $0.member == "b" && $0.kind == .revoked && $0.partitions == ownedByB } == true)
+        #expect(
+            journal.entries.last.map { $0.member == "b" && $0.kind == .revoked && $0.partitions == ownedByB } == true
+        )
         try pollUntil(consumerA, onRebalance: a.handle) { _ in a.owned == all }
         #expect(a.owned == all)
         try consumerA.close(onRebalance: a.handle)
@@ -120,7 +137,9 @@ struct GroupTests {
         let topic = try broker.topic("start", partitions: 2)
         let producer = try broker.producer()
         for p in 0..<2 {
-            for i in 0..<10 { try producer.send(KafkaProducerMessage(topic: topic, partition: Int32(p), key: nil, value: [UInt8(i)])) }
+            for i in 0..<10 {
+                try producer.send(KafkaProducerMessage(topic: topic, partition: Int32(p), key: nil, value: [UInt8(i)]))
+            }
         }
         try producer.flush(timeout: .seconds(5))
         let group = unique("start")
@@ -128,9 +147,15 @@ struct GroupTests {
         try consumer.commit([KafkaTopicPartition(topic: topic, partition: 1): 2])
         try consumer.subscribe(topics: [topic])
         // Partition 0 starts where a "snapshot" says (7); partition 1 at its committed offset (2).
-        let read = try pollUntil(consumer, onRebalance: { event in
-            if event.kind == .assigned { event.startOffsets[KafkaTopicPartition(topic: topic, partition: 0)] = .offset(7) }
-        }) { $0.count >= 11 }
+        let read = try pollUntil(
+            consumer,
+            onRebalance: { event in
+                if event.kind == .assigned {
+                    event.startOffsets[KafkaTopicPartition(topic: topic, partition: 0)] = .offset(7)
+                }
+            },
+            done: { $0.count >= 11 }
+        )
         #expect(read.filter { $0.partition == 0 }.map(\.offset) == [7, 8, 9])
         #expect(read.filter { $0.partition == 1 }.map(\.offset) == Array(2..<10))
         try consumer.close()
@@ -167,8 +192,10 @@ struct GroupTests {
 
 /// Polls two members of one group in turn (both must poll for a rebalance to finish).
 func pollBoth(
-    _ c1: KafkaConsumer, _ o1: Ownership,
-    _ c2: KafkaConsumer, _ o2: Ownership,
+    _ c1: KafkaConsumer,
+    _ o1: Ownership,
+    _ c2: KafkaConsumer,
+    _ o2: Ownership,
     deadline: Duration = .seconds(40),
     onMessages: (Ownership, KafkaMessageBatch) -> Void = { _, _ in },
     until done: () -> Bool

@@ -13,7 +13,9 @@ func javaPartition(_ key: String, partitions: Int) -> Int32 {
 
 @Suite("Producer and consumer")
 struct ProducerConsumerTests {
-    @Test("Keys, values, headers and timestamps survive a round trip; keys land on Java's partitions, as backtests assume")
+    @Test(
+        "Keys, values, headers and timestamps survive a round trip; keys land on Java's partitions, as backtests assume"
+    )
     func roundTrip() async throws {
         let broker = try testBroker()
         let topic = try broker.topic("roundtrip", partitions: 3)
@@ -21,13 +23,18 @@ struct ProducerConsumerTests {
         let base: Int64 = 1_291_193_160_000  // 2010-12-01 08:46 UTC
         var sent: [String: (partition: Int32, offset: Int64)] = [:]
         for i in 0..<30 {
-            let report = try await producer.sendAndWait(KafkaProducerMessage(
-                topic: topic,
-                key: "sku-\(i)",
-                value: Array("payload-\(i)".utf8),
-                headers: [KafkaHeader(name: "seq", string: "\(i)"), KafkaHeader(name: "empty", value: nil), KafkaHeader(name: "seq", string: "last-\(i)")],
-                timestamp: base + Int64(i) * 1000
-            ))
+            let report = try await producer.sendAndWait(
+                KafkaProducerMessage(
+                    topic: topic,
+                    key: "sku-\(i)",
+                    value: Array("payload-\(i)".utf8),
+                    headers: [
+                        KafkaHeader(name: "seq", string: "\(i)"), KafkaHeader(name: "empty", value: nil),
+                        KafkaHeader(name: "seq", string: "last-\(i)"),
+                    ],
+                    timestamp: base + Int64(i) * 1000
+                )
+            )
             #expect(report.error == nil)
             #expect(report.topicPartition.partition == javaPartition("sku-\(i)", partitions: 3), "key sku-\(i)")
             sent["sku-\(i)"] = (report.topicPartition.partition, report.offset!)
@@ -44,7 +51,12 @@ struct ProducerConsumerTests {
             let i = try #require(Int(key.dropFirst(4)))
             #expect(m.topic == topic)
             #expect(m.value == Array("payload-\(i)".utf8))
-            #expect(m.headers == [KafkaHeader(name: "seq", string: "\(i)"), KafkaHeader(name: "empty", value: nil), KafkaHeader(name: "seq", string: "last-\(i)")])
+            #expect(
+                m.headers == [
+                    KafkaHeader(name: "seq", string: "\(i)"), KafkaHeader(name: "empty", value: nil),
+                    KafkaHeader(name: "seq", string: "last-\(i)"),
+                ]
+            )
             #expect(m.header("seq") == Array("last-\(i)".utf8))
             #expect(m.header("missing") == nil)
             #expect(m.timestamp?.milliseconds == base + Int64(i) * 1000)
@@ -65,7 +77,15 @@ struct ProducerConsumerTests {
         let producer = try broker.producer { report in reports.withLock { $0.append(report) } }
         var ids: Set<UInt64> = []
         for i in 0..<500 {
-            ids.insert(try producer.send(KafkaProducerMessage(topic: topic, key: "k\(i % 17)", value: Array(repeating: UInt8(i % 251), count: 150))))
+            ids.insert(
+                try producer.send(
+                    KafkaProducerMessage(
+                        topic: topic,
+                        key: "k\(i % 17)",
+                        value: Array(repeating: UInt8(i % 251), count: 150)
+                    )
+                )
+            )
         }
         try producer.flush(timeout: .seconds(10))
         #expect(producer.outstanding == 0)
@@ -87,7 +107,9 @@ struct ProducerConsumerTests {
         let reports = Mutex<[KafkaDeliveryReport]>([])
         var config = KafkaProducerConfiguration(client: broker.clientConfiguration())
         config.deliveryTimeout = .milliseconds(1500)
-        let producer = try KafkaProducer(configuration: config, logger: testLogger("producer")) { r in reports.withLock { $0.append(r) } }
+        let producer = try KafkaProducer(configuration: config, logger: testLogger("producer")) { r in
+            reports.withLock { $0.append(r) }
+        }
         _ = try await producer.sendAndWait(KafkaProducerMessage(topic: topic, key: "a", value: [1]))
         broker.stop()
         let id = try producer.send(KafkaProducerMessage(topic: topic, key: "b", value: [2]))
@@ -147,4 +169,3 @@ struct ProducerConsumerTests {
         try consumer.close()
     }
 }
-

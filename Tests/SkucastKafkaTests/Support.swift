@@ -23,7 +23,11 @@ extension DevBroker {
     }
 
     func producer(onDelivery: (@Sendable (KafkaDeliveryReport) -> Void)? = nil) throws -> KafkaProducer {
-        try KafkaProducer(configuration: KafkaProducerConfiguration(client: clientConfiguration()), logger: testLogger("producer"), onDelivery: onDelivery)
+        try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: clientConfiguration()),
+            logger: testLogger("producer"),
+            onDelivery: onDelivery
+        )
     }
 
     /// A group consumer with a short session, so that joins and rebalances take about a second.

@@ -81,7 +81,10 @@ struct OperationsEndpointTests {
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
-                #expect(String(buffer: response.body).contains("skucast_events_in_total{topic=\"orders\"} 7"), "\(String(buffer: response.body))")
+                #expect(
+                    String(buffer: response.body).contains("skucast_events_in_total{topic=\"orders\"} 7"),
+                    "\(String(buffer: response.body))"
+                )
             }
         }
     }

@@ -5,8 +5,22 @@ import SkucastPipeline
 import Testing
 
 /// A message of a test: only its topic and timestamp matter to the merge.
-func message(_ topic: InputTopic, offset: Int64, at timestamp: Int64?, partition: Int32 = 0, key: String? = nil, value: [UInt8]? = nil) -> RecordedMessage {
-    RecordedMessage(topic: topic == .orders ? "orders" : "inventory", partition: partition, offset: offset, timestamp: timestamp, key: key.map { Array($0.utf8) }, value: value)
+func message(
+    _ topic: InputTopic,
+    offset: Int64,
+    at timestamp: Int64?,
+    partition: Int32 = 0,
+    key: String? = nil,
+    value: [UInt8]? = nil
+) -> RecordedMessage {
+    RecordedMessage(
+        topic: topic == .orders ? "orders" : "inventory",
+        partition: partition,
+        offset: offset,
+        timestamp: timestamp,
+        key: key.map { Array($0.utf8) },
+        value: value
+    )
 }
 
 /// Pops everything the merge releases.
@@ -26,7 +40,11 @@ struct InputMergeTests {
         merge.append(message(.inventory, offset: 0, at: 20), .inventory)
         merge.append(message(.inventory, offset: 1, at: 25), .inventory)
         let out = release(&merge, caughtUp: [.orders, .inventory])
-        #expect(out.map { "\($0.topic)@\($0.timestampMilliseconds!)" } == ["orders@10", "inventory@20", "orders@20", "inventory@25"])
+        #expect(
+            out.map { "\($0.topic)@\($0.timestampMilliseconds!)" } == [
+                "orders@10", "inventory@20", "orders@20", "inventory@25",
+            ]
+        )
     }
 
     @Test("a topic with nothing waiting holds the other back until it has caught up")
@@ -78,17 +96,33 @@ struct InputMergeTests {
 
 /// The first rows of the real log, as a file source with synthetic stock.
 func realInput(rows: Int, partitions: Int = 3) throws -> FileSource {
-    let path = ProcessInfo.processInfo.environment["SKUCAST_DATA"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data/online-retail/online_retail_2010_2011.csv").path
+    let path =
+        ProcessInfo.processInfo.environment["SKUCAST_DATA"]
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/data/online-retail/online_retail_2010_2011.csv")
+        .path
     var files = FileSource(partitions: partitions, topicNames: ["orders", "inventory"])
-    try files.addOnlineRetail(Array(Data(contentsOf: URL(fileURLWithPath: path))), syntheticInventory: true, limit: rows)
+    try files.addOnlineRetail(
+        Array(Data(contentsOf: URL(fileURLWithPath: path))),
+        syntheticInventory: true,
+        limit: rows
+    )
     return files
 }
 
 @Suite("Partition processors driven through a replay, without a broker")
 struct ProcessorTests {
-    let order = OrderEvent(orderID: "1", line: 1, sku: "A", quantity: 2, kind: .sale, unitPrice: 1, currency: "GBP", eventTime: EventTime(year: 2011, month: 1, day: 3, hour: 9)!)
+    let order = OrderEvent(
+        orderID: "1",
+        line: 1,
+        sku: "A",
+        quantity: 2,
+        kind: .sale,
+        unitPrice: 1,
+        currency: "GBP",
+        eventTime: EventTime(year: 2011, month: 1, day: 3, hour: 9)!
+    )
 
     func json(_ e: OrderEvent) -> [UInt8] {
         var b: [UInt8] = []
@@ -98,11 +132,18 @@ struct ProcessorTests {
 
     @Test("forecasts at each close, dead letters with their reason: malformed, key mismatch, too late")
     func outputs() throws {
-        var replay = Replay<RecordedMessage, MemorySink>(partitions: [0], configuration: EngineConfiguration(), sink: MemorySink())
+        var replay = Replay<RecordedMessage, MemorySink>(
+            partitions: [0],
+            configuration: EngineConfiguration(),
+            sink: MemorySink()
+        )
         try replay.end(.inventory, partition: 0)
         var offset: Int64 = 0
         func send(_ e: OrderEvent, key: String? = nil) throws {
-            try replay.append(message(.orders, offset: offset, at: e.eventTime.milliseconds, key: key ?? e.sku, value: json(e)), .orders)
+            try replay.append(
+                message(.orders, offset: offset, at: e.eventTime.milliseconds, key: key ?? e.sku, value: json(e)),
+                .orders
+            )
             offset += 1
         }
         for day in 0..<10 {
@@ -118,32 +159,47 @@ struct ProcessorTests {
         let sink = replay.sink
         // Days 0…8 closed (day 9's events keep it open): one forecast each for the one SKU.
         #expect(sink.forecasts.count == 9)
-        #expect(sink.forecasts.allSatisfy { $0.key == "A" && String(decoding: $0.value, as: UTF8.self).hasPrefix("{\"forecast_id\":") })
+        #expect(
+            sink.forecasts.allSatisfy {
+                $0.key == "A" && String(decoding: $0.value, as: UTF8.self).hasPrefix("{\"forecast_id\":")
+            }
+        )
         #expect(sink.deadLetters.map(\.rejection.reason) == [.malformed, .keyMismatch, .tooLate])
         #expect(sink.deadLetters.map(\.message.offset) == [10, 11, 12])
         #expect(replay.counts.events == [13, 0])
         #expect(replay.counts.rejected == [.malformed: 1, .keyMismatch: 1, .tooLate: 1])
     }
 
-    @Test("two weeks of the real log with stock: the same outputs whatever order the topics are delivered in; alerts name their cause")
+    @Test(
+        "two weeks of the real log with stock: the same outputs whatever order the topics are delivered in; alerts name their cause"
+    )
     func deterministic() throws {
         let files = try realInput(rows: 20_000)
         #expect(files.hasInventory && files.unreadable.isEmpty)
         func run(inventoryFirst: Bool) throws -> MemorySink {
-            var replay = Replay<RecordedMessage, MemorySink>(partitions: [0, 1, 2], configuration: EngineConfiguration(), sink: MemorySink())
+            var replay = Replay<RecordedMessage, MemorySink>(
+                partitions: [0, 1, 2],
+                configuration: EngineConfiguration(),
+                sink: MemorySink()
+            )
             // Either as the file has them, or one whole topic after the other.
-            let inventoryThenOrders = files.messages.filter { $0.topic == .inventory } + files.messages.filter { $0.topic == .orders }
+            let inventoryThenOrders =
+                files.messages.filter { $0.topic == .inventory } + files.messages.filter { $0.topic == .orders }
             for (m, topic) in (inventoryFirst ? inventoryThenOrders : files.messages) { try replay.append(m, topic) }
             try replay.endAll()
             #expect(replay.waiting == 0)
             return replay.sink
         }
-        let a = try run(inventoryFirst: false), b = try run(inventoryFirst: true)
+        let a = try run(inventoryFirst: false)
+        let b = try run(inventoryFirst: true)
         #expect(a.forecasts.count > 1000)
         #expect(a.alerts.count > 10)
         // Partitions interleave differently; each SKU's outputs come in the same order.
-        func bySKU(_ records: [MemorySink.Record]) -> [String: [[UInt8]]] { Dictionary(grouping: records, by: \.key).mapValues { $0.map(\.value) } }
-        let sameForecasts = bySKU(a.forecasts) == bySKU(b.forecasts), sameAlerts = bySKU(a.alerts) == bySKU(b.alerts)
+        func bySKU(_ records: [MemorySink.Record]) -> [String: [[UInt8]]] {
+            Dictionary(grouping: records, by: \.key).mapValues { $0.map(\.value) }
+        }
+        let sameForecasts = bySKU(a.forecasts) == bySKU(b.forecasts)
+        let sameAlerts = bySKU(a.alerts) == bySKU(b.alerts)
         #expect(sameForecasts)
         #expect(sameAlerts)
         #expect(a.alerts.allSatisfy { String(decoding: $0.value, as: UTF8.self).contains("\"cause\":{\"topic\":") })
@@ -151,10 +207,12 @@ struct ProcessorTests {
 
     @Test("JSON lines files: the topics' examples replay; a line that does not decode goes to dead letters")
     func jsonLines() throws {
-        let topics = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Topics")
+        let topics = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Topics")
         func lines(_ topic: String) throws -> [UInt8] {
             let dir = topics.appendingPathComponent(topic).appendingPathComponent("examples")
-            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
+                .sorted()
             return try names.flatMap { Array(try Data(contentsOf: dir.appendingPathComponent($0))) + [0x0A] }
         }
         var files = FileSource(partitions: 2, topicNames: ["orders", "inventory"])
@@ -163,7 +221,11 @@ struct ProcessorTests {
         #expect(files.messages.count == 4 + 1 + 2)
         let bad = try #require(files.messages.first { $0.message.key == nil })
         #expect(bad.message.partition == 0)
-        var replay = Replay<RecordedMessage, MemorySink>(partitions: [0, 1], configuration: EngineConfiguration(), sink: MemorySink())
+        var replay = Replay<RecordedMessage, MemorySink>(
+            partitions: [0, 1],
+            configuration: EngineConfiguration(),
+            sink: MemorySink()
+        )
         for (m, t) in files.messages { try replay.append(m, t) }
         try replay.endAll()
         #expect(replay.counts.events == [5, 2])
@@ -179,19 +241,32 @@ struct ProcessorTests {
         struct Both: OutputSink {
             var memory = MemorySink()
             let file: JSONLinesSink
-            mutating func forecast(_ f: EmittedForecast) throws { try memory.forecast(f); try file.forecast(f) }
+            mutating func forecast(_ f: EmittedForecast) throws {
+                try memory.forecast(f)
+                try file.forecast(f)
+            }
             mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
                 try memory.alert(sku: sku, json: json, timestamp: timestamp)
                 try file.alert(sku: sku, json: json, timestamp: timestamp)
             }
-            mutating func deadLetter(_ m: InputMessage, rejection: Rejection) throws { try memory.deadLetter(m, rejection: rejection); try file.deadLetter(m, rejection: rejection) }
+            mutating func deadLetter(_ m: InputMessage, rejection: Rejection) throws {
+                try memory.deadLetter(m, rejection: rejection)
+                try file.deadLetter(m, rejection: rejection)
+            }
         }
-        var replay = Replay<RecordedMessage, Both>(partitions: [0, 1, 2], configuration: EngineConfiguration(), sink: Both(file: try JSONLinesSink(directory: dir)))
+        var replay = Replay<RecordedMessage, Both>(
+            partitions: [0, 1, 2],
+            configuration: EngineConfiguration(),
+            sink: Both(file: try JSONLinesSink(directory: dir))
+        )
         for (m, t) in files.messages { try replay.append(m, t) }
         try replay.endAll()
         try replay.sink.file.close()
         func lines(_ name: String) throws -> [[UInt8]] {
-            try Data(contentsOf: dir.appendingPathComponent(name)).split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { Array($0) }
+            try Data(contentsOf: dir.appendingPathComponent(name)).split(
+                separator: 0x0A,
+                omittingEmptySubsequences: false
+            ).dropLast().map { Array($0) }
         }
         #expect(replay.sink.memory.forecasts.count > 100)
         #expect(try lines("forecasts.jsonl") == replay.sink.memory.forecasts.map(\.value))

@@ -1,4 +1,5 @@
 import Foundation
+import SkucastEngine
 import SkucastEvents
 import Testing
 
@@ -40,8 +41,20 @@ struct EncoderContractTests {
         var out: [UInt8] = []
         var buffer: [UInt8] = []
         let events = [
-            InventoryEvent(sku: "85123A", onHand: 240, onOrder: 600, leadTimeDays: 14, location: "UK-1", eventTime: EventTime(milliseconds: 1_291_186_800_000)),
-            InventoryEvent(sku: "22423", onHand: -3, eventTime: EventTime(milliseconds: 1_309_478_399_500), synthetic: true),
+            InventoryEvent(
+                sku: "85123A",
+                onHand: 240,
+                onOrder: 600,
+                leadTimeDays: 14,
+                location: "UK-1",
+                eventTime: EventTime(milliseconds: 1_291_186_800_000)
+            ),
+            InventoryEvent(
+                sku: "22423",
+                onHand: -3,
+                eventTime: EventTime(milliseconds: 1_309_478_399_500),
+                synthetic: true
+            ),
         ]
         for e in events {
             e.encodeJSON(into: &buffer)
@@ -55,8 +68,6 @@ struct EncoderContractTests {
         #expect(result.output.contains("2 messages checked, 0 errors"))
     }
 }
-
-import SkucastEngine
 
 @Suite("What the engine publishes keeps the contract")
 struct EngineOutputContractTests {
@@ -85,19 +96,36 @@ struct EngineOutputContractTests {
             // Give the first SKUs seen a month in a small stock, so that alerts happen.
             if offset > 20_000, counted.count < 200, !counted.contains(order.sku), order.kind == .sale {
                 counted.insert(order.sku)
-                engine.apply(InventoryEvent(sku: order.sku, onHand: 40, onOrder: 10, leadTimeDays: 10, eventTime: order.eventTime)) { a in
-                    a.encodeJSON(cause: AlertCause(topic: "inventory", partition: 0, offset: Int64(offset)), into: &buffer)
+                engine.apply(
+                    InventoryEvent(
+                        sku: order.sku,
+                        onHand: 40,
+                        onOrder: 10,
+                        leadTimeDays: 10,
+                        eventTime: order.eventTime
+                    )
+                ) { a in
+                    a.encodeJSON(
+                        cause: AlertCause(topic: "inventory", partition: 0, offset: Int64(offset)),
+                        into: &buffer
+                    )
                     alerts.append(buffer)
                 }
             }
             _ = engine.apply(order) { a in
-                a.encodeJSON(cause: AlertCause(topic: "orders", partition: 0, offset: Int64(offset), orderID: order.orderID), into: &buffer)
+                a.encodeJSON(
+                    cause: AlertCause(topic: "orders", partition: 0, offset: Int64(offset), orderID: order.orderID),
+                    into: &buffer
+                )
                 alerts.append(buffer)
             }
-            engine.advance({ lastClosed[$0.sku] = $0 }, alerts: { a in
-                a.encodeJSON(cause: nil, into: &buffer)
-                alerts.append(buffer)
-            })
+            engine.advance(
+                { lastClosed[$0.sku] = $0 },
+                alerts: { a in
+                    a.encodeJSON(cause: nil, into: &buffer)
+                    alerts.append(buffer)
+                }
+            )
         }
         let forecasts = lastClosed.mapValues { $0.forecast.message() }
         let encoded: [[UInt8]] = forecasts.keys.sorted().prefix(1500).map { sku in

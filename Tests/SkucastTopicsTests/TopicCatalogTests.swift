@@ -31,7 +31,9 @@ struct TopicCatalogTests {
         #expect(catalog.topic(named: "forecasts")?.configs["cleanup.policy"] == "compact")
         for topic in catalog.topics {
             let schema = topic.value.schema ?? "headers.schema.json"
-            let data = try Data(contentsOf: topicsDirectory.appendingPathComponent(topic.name).appendingPathComponent(schema))
+            let data = try Data(
+                contentsOf: topicsDirectory.appendingPathComponent(topic.name).appendingPathComponent(schema)
+            )
             #expect(try JSONSerialization.jsonObject(with: data) is [String: Any], "\(topic.name)")
         }
     }
@@ -57,7 +59,10 @@ struct TopicCatalogTests {
         let catalog = try TopicCatalog.load(from: topicsDirectory)
         let admin = try admin()
         let prefix = "t\(UUID().uuidString.prefix(6).lowercased())."
-        #expect(try catalog.check(using: admin, prefix: prefix, timeout: .seconds(10)).count == 5, "all missing before apply")
+        #expect(
+            try catalog.check(using: admin, prefix: prefix, timeout: .seconds(10)).count == 5,
+            "all missing before apply"
+        )
 
         let first = try catalog.apply(using: admin, prefix: prefix, timeout: .seconds(10))
         #expect(first.count == 5 && first.values.allSatisfy { $0 == .created })
@@ -75,8 +80,13 @@ struct TopicCatalogTests {
         let catalog = try TopicCatalog.load(from: topicsDirectory)
         let admin = try admin()
         let prefix = "m\(UUID().uuidString.prefix(6).lowercased())."
-        _ = try admin.createTopics([KafkaTopicSpec(name: prefix + "orders", partitions: 2, configs: ["cleanup.policy": "compact"])], timeout: .seconds(10))
-        let error = #expect(throws: KafkaError.self) { try catalog.apply(using: admin, prefix: prefix, timeout: .seconds(10)) }
+        _ = try admin.createTopics(
+            [KafkaTopicSpec(name: prefix + "orders", partitions: 2, configs: ["cleanup.policy": "compact"])],
+            timeout: .seconds(10)
+        )
+        let error = #expect(throws: KafkaError.self) {
+            try catalog.apply(using: admin, prefix: prefix, timeout: .seconds(10))
+        }
         #expect(error?.code == .conflict)
         let findings = try catalog.check(using: admin, prefix: prefix, timeout: .seconds(10))
         #expect(findings.contains("\(prefix)orders: 2 partitions, expected 6"))

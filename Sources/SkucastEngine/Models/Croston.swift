@@ -40,7 +40,6 @@ extension CrostonSBA: DemandModel {
 
     public func forecast(step h: Int, _ context: ForecastContext) -> Double { forecast * context.openDayFactor }
 
-
     public func signal(into signals: inout ModelSignals) { signals.intermittentRate = forecast }
 
     public func write(to w: inout ByteWriter) {

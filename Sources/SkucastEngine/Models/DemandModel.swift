@@ -92,7 +92,12 @@ extension DemandModel {
     /// the model is read where it lies: non-mutating calls through a pointer copied the
     /// larger models out first.
     @inline(__always)
-    mutating func close(_ bucket: ObservedBucket, next: ForecastContext?, before: inout ModelSignals, after: inout ModelSignals) -> Double {
+    mutating func close(
+        _ bucket: ObservedBucket,
+        next: ForecastContext?,
+        before: inout ModelSignals,
+        after: inout ModelSignals
+    ) -> Double {
         signal(into: &before)
         learn(bucket)
         signal(into: &after)

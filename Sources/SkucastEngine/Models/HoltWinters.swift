@@ -32,7 +32,8 @@ public struct DampedHoltWinters: Sendable, Hashable {
 
     /// The forecast `h` buckets ahead, where the next bucket sits at position `s` of the cycle.
     public func forecast(step h: Int, season s: Int, cycle: Int) -> Double {
-        var damp = 0.0, p = 1.0
+        var damp = 0.0
+        var p = 1.0
         for _ in 0..<h {
             p *= phi
             damp += p
@@ -43,7 +44,8 @@ public struct DampedHoltWinters: Sendable, Hashable {
     /// Steps 1…n with the damping summed as it goes: each value equals
     /// ``forecast(step:season:cycle:)``'s bit for bit (the same products in the same order).
     public func forecasts(steps n: Int, season s: Int, cycle: Int, _ body: (Int, Double) -> Void) {
-        var damp = 0.0, p = 1.0
+        var damp = 0.0
+        var p = 1.0
         for h in stride(from: 1, through: n, by: 1) {
             p *= phi
             damp += p

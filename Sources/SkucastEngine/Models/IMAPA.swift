@@ -58,14 +58,14 @@ public struct IMAPA: DemandModel {
     }
 
     public func forecast(step h: Int, _ context: ForecastContext) -> Double {
-        var total = 0.0, n = 0.0
+        var total = 0.0
+        var n = 0.0
         for k in 0..<longestBlock where smoothed[k] >= 0 {
             total += Double(smoothed[k] / Self.blockLengths[k])
             n += 1
         }
         return n > 0 ? total / n * context.openDayFactor : 0
     }
-
 
     public func write(to w: inout ByteWriter) {
         w.vector(partial)

@@ -3,7 +3,9 @@ import SkucastEvents
 /// The registered per-SKU models of the ensemble, in the order of their lanes. A new model
 /// is a new file with a ``DemandModel`` and its type added here; snapshots written before
 /// it start it from each SKU's history.
-public typealias SKUModels = ModelBank<SeasonalNaive, MovingAverage, HoltWintersSlow, HoltWintersFast, CrostonSBA, TSB, IMAPA>
+public typealias SKUModels = ModelBank<
+    SeasonalNaive, MovingAverage, HoltWintersSlow, HoltWintersFast, CrostonSBA, TSB, IMAPA
+>
 
 /// Per-SKU models held by value, each as its own type: no existential boxes, no dynamic
 /// dispatch on the path every closed bucket takes.
@@ -54,15 +56,24 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
             // A tuple lays its elements out in order, each at the next offset its
             // alignment allows, as a struct does (a test checks it on the registered models).
             var (offset, lane) = (0, 0)
-            for model in repeat (each Model).self { Self.close(model, at: &offset, lane: &lane, in: tuple, bucket, next, &closed) }
+            for model in repeat (each Model).self {
+                Self.close(model, at: &offset, lane: &lane, in: tuple, bucket, next, &closed)
+            }
             assert(offset == tuple.count, "the models' tuple is not laid out as assumed")
         }
         return closed
     }
 
     @inline(__always)
-    private static func close<M: DemandModel>(_: M.Type, at offset: inout Int, lane: inout Int, in tuple: UnsafeMutableRawBufferPointer,
-                                              _ bucket: ObservedBucket, _ next: ForecastContext?, _ closed: inout Closed) {
+    private static func close<M: DemandModel>(
+        _: M.Type,
+        at offset: inout Int,
+        lane: inout Int,
+        in tuple: UnsafeMutableRawBufferPointer,
+        _ bucket: ObservedBucket,
+        _ next: ForecastContext?,
+        _ closed: inout Closed
+    ) {
         offset = (offset + MemoryLayout<M>.alignment - 1) / MemoryLayout<M>.alignment * MemoryLayout<M>.alignment
         let model = (tuple.baseAddress! + offset).assumingMemoryBound(to: M.self)
         closed.nextBucket[lane] = model.pointee.close(bucket, next: next, before: &closed.before, after: &closed.after)
@@ -111,7 +122,11 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
     }
 
     @inline(__always)
-    private static func replacing<Current: DemandModel, M: DemandModel>(_ current: Current, with model: M, done: inout Bool) -> Current {
+    private static func replacing<Current: DemandModel, M: DemandModel>(
+        _ current: Current,
+        with model: M,
+        done: inout Bool
+    ) -> Current {
         guard !done, M.self == Current.self else { return current }
         done = true
         return unsafeBitCast(model, to: Current.self)
@@ -136,8 +151,12 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
     }
 
     @inline(__always)
-    private static func read<M: DemandModel>(_ current: M, lane: inout Int, failure: inout SnapshotError?,
-                                             _ section: (Int) throws(SnapshotError) -> ByteReader?) -> M {
+    private static func read<M: DemandModel>(
+        _ current: M,
+        lane: inout Int,
+        failure: inout SnapshotError?,
+        _ section: (Int) throws(SnapshotError) -> ByteReader?
+    ) -> M {
         defer { lane += 1 }
         guard failure == nil else { return current }
         do throws(SnapshotError) {
@@ -158,10 +177,17 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
     }
 
     @inline(__always)
-    private static func warmStarted<M: DemandModel>(_ current: M, lane: inout Int, _ lanes: UInt64, _ history: DemandHistory,
-                                                    _ nextSeason: Int, _ cycle: Int) -> M {
+    private static func warmStarted<M: DemandModel>(
+        _ current: M,
+        lane: inout Int,
+        _ lanes: UInt64,
+        _ history: DemandHistory,
+        _ nextSeason: Int,
+        _ cycle: Int
+    ) -> M {
         defer { lane += 1 }
-        return lanes & (1 << UInt64(lane)) != 0 ? M(warmStartFrom: history, nextSeason: nextSeason, cycle: cycle) : current
+        return lanes & (1 << UInt64(lane)) != 0
+            ? M(warmStartFrom: history, nextSeason: nextSeason, cycle: cycle) : current
     }
 
     public static func == (a: Self, b: Self) -> Bool {

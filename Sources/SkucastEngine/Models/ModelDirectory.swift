@@ -17,7 +17,9 @@ struct ModelDirectory: Sendable {
         self.versions = versions
         let registered = (names: SKUModels.names, versions: SKUModels.stateVersions)
         stored = zip(names, versions).map { name, version in
-            guard let lane = registered.names.firstIndex(of: name), registered.versions[lane] == version else { return nil }
+            guard let lane = registered.names.firstIndex(of: name), registered.versions[lane] == version else {
+                return nil
+            }
             return lane
         }
         var missing: UInt64 = 0
@@ -59,7 +61,9 @@ struct ModelDirectory: Sendable {
         return ModelDirectory(names: formatFourNames, versions: versions)
     }
 
-    static let formatFourNames = [SeasonalNaive.name, MovingAverage.name, HoltWintersSlow.name, HoltWintersFast.name, CrostonSBA.name, TSB.name]
+    static let formatFourNames = [
+        SeasonalNaive.name, MovingAverage.name, HoltWintersSlow.name, HoltWintersFast.name, CrostonSBA.name, TSB.name,
+    ]
 
     /// The partition's prior over the snapshot's lanes (its models, then the global model)
     /// in this build's lanes; a model the snapshot lacks takes the mean of the models it

@@ -39,7 +39,6 @@ extension TSB: DemandModel {
 
     public func forecast(step h: Int, _ context: ForecastContext) -> Double { forecast * context.openDayFactor }
 
-
     public func explain(_ context: ForecastContext, into components: inout [NamedValue]) {
         components.append(NamedValue("demand_probability", min(1, max(0, probability))))
     }
