@@ -99,15 +99,19 @@ public struct SKUForecaster: Sendable, Hashable {
         let open = !Self.isClosed(next, closedSeasons)
         // Built here, not through methods of `self`: a non-mutating call inside this mutating
         // one copied the whole forecaster (most of a kilobyte) each time.
-        let nextContext =
-            open
-            ? ForecastContext(
+        let observed = ObservedBucket(demand: y, season: season, cycle: cycle)
+        let closed: SKUModels.Closed
+        if open {
+            var context = ForecastContext(
                 history: history,
                 nextSeason: next,
                 cycle: cycle,
                 openDayFactor: Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
-            ) : nil
-        let closed = models.close(ObservedBucket(demand: y, season: season, cycle: cycle), next: nextContext)
+            )
+            closed = withUnsafePointer(to: &context) { models.close(observed, next: $0) }
+        } else {
+            closed = models.close(observed, next: nil)
+        }
         var example: GlobalExample?
         if buckets > 0 {
             let error = nextBucket - SIMD8(repeating: y)

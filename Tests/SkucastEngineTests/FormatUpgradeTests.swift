@@ -161,8 +161,8 @@ struct FormatUpgradeTests {
             let y = Double((d * 7) % 5 == 0 ? 0 : d % 9)
             history.append(y)
             let bucket = ObservedBucket(demand: y, season: d % 7, cycle: 7)
-            let context = ForecastContext(history: history, nextSeason: (d + 1) % 7, cycle: 7)
-            let closed = bank.close(bucket, next: context)
+            var context = ForecastContext(history: history, nextSeason: (d + 1) % 7, cycle: 7)
+            let closed = withUnsafePointer(to: &context) { bank.close(bucket, next: $0) }
             slow.learn(bucket)
             fast.learn(bucket)
             croston.learn(bucket)

@@ -90,11 +90,12 @@ extension DemandModel {
     /// One bucket's close for one model, in place: its signals before and after it learns,
     /// and its forecast of the next bucket (0 without a context). A mutating method, so
     /// the model is read where it lies: non-mutating calls through a pointer copied the
-    /// larger models out first.
+    /// larger models out first. The context comes by pointer: unwrapping an optional
+    /// context copied it (history and all) for every model.
     @inline(__always)
     mutating func close(
         _ bucket: ObservedBucket,
-        next: ForecastContext?,
+        next: UnsafePointer<ForecastContext>?,
         before: inout ModelSignals,
         after: inout ModelSignals
     ) -> Double {
@@ -102,7 +103,7 @@ extension DemandModel {
         learn(bucket)
         signal(into: &after)
         guard let next else { return 0 }
-        return forecast(step: 1, next)
+        return forecast(step: 1, next.pointee)
     }
 }
 

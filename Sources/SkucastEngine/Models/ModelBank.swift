@@ -50,7 +50,7 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
     /// - Parameters:
     ///   - bucket: The closed bucket.
     ///   - next: What to forecast the next bucket with, or nil for a closed day.
-    mutating func close(_ bucket: ObservedBucket, next: ForecastContext?) -> Closed {
+    mutating func close(_ bucket: ObservedBucket, next: UnsafePointer<ForecastContext>?) -> Closed {
         var closed = Closed()
         withUnsafeMutableBytes(of: &models) { tuple in
             // A tuple lays its elements out in order, each at the next offset its
@@ -71,7 +71,7 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
         lane: inout Int,
         in tuple: UnsafeMutableRawBufferPointer,
         _ bucket: ObservedBucket,
-        _ next: ForecastContext?,
+        _ next: UnsafePointer<ForecastContext>?,
         _ closed: inout Closed
     ) {
         offset = (offset + MemoryLayout<M>.alignment - 1) / MemoryLayout<M>.alignment * MemoryLayout<M>.alignment
