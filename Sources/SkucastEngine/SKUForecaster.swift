@@ -210,9 +210,8 @@ public struct SKUForecaster: Sendable, Hashable {
         var out = [[Double]](repeating: [Double](repeating: 0, count: n), count: Self.modelCount)
         models.forecasts(steps: n, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)) {
             lane,
-            h,
-            value in
-            out[lane][h - 1] = value
+            values in
+            out[lane] = Array(values)
         }
         for i in 0..<n {
             let position = (nextSeason + i) % cycle
@@ -328,9 +327,9 @@ public struct SKUForecaster: Sendable, Hashable {
         out.withUnsafeMutableBufferPointer { out in
             models.forecasts(steps: n, context(nextSeason: nextSeason, cycle: cycle, closedSeasons: closedSeasons)) {
                 lane,
-                h,
-                value in
-                out[h - 1] += w[lane] * value
+                values in
+                let weight = w[lane]
+                for i in 0..<n { out[i] += weight * values[i] }
             }
             for i in 0..<n {
                 let position = (nextSeason + i) % cycle

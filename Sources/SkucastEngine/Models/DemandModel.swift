@@ -24,8 +24,10 @@ public protocol DemandModel: Sendable, Hashable {
     mutating func learn(_ bucket: ObservedBucket)
     /// Demand `h` buckets ahead (h ≥ 1), before the shop's closed days are applied.
     func forecast(step h: Int, _ context: ForecastContext) -> Double
-    /// Steps 1…n, in order: by default ``forecast(step:_:)`` for each (once, if flat).
-    func forecasts(steps n: Int, _ context: ForecastContext, _ body: (_ step: Int, _ value: Double) -> Void)
+    /// Steps 1…`values.count` into `values` (step h at h − 1): by default
+    /// ``forecast(step:_:)`` for each (once, if flat). Into a buffer, not through a
+    /// callback per step: a published forecast asks every model for every step.
+    func forecasts(_ context: ForecastContext, into values: UnsafeMutableBufferPointer<Double>)
     /// Named components a planner can read in a published forecast (none by default).
     func explain(_ context: ForecastContext, into components: inout [NamedValue])
     /// What this model tells the partition's global model about the SKU (nothing by default).
@@ -40,13 +42,12 @@ public protocol DemandModel: Sendable, Hashable {
 extension DemandModel {
     public static var forecastIsFlat: Bool { false }
 
-    public func forecasts(steps n: Int, _ context: ForecastContext, _ body: (_ step: Int, _ value: Double) -> Void) {
-        guard n > 0 else { return }
+    public func forecasts(_ context: ForecastContext, into values: UnsafeMutableBufferPointer<Double>) {
+        guard !values.isEmpty else { return }
         if Self.forecastIsFlat {
-            let value = forecast(step: 1, context)
-            for h in 1...n { body(h, value) }
+            values.initialize(repeating: forecast(step: 1, context))
         } else {
-            for h in 1...n { body(h, forecast(step: h, context)) }
+            for i in values.indices { values[i] = forecast(step: i + 1, context) }
         }
     }
 

@@ -41,15 +41,15 @@ public struct DampedHoltWinters: Sendable, Hashable {
         return max(0, level + damp * trend + season[(s + h - 1) % cycle])
     }
 
-    /// Steps 1…n with the damping summed as it goes: each value equals
+    /// Steps 1…`values.count` with the damping summed as it goes: each value equals
     /// ``forecast(step:season:cycle:)``'s bit for bit (the same products in the same order).
-    public func forecasts(steps n: Int, season s: Int, cycle: Int, _ body: (Int, Double) -> Void) {
+    public func forecasts(season s: Int, cycle: Int, into values: UnsafeMutableBufferPointer<Double>) {
         var damp = 0.0
         var p = 1.0
-        for h in stride(from: 1, through: n, by: 1) {
+        for i in values.indices {
             p *= phi
             damp += p
-            body(h, max(0, level + damp * trend + season[(s + h - 1) % cycle]))
+            values[i] = max(0, level + damp * trend + season[(s + i) % cycle])
         }
     }
 }
@@ -69,8 +69,8 @@ extension HoltWintersModel {
         state.forecast(step: h, season: context.nextSeason, cycle: context.cycle)
     }
 
-    public func forecasts(steps n: Int, _ context: ForecastContext, _ body: (Int, Double) -> Void) {
-        state.forecasts(steps: n, season: context.nextSeason, cycle: context.cycle, body)
+    public func forecasts(_ context: ForecastContext, into values: UnsafeMutableBufferPointer<Double>) {
+        state.forecasts(season: context.nextSeason, cycle: context.cycle, into: values)
     }
 
     public func write(to w: inout ByteWriter) { state.write(to: &w) }

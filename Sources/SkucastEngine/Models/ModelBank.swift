@@ -91,12 +91,16 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
         return 0
     }
 
-    /// Every model's forecasts of steps 1…n: `body(lane, step, value)`.
-    func forecasts(steps n: Int, _ context: ForecastContext, _ body: (Int, Int, Double) -> Void) {
-        var i = 0
-        for model in repeat each models {
-            model.forecasts(steps: n, context) { body(i, $0, $1) }
-            i += 1
+    /// Every model's forecasts of steps 1…n: `body(lane, values)`, step h at h − 1.
+    func forecasts(steps n: Int, _ context: ForecastContext, _ body: (Int, UnsafeBufferPointer<Double>) -> Void) {
+        guard n > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { values in
+            var lane = 0
+            for model in repeat each models {
+                model.forecasts(context, into: values)
+                body(lane, UnsafeBufferPointer(values))
+                lane += 1
+            }
         }
     }
 
