@@ -1,6 +1,7 @@
 /// What a partition learns across all its SKUs, beside each SKU's own models: every
-/// partition-level learner, listed here once. Each is its own type with its own update;
-/// the engine feeds them at each bucket close, and the snapshot codec writes them in turn.
+/// partition-level learner, listed here once (a field, and its line in ``registered``).
+/// Each is its own type with its own update; the engine feeds them at each bucket close,
+/// and a snapshot keeps each one's state in a named, versioned section.
 struct PartitionLearners: Sendable, Hashable {
     /// Which days the shop trades on.
     var shopCalendar = ShopCalendar()
@@ -14,6 +15,35 @@ struct PartitionLearners: Sendable, Hashable {
     var ensembleError = EnsembleError()
     /// Keeps reorder points covering the service level.
     var leadTimeCalibration = LeadTimeCalibration()
+}
+
+extension PartitionLearners {
+    /// Every learner, in the order snapshots write them.
+    static var registered: [Registration] {
+        [
+            Registration(\.shopCalendar),
+            Registration(\.intradayShape),
+            Registration(\.modelPrior),
+            Registration(\.globalModel),
+            Registration(\.ensembleError),
+            Registration(\.leadTimeCalibration),
+        ]
+    }
+
+    /// A learner's name and state version, and how its state is written and read.
+    struct Registration {
+        let name: String
+        let version: Int
+        let write: (PartitionLearners, inout ByteWriter) -> Void
+        let read: (inout PartitionLearners, inout ByteReader) throws(SnapshotError) -> Void
+
+        init<L: PartitionLearner>(_ path: WritableKeyPath<PartitionLearners, L>) {
+            name = L.name
+            version = L.stateVersion
+            write = { learners, w in learners[keyPath: path].write(to: &w) }
+            read = { learners, r throws(SnapshotError) in learners[keyPath: path] = try L(from: &r) }
+        }
+    }
 }
 
 /// The shop's trading calendar, learned across all SKUs of a partition: discounted total

@@ -70,12 +70,12 @@ public struct ByteWriter: ~Copyable {
         count += bytes.count
     }
 
-    /// Writes `v` over two bytes already written at `offset` (a length known only after
-    /// what it measures was written).
-    mutating func patch(_ v: UInt16, at offset: Int) {
+    /// Writes `v` over bytes already written at `offset` (a length known only after what
+    /// it measures was written).
+    mutating func patch<T: FixedWidthInteger>(_ v: T, at offset: Int) {
         guard let storage else { return }
-        precondition(offset + 2 <= count, "snapshot writer: patch beyond the bytes written")
-        storage.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt16.self)
+        precondition(offset + MemoryLayout<T>.size <= count, "snapshot writer: patch beyond the bytes written")
+        storage.storeBytes(of: v.littleEndian, toByteOffset: offset, as: T.self)
     }
 
     public mutating func uint8(_ v: UInt8) { put(v) }

@@ -38,11 +38,12 @@ public struct SnapshotError: Error, Sendable, Hashable, CustomStringConvertible 
 /// and floats as their IEEE bit patterns, so a restored engine continues bit for bit.
 public enum SnapshotCodec {
     static let magic = Array("SKUCSNAP".utf8)
-    /// The format this build writes. Format 5 keeps each model's state in a section of its
-    /// own, named and versioned in the snapshot's model directory (see ``ModelDirectory``),
-    /// so a build with other models reads it: a model the snapshot lacks starts from each
-    /// SKU's history. Formats 2 to 4 are read through ``SnapshotUpgrade``'s steps.
-    public static let version: UInt16 = 5
+    /// The format this build writes. Each model's state is in a section of its own, named
+    /// and versioned in the snapshot's model directory (see ``ModelDirectory``), and so is
+    /// each partition-level learner's (see ``PartitionLearners``): a build with other
+    /// models or learners reads it, and one the snapshot lacks starts afresh (a model from
+    /// each SKU's history). Formats 2 to 5 are read through ``SnapshotUpgrade``'s steps.
+    public static let version: UInt16 = 6
     static let readable: ClosedRange<UInt16> = 2...version
     static let headerSize = 8 + 2 + 2 + 8 + 4
 
@@ -155,19 +156,7 @@ extension PartitionEngine {
         w.optionalInt64(maxEventTime?.milliseconds)
         w.optionalInt64(closedThrough)
         w.uvarint(UInt64(lateEvents))
-        let l = learners
-        w.doubles(l.shopCalendar.seasonDemand)
-        w.doubles(l.shopCalendar.seasonCount)
-        w.uvarint(UInt64(l.shopCalendar.closedSeasons))
-        w.doubles(l.modelPrior.lanes)
-        l.globalModel.write(to: &w)
-        w.double(l.ensembleError.errorSum)
-        w.double(l.ensembleError.demandSum)
-        for k in 0..<4 { w.double(l.leadTimeCalibration.logScale[k]) }
-        w.doubles(l.leadTimeCalibration.publishedLogScale)
-        for v in l.intradayShape.hours { w.double(v) }
-        w.uvarint(UInt64(l.leadTimeCalibration.checks))
-        w.uvarint(UInt64(l.leadTimeCalibration.misses))
+        learners.write(to: &w)
         w.uvarint(UInt64(store.slots.count))
         // Read in place through pointers: a slot is most of a kilobyte, and both a zip of
         // the arrays and a `borrowing` parameter fed from a buffer's subscript copied it
@@ -269,18 +258,8 @@ extension PartitionEngine {
         maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
         closedThrough = try r.optionalInt64()
         lateEvents = try r.count(max: Int.max)
-        learners.shopCalendar.seasonDemand = try r.doubles()
-        learners.shopCalendar.seasonCount = try r.doubles()
-        learners.shopCalendar.closedSeasons = UInt8(try r.count(max: 255))
-        learners.modelPrior.lanes = directory.prior(from: try r.doubles())
-        try learners.globalModel.read(from: &r)
-        learners.ensembleError.errorSum = try r.double()
-        learners.ensembleError.demandSum = try r.double()
-        for k in 0..<4 { learners.leadTimeCalibration.logScale[k] = try r.double() }
-        learners.leadTimeCalibration.publishedLogScale = try r.doubles()
-        for k in 0..<24 { learners.intradayShape.hours[k] = try r.double() }
-        learners.leadTimeCalibration.checks = try r.count(max: Int.max)
-        learners.leadTimeCalibration.misses = try r.count(max: Int.max)
+        learners = try PartitionLearners(from: &r)
+        learners.modelPrior.lanes = directory.prior(from: learners.modelPrior.lanes)
         let closedSeasons = learners.shopCalendar.closedSeasons
         // The checksum is verified beside the parse, not before it: a damaged count must not
         // reserve (and prefault) more slots than the bytes left could hold. Every slot
@@ -430,7 +409,7 @@ extension SKUForecaster {
         w.uvarint(UInt64(history.count))
     }
 
-    /// Reads format 5. `sections` is scratch space of one entry per registered model,
+    /// Reads the current format. `sections` is scratch space of one entry per registered model,
     /// lent by the caller so that a million SKUs do not allocate a million arrays.
     init(from r: inout ByteReader, directory: ModelDirectory, sections: inout [ByteReader?]) throws(SnapshotError) {
         self.init()

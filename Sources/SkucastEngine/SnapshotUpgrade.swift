@@ -18,6 +18,7 @@ enum SnapshotUpgrade {
                     case 2: try twoToThree(&t)
                     case 3: try threeToFour(&t)
                     case 4: try fourToFive(&t)
+                    case 5: try fiveToSix(&t)
                     default: throw SnapshotError("no upgrade from snapshot format \(from)")
                     }
                     return t.finish()
@@ -122,6 +123,52 @@ enum SnapshotUpgrade {
     }
 }
 
+extension SnapshotUpgrade {
+    /// Format 6 keeps each partition-level learner's state in a named, versioned section
+    /// (see ``PartitionLearners``), as format 5 did each model's; format 5 had them in fixed
+    /// fields, in what is now each one's version 1.
+    static func fiveToSix(_ t: inout Transcoder) throws(SnapshotError) {
+        try t.copy { r throws(SnapshotError) in
+            try Layout.skipSettings(&r)
+            _ = try ModelDirectory(from: &r)
+            try Layout.skipClocks(&r)
+        }
+        let calendar = try t.cut { r throws(SnapshotError) in
+            _ = try r.doubles()
+            _ = try r.doubles()
+            _ = try r.uvarint()
+        }
+        let prior = try t.cut { r throws(SnapshotError) in _ = try r.doubles() }
+        let global = try t.cut { r throws(SnapshotError) in try Layout.skipGlobalModel(&r) }
+        let error = try t.cut { r throws(SnapshotError) in
+            _ = try r.double()
+            _ = try r.double()
+        }
+        let scales = try t.cut { r throws(SnapshotError) in
+            for _ in 0..<4 { _ = try r.double() }
+            _ = try r.doubles()
+        }
+        let dayShape = try t.cut { r throws(SnapshotError) in for _ in 0..<24 { _ = try r.double() } }
+        let counts = try t.cut { r throws(SnapshotError) in
+            _ = try r.uvarint()
+            _ = try r.uvarint()
+        }
+        // The names as format 6 first wrote them: a step never changes.
+        let sections = [
+            ("shop_calendar", [calendar]), ("intraday_shape", [dayShape]), ("model_prior", [prior]),
+            ("global_model", [global]), ("ensemble_error", [error]), ("lead_time_calibration", [scales, counts]),
+        ]
+        t.w.uvarint(UInt64(sections.count))
+        for (name, parts) in sections {
+            t.w.string(name)
+            t.w.uvarint(1)
+            t.w.uint32(UInt32(parts.reduce(0) { $0 + $1.count }))
+            for part in parts { t.w.raw(part) }
+        }
+        t.copyRest()
+    }
+}
+
 /// Reads one payload and writes another.
 struct Transcoder: ~Copyable {
     var r: ByteReader
@@ -139,6 +186,17 @@ struct Transcoder: ~Copyable {
         w.raw(r.bytes(from: start))
     }
 
+    /// What `read` goes over, as it lies in the payload read (not copied yet).
+    mutating func cut(
+        _ read: (inout ByteReader) throws(SnapshotError) -> Void
+    ) throws(SnapshotError)
+        -> UnsafeRawBufferPointer
+    {
+        let start = r.position
+        try read(&r)
+        return r.bytes(from: start)
+    }
+
     /// Copies a count of SKUs, and returns it.
     mutating func copyCount() throws(SnapshotError) -> Int {
         // Every SKU takes well over 64 bytes in every format.
@@ -147,7 +205,7 @@ struct Transcoder: ~Copyable {
         return n
     }
 
-    /// Copies the rest: the offsets, the same in every format.
+    /// Copies the rest as it lies.
     mutating func copyRest() {
         let start = r.position
         r.position = r.bytes.count
@@ -197,10 +255,17 @@ enum Layout {
         _ = try r.doubles()
         _ = try r.uvarint()
         _ = try r.doubles()
-        var global = GlobalDemandModel()
-        try global.read(from: &r)
+        try skipGlobalModel(&r)
         _ = try r.double()
         _ = try r.double()
+    }
+
+    /// The global model's normal equations (19 vectors of 8 and a double) and its
+    /// coefficients (16), as formats 2 to 5 wrote them.
+    static func skipGlobalModel(_ r: inout ByteReader) throws(SnapshotError) {
+        for _ in 0..<19 { let _: SIMD8<Double> = try r.vector() }
+        _ = try r.double()
+        let _: SIMD16<Double> = try r.vector()
     }
 
     /// The day shape and the calibration's counts (format 3 on).

@@ -118,16 +118,8 @@ struct FormatUpgradeTests {
         let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
         // Rename the first model with a state (Holt-Winters slow) in the directory: to this
         // build it is a model it does not know, and its own Holt-Winters slow is missing.
-        let name = Array(HoltWintersSlow.name.utf8)
-        var payload = Array(bytes[SnapshotCodec.headerSize...])
-        let at = try #require(
-            (0...(payload.count - name.count)).first { payload[$0..<($0 + name.count)].elementsEqual(name) }
-        )
-        payload[at] = UInt8(ascii: "x")
-        var header = Array(bytes[0..<SnapshotCodec.headerSize])
-        let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
-        for k in 0..<4 { header[20 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
-        let renamed = try SnapshotCodec.decode(header + payload).engine
+        let name = HoltWintersSlow.name
+        let renamed = try SnapshotCodec.decode(try Self.renaming(name, in: bytes)).engine
         let lane = SKUForecaster.lane(of: HoltWintersSlow.self)
         let next = engine.configuration.calendar.season(of: engine.closedThrough! + 1)
         for (a, b) in zip(renamed.store.slots, engine.store.slots) {
@@ -146,6 +138,51 @@ struct FormatUpgradeTests {
             )
         }
         #expect(renamed.modelPrior[lane] > 0)
+    }
+
+    @Test(
+        "A format-5 snapshot (learners in fixed fields, written by the last build of that format) loads into exactly the engine this build reaches on the same input"
+    )
+    func formatFiveLoads() throws {
+        let fixture = FormatFourInput.fixture.deletingLastPathComponent().appendingPathComponent("format-5.snapshot")
+        let old = try SnapshotCodec.decode(Array(Data(contentsOf: fixture)))
+        var fresh = PartitionEngine(configuration: EngineConfiguration())
+        FormatFourInput.feed(days: 0..<60, into: &fresh)
+        #expect(old.offsets == [SourceOffset(topic: "orders", partition: 0, nextOffset: 2400)])
+        #expect(old.engine.learners == fresh.learners && old.engine.leadTimeCalibration.checks > 0)
+        #expect(old.engine == fresh)
+    }
+
+    @Test(
+        "A partition learner's section this build does not know is skipped, and a learner without a section starts afresh; the others load as written"
+    )
+    func unknownLearnerSection() throws {
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        FormatFourInput.feed(days: 0..<40, into: &engine)
+        #expect(engine.learners.ensembleError != EnsembleError())
+        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
+        // Rename the ensemble error's section: to this build it is a learner it does not know.
+        let name = EnsembleError.name
+        let renamed = try SnapshotCodec.decode(try Self.renaming(name, in: bytes)).engine
+        #expect(renamed.learners.ensembleError == EnsembleError())
+        var expected = engine
+        expected.learners.ensembleError = EnsembleError()
+        #expect(renamed == expected)
+    }
+
+    /// The snapshot `bytes` with the first occurrence of `name` in its payload starting
+    /// with an x instead, under a checksum that matches again.
+    static func renaming(_ name: String, in bytes: [UInt8]) throws -> [UInt8] {
+        let name = Array(name.utf8)
+        var payload = Array(bytes[SnapshotCodec.headerSize...])
+        let at = try #require(
+            (0...(payload.count - name.count)).first { payload[$0..<($0 + name.count)].elementsEqual(name) }
+        )
+        payload[at] = UInt8(ascii: "x")
+        var header = Array(bytes[0..<SnapshotCodec.headerSize])
+        let crc = payload.withUnsafeBytes { CRC32.checksum($0) }
+        for k in 0..<4 { header[20 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
+        return header + payload
     }
 
     @Test("Models learn in place exactly as one by one: the bank's pass over its tuple finds every model where it lies")

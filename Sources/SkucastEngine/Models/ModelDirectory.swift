@@ -1,5 +1,5 @@
 /// Which models a snapshot holds state for, by name and state version, and where each
-/// goes in this build's lanes. Snapshots of format 5 write it once; format 4 and earlier
+/// goes in this build's lanes. Snapshots from format 5 on write it once; format 4 and earlier
 /// had a fixed set of six models.
 struct ModelDirectory: Sendable {
     let names: [String]

@@ -1,0 +1,136 @@
+/// A partition-level learner as a snapshot keeps it: in a section of its own, named and
+/// versioned as each model's is (see ``ModelDirectory``), so that a build with other
+/// learners, or another layout of one, still reads the snapshot. A section this build does
+/// not know is skipped; a learner without a section of its version starts afresh.
+protocol PartitionLearner: Sendable, Hashable {
+    /// Stable name of its section.
+    static var name: String { get }
+    /// The layout of ``write(to:)``; raise it whenever the state or its meaning changes.
+    static var stateVersion: Int { get }
+    /// A learner that has seen nothing.
+    init()
+    func write(to w: inout ByteWriter)
+    /// Reads a state ``write(to:)`` wrote at this ``stateVersion``.
+    init(from r: inout ByteReader) throws(SnapshotError)
+}
+
+extension PartitionLearners {
+    /// Each registered learner's section: its name, state version, length and state.
+    func write(to w: inout ByteWriter) {
+        let registered = Self.registered
+        w.uvarint(UInt64(registered.count))
+        for learner in registered {
+            w.string(learner.name)
+            w.uvarint(UInt64(learner.version))
+            let start = w.count
+            w.uint32(0)
+            learner.write(self, &w)
+            w.patch(UInt32(w.count - start - 4), at: start)
+        }
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        self.init()
+        let registered = Self.registered
+        var seen: Set<String> = []
+        for _ in 0..<(try r.count(max: 1 << 10)) {
+            let name = try r.string()
+            let version = try r.count(max: Int(UInt32.max))
+            var section = try r.section(Int(try r.uint32()))
+            guard seen.insert(name).inserted else { throw SnapshotError("partition learner \(name) appears twice") }
+            guard let learner = registered.first(where: { $0.name == name }), learner.version == version else {
+                continue
+            }
+            try learner.read(&self, &section)
+            guard section.isAtEnd else {
+                throw SnapshotError("\(section.remaining) unread bytes in the section of partition learner \(name)")
+            }
+        }
+    }
+}
+
+extension ShopCalendar: PartitionLearner {
+    static let name = "shop_calendar"
+    static let stateVersion = 1
+
+    func write(to w: inout ByteWriter) {
+        w.doubles(seasonDemand)
+        w.doubles(seasonCount)
+        w.uvarint(UInt64(closedSeasons))
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        seasonDemand = try r.doubles()
+        seasonCount = try r.doubles()
+        closedSeasons = UInt8(try r.count(max: 255))
+    }
+}
+
+extension IntradayShape: PartitionLearner {
+    static let name = "intraday_shape"
+    static let stateVersion = 1
+
+    func write(to w: inout ByteWriter) {
+        for v in hours { w.double(v) }
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        self.init()
+        for k in 0..<24 { hours[k] = try r.double() }
+    }
+}
+
+extension ModelPrior: PartitionLearner {
+    static let name = "model_prior"
+    static let stateVersion = 1
+
+    /// In the snapshot's lanes: its model directory maps them to a build's.
+    func write(to w: inout ByteWriter) { w.doubles(lanes) }
+
+    init(from r: inout ByteReader) throws(SnapshotError) { lanes = try r.doubles() }
+}
+
+extension GlobalDemandModel: PartitionLearner {
+    static let name = "global_model"
+    static let stateVersion = 1
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        self.init()
+        try read(from: &r)
+    }
+}
+
+extension EnsembleError: PartitionLearner {
+    static let name = "ensemble_error"
+    static let stateVersion = 1
+
+    func write(to w: inout ByteWriter) {
+        w.double(errorSum)
+        w.double(demandSum)
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        errorSum = try r.double()
+        demandSum = try r.double()
+    }
+}
+
+extension LeadTimeCalibration: PartitionLearner {
+    static let name = "lead_time_calibration"
+    static let stateVersion = 1
+
+    func write(to w: inout ByteWriter) {
+        for k in 0..<4 { w.double(logScale[k]) }
+        w.doubles(publishedLogScale)
+        w.uvarint(UInt64(checks))
+        w.uvarint(UInt64(misses))
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        self.init()
+        for k in 0..<4 { logScale[k] = try r.double() }
+        publishedLogScale = try r.doubles()
+        checks = try r.count(max: Int.max)
+        misses = try r.count(max: Int.max)
+    }
+}
