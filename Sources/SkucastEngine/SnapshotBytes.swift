@@ -203,6 +203,12 @@ public struct ByteReader {
         UnsafeRawBufferPointer(rebasing: bytes[start..<position])
     }
 
+    /// A value written after a presence flag, or nil.
+    @inline(__always)
+    mutating func optional<T>(_ read: (inout ByteReader) throws(SnapshotError) -> T) throws(SnapshotError) -> T? {
+        try bool() ? try read(&self) : nil
+    }
+
     /// The next `n` bytes as a reader of their own; this one moves past them.
     public mutating func section(_ n: Int) throws(SnapshotError) -> ByteReader {
         try need(n)

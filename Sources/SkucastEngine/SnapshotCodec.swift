@@ -231,36 +231,18 @@ extension PartitionEngine {
 
     /// Reads the current format (older ones are upgraded first: see ``SnapshotUpgrade``).
     init(from r: inout ByteReader) throws(SnapshotError) {
-        var c = EngineConfiguration()
-        let size = try r.string()
-        guard let bucketSize = BucketSize(rawValue: size) else { throw SnapshotError("unknown bucket size \(size)") }
-        let zone: ZoneRules
-        let identifier = try r.string()
-        let count = try r.count(max: 1 << 16)
-        var transitions: [Int64] = []
-        for _ in 0..<count { transitions.append(try r.int64()) }
-        var offsets: [Int32] = []
-        for _ in 0...count { offsets.append(try r.int32()) }
-        do {
-            zone = try ZoneRules(identifier: identifier, transitions: transitions, offsets: offsets)
-        } catch {
-            throw SnapshotError("time zone: \(error)")
-        }
-        c.calendar = BucketCalendar(size: bucketSize, zone: zone)
-        c.allowedLatenessMilliseconds = try r.int64()
-        c.horizon = try r.count(max: 10_000)
-        c.restock.serviceLevel = try r.double()
-        c.restock.defaultLeadTimeDays = try r.double()
-        c.restock.reviewPeriodDays = try r.double()
-        c.restock.warmUpBuckets = try r.count(max: 1 << 20)
+        let configuration = try EngineConfiguration(snapshotFrom: &r)
         let directory = try ModelDirectory(from: &r)
-        self.init(configuration: c)
+        self.init(configuration: configuration)
         maxEventTime = try r.optionalInt64().map(EventTime.init(milliseconds:))
         closedThrough = try r.optionalInt64()
         lateEvents = try r.count(max: Int.max)
         learners = try PartitionLearners(from: &r)
         learners.modelPrior.lanes = directory.prior(from: learners.modelPrior.lanes)
-        let closedSeasons = learners.shopCalendar.closedSeasons
+        try readSKUs(from: &r, directory: directory)
+    }
+
+    private mutating func readSKUs(from r: inout ByteReader, directory: ModelDirectory) throws(SnapshotError) {
         // The checksum is verified beside the parse, not before it: a damaged count must not
         // reserve (and prefault) more slots than the bytes left could hold. Every slot
         // takes well over 256 bytes (its forecaster alone over 300).
@@ -272,107 +254,164 @@ extension PartitionEngine {
         defer { for p in prefaults { p?.join() } }
         var hashes: [UInt64] = []
         hashes.reserveCapacity(n)
-        for _ in 0..<n {
-            let sku = try r.string()
-            let first = try r.int64()
-            var pending = PendingDemand()
-            for _ in 0..<(try r.count(max: 1 << 16)) {
-                let bucket = try r.int64()
-                pending.add(
-                    BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double()),
-                    to: bucket
-                )
-            }
-            var forecaster = try SKUForecaster(from: &r, directory: directory, sections: &sections)
-            if directory.missing != 0 {
-                let next = configuration.calendar.season(of: (closedThrough ?? first - 1) + 1)
-                forecaster.startModels(
-                    lanes: directory.missing,
-                    nextSeason: next,
-                    cycle: configuration.calendar.modelCycle,
-                    closedSeasons: closedSeasons
-                )
-            }
-            var restored = SKUStore.Slot(sku: sku, firstBucket: first, forecaster: forecaster)
-            var stock: StockPosition?
-            var levels: ReorderLevels?
-            var alert: OpenAlert?
-            if try r.bool() {
-                let onHand = try r.double()
-                let onOrder = try r.double()
-                let lead = try r.bool() ? try r.double() : nil
-                stock = StockPosition(
-                    onHand: onHand,
-                    onOrder: onOrder,
-                    leadTimeDays: lead,
-                    countedAt: EventTime(milliseconds: try r.int64()),
-                    consumedSince: try r.double()
-                )
-            }
-            if try r.bool() {
-                levels = ReorderLevels(
-                    leadTimeDemand: try r.double(),
-                    reorderPoint: try r.double(),
-                    orderUpTo: try r.double(),
-                    dailyDemand: try r.double(),
-                    bucketVariance: try r.double()
-                )
-            }
-            if try r.bool() {
-                let id = try r.string()
-                let name = try r.string()
-                guard let severity = RestockSeverity(rawValue: name) else {
-                    throw SnapshotError("unknown severity \(name)")
-                }
-                alert = OpenAlert(id: id, severity: severity, changes: try r.count(max: Int.max))
-            }
-            let alertsRaised = try r.count(max: Int.max)
-            var record: Int32 = -1
-            if let stock {
-                let warmedUp = forecaster.buckets >= configuration.restock.warmUpBuckets
-                record = Int32(
-                    restock.add(
-                        RestockTracker.Record(
-                            slot: store.slots.count,
-                            sku: sku,
-                            stock: stock,
-                            levels: levels,
-                            alert: alert,
-                            alertsRaised: alertsRaised,
-                            warmedUp: warmedUp
-                        )
-                    )
-                )
-            } else if levels != nil || alert != nil || alertsRaised != 0 {
-                throw SnapshotError("SKU \(sku) has restock levels or alerts but no stock count")
-            }
-            if try r.bool() {
-                let reorderPoint = Float(bitPattern: try r.uint32())
-                let (median, p90) = (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32()))
-                let (demand, left) = (Float(bitPattern: try r.uint32()), try r.int32())
-                let code = try r.uint8()
-                guard let demandClass = DemandClass(rawValue: Int(code)) else {
-                    throw SnapshotError("unknown demand class \(code)")
-                }
-                restored.check = LeadTimeCheck(
-                    reorderPoint: reorderPoint,
-                    median: median,
-                    p90: p90,
-                    demand: demand,
-                    bucketsLeft: left,
-                    demandClass: demandClass
-                )
-            }
-            var text = sku
-            text.withUTF8 { u in
-                let bytes = UnsafeRawBufferPointer(u)
-                let prefix = TextPrefix(bytes)
-                hashes.append(SKUIndex.hash(prefix, bytes))
-                store.tallies.append(SKUStore.Tally(key: prefix, pending: pending, restock: record))
-            }
-            store.slots.append(restored)
-        }
+        for _ in 0..<n { try readSKU(from: &r, directory: directory, sections: &sections, hashes: &hashes) }
         try store.index(hashes: hashes)
+    }
+
+    /// One SKU: its slot, its tally and, with a stock count, its restock record.
+    @inline(__always)
+    private mutating func readSKU(
+        from r: inout ByteReader,
+        directory: ModelDirectory,
+        sections: inout [ByteReader?],
+        hashes: inout [UInt64]
+    ) throws(SnapshotError) {
+        let sku = try r.string()
+        let first = try r.int64()
+        let pending = try PendingDemand(snapshotFrom: &r)
+        var forecaster = try SKUForecaster(from: &r, directory: directory, sections: &sections)
+        if directory.missing != 0 {
+            let next = configuration.calendar.season(of: (closedThrough ?? first - 1) + 1)
+            forecaster.startModels(
+                lanes: directory.missing,
+                nextSeason: next,
+                cycle: configuration.calendar.modelCycle,
+                closedSeasons: closedSeasons
+            )
+        }
+        let stock = try r.optional { r throws(SnapshotError) in try StockPosition(snapshotFrom: &r) }
+        let levels = try r.optional { r throws(SnapshotError) in try ReorderLevels(snapshotFrom: &r) }
+        let alert = try r.optional { r throws(SnapshotError) in try OpenAlert(snapshotFrom: &r) }
+        let alertsRaised = try r.count(max: Int.max)
+        var record: Int32 = -1
+        if let stock {
+            let warmedUp = forecaster.buckets >= configuration.restock.warmUpBuckets
+            let restored = RestockTracker.Record(
+                slot: store.slots.count,
+                sku: sku,
+                stock: stock,
+                levels: levels,
+                alert: alert,
+                alertsRaised: alertsRaised,
+                warmedUp: warmedUp
+            )
+            record = Int32(restock.add(restored))
+        } else if levels != nil || alert != nil || alertsRaised != 0 {
+            throw SnapshotError("SKU \(sku) has restock levels or alerts but no stock count")
+        }
+        var slot = SKUStore.Slot(sku: sku, firstBucket: first, forecaster: forecaster)
+        slot.check = try r.optional { r throws(SnapshotError) in try LeadTimeCheck(snapshotFrom: &r) }
+        var text = sku
+        text.withUTF8 { u in
+            let bytes = UnsafeRawBufferPointer(u)
+            let prefix = TextPrefix(bytes)
+            hashes.append(SKUIndex.hash(prefix, bytes))
+            store.tallies.append(SKUStore.Tally(key: prefix, pending: pending, restock: record))
+        }
+        store.slots.append(slot)
+    }
+}
+
+extension EngineConfiguration {
+    /// Reads the settings a snapshot was cut with: calendar (with the time zone's
+    /// transition table), lateness, horizon and restock policy.
+    init(snapshotFrom r: inout ByteReader) throws(SnapshotError) {
+        self.init()
+        let size = try r.string()
+        guard let bucketSize = BucketSize(rawValue: size) else { throw SnapshotError("unknown bucket size \(size)") }
+        let identifier = try r.string()
+        let count = try r.count(max: 1 << 16)
+        var transitions: [Int64] = []
+        for _ in 0..<count { transitions.append(try r.int64()) }
+        var offsets: [Int32] = []
+        for _ in 0...count { offsets.append(try r.int32()) }
+        let zone: ZoneRules
+        do {
+            zone = try ZoneRules(identifier: identifier, transitions: transitions, offsets: offsets)
+        } catch {
+            throw SnapshotError("time zone: \(error)")
+        }
+        calendar = BucketCalendar(size: bucketSize, zone: zone)
+        allowedLatenessMilliseconds = try r.int64()
+        horizon = try r.count(max: 10_000)
+        restock.serviceLevel = try r.double()
+        restock.defaultLeadTimeDays = try r.double()
+        restock.reviewPeriodDays = try r.double()
+        restock.warmUpBuckets = try r.count(max: 1 << 20)
+    }
+}
+
+extension PendingDemand {
+    @inline(__always)
+    init(snapshotFrom r: inout ByteReader) throws(SnapshotError) {
+        self.init()
+        for _ in 0..<(try r.count(max: 1 << 16)) {
+            let bucket = try r.int64()
+            add(
+                BucketDemand(quantity: try r.double(), revenue: try r.double(), promotedQuantity: try r.double()),
+                to: bucket
+            )
+        }
+    }
+}
+
+extension StockPosition {
+    @inline(__always)
+    init(snapshotFrom r: inout ByteReader) throws(SnapshotError) {
+        let onHand = try r.double()
+        let onOrder = try r.double()
+        let lead = try r.bool() ? try r.double() : nil
+        self.init(
+            onHand: onHand,
+            onOrder: onOrder,
+            leadTimeDays: lead,
+            countedAt: EventTime(milliseconds: try r.int64()),
+            consumedSince: try r.double()
+        )
+    }
+}
+
+extension ReorderLevels {
+    @inline(__always)
+    init(snapshotFrom r: inout ByteReader) throws(SnapshotError) {
+        self.init(
+            leadTimeDemand: try r.double(),
+            reorderPoint: try r.double(),
+            orderUpTo: try r.double(),
+            dailyDemand: try r.double(),
+            bucketVariance: try r.double()
+        )
+    }
+}
+
+extension OpenAlert {
+    @inline(__always)
+    init(snapshotFrom r: inout ByteReader) throws(SnapshotError) {
+        let id = try r.string()
+        let name = try r.string()
+        guard let severity = RestockSeverity(rawValue: name) else { throw SnapshotError("unknown severity \(name)") }
+        self.init(id: id, severity: severity, changes: try r.count(max: Int.max))
+    }
+}
+
+extension LeadTimeCheck {
+    @inline(__always)
+    init(snapshotFrom r: inout ByteReader) throws(SnapshotError) {
+        let reorderPoint = Float(bitPattern: try r.uint32())
+        let (median, p90) = (Float(bitPattern: try r.uint32()), Float(bitPattern: try r.uint32()))
+        let (demand, left) = (Float(bitPattern: try r.uint32()), try r.int32())
+        let code = try r.uint8()
+        guard let demandClass = DemandClass(rawValue: Int(code)) else {
+            throw SnapshotError("unknown demand class \(code)")
+        }
+        self.init(
+            reorderPoint: reorderPoint,
+            median: median,
+            p90: p90,
+            demand: demand,
+            bucketsLeft: left,
+            demandClass: demandClass
+        )
     }
 }
 
