@@ -196,6 +196,9 @@ public struct BucketCalendar: Sendable, Hashable {
     /// Buckets in a day (24, 1 or 1/7): lead times and review periods are given in days.
     public var bucketsPerDay: Double { 86_400_000.0 / Double(size.milliseconds) }
 
+    /// Whole buckets in a span of time (of nominal length: a zone's changes aside).
+    public func buckets(spanning milliseconds: Int64) -> Int64 { milliseconds / size.milliseconds }
+
     /// The cycle the models' seasonal state follows: the season length where it fits
     /// their eight positions (the weekdays of day buckets), else none (1).
     public var modelCycle: Int { size.seasonLength <= 8 ? size.seasonLength : 1 }

@@ -6,6 +6,12 @@ public struct EngineConfiguration: Sendable, Hashable {
     /// How far behind the newest event time an event may be and still count: a bucket
     /// closes once the partition's newest event time minus this passes its end.
     public var allowedLatenessMilliseconds: Int64 = 3_600_000
+    /// How far ahead of the partition's stream time (its newest event time) an event may be
+    /// dated and still count: one bad clock must not move the watermark years ahead and
+    /// make every later event late. Longer than any pause of a feed (the Online Retail
+    /// log's longest is 11.7 days, over Christmas); a longer jump is taken once several
+    /// events in a row confirm it (see `PartitionProcessor`).
+    public var maxClockSkewMilliseconds: Int64 = 14 * 86_400_000
     /// Buckets forecast ahead at every close.
     public var horizon = 14
     /// Service level, lead time and review period of the restock policy.
@@ -15,7 +21,8 @@ public struct EngineConfiguration: Sendable, Hashable {
 
     /// One line for logs: bucket, zone, lateness, horizon and restock policy.
     public var summary: String {
-        "\(calendar.size.rawValue) buckets in \(calendar.zone), lateness \(allowedLatenessMilliseconds) ms, horizon \(horizon), "
+        "\(calendar.size.rawValue) buckets in \(calendar.zone), lateness \(allowedLatenessMilliseconds) ms, "
+            + "clock skew \(maxClockSkewMilliseconds) ms, horizon \(horizon), "
             + "service level \(restock.serviceLevel), lead time \(restock.defaultLeadTimeDays) d, review \(restock.reviewPeriodDays) d, warm-up \(restock.warmUpBuckets)"
     }
 }
@@ -31,6 +38,18 @@ public enum OrderOutcome: Sendable, Hashable {
     /// (dead-letter topic, metrics). `closedThrough` is the last bucket the watermark
     /// has passed.
     case tooLate(bucket: Int64, closedThrough: Int64)
+    /// Dated beyond ``PartitionEngine/latestAccepted``: nothing changed.
+    case aheadOfStreamTime(latest: EventTime)
+}
+
+/// What happened to a stock count.
+public enum StockOutcome: Sendable, Hashable {
+    /// The SKU's position starts again from it.
+    case taken
+    /// Older than the count held for its SKU: it would move stock back in time.
+    case stale
+    /// Dated beyond ``PartitionEngine/latestAccepted``: nothing changed.
+    case aheadOfStreamTime(latest: EventTime)
 }
 
 /// The forecasting state of one input partition: its SKUs, its event-time watermark, and
@@ -84,6 +103,27 @@ public struct PartitionEngine: Sendable {
     public var demandSum: Double { learners.ensembleError.demandSum }
     /// Their ratio, a rolling WAPE; nil before any demand.
     public var rollingError: Double? { learners.ensembleError.rolling }
+
+    /// The latest event time accepted now: the stream time plus the maximum clock skew
+    /// (nil before the first event, when any plausible time is).
+    public var latestAccepted: EventTime? {
+        maxEventTime.map { EventTime(milliseconds: $0.milliseconds &+ configuration.maxClockSkewMilliseconds) }
+    }
+
+    /// Moves the stream time to `time`, beyond ``latestAccepted``: what a driver does once
+    /// several events in a row confirm that the feed itself jumped (it resumed after a
+    /// pause longer than the maximum skew). The buckets in between close at the next
+    /// ``advance(_:)``, a long empty stretch without its middle (see ``close(through:_:alerts:)``).
+    public mutating func jumpStreamTime(to time: EventTime) {
+        if maxEventTime.map({ time > $0 }) ?? true { maxEventTime = time }
+    }
+
+    /// Whether `time` is beyond ``latestAccepted``.
+    @inline(__always)
+    func isAhead(_ time: EventTime) -> Bool {
+        guard let latest = latestAccepted else { return false }
+        return time > latest
+    }
 
     /// The event-time watermark: buckets ending at or before it are closed by ``advance(_:)``.
     public var watermark: EventTime? {
@@ -148,6 +188,7 @@ public struct PartitionEngine: Sendable {
         promoted: Bool,
         alerts: (RestockAlert) -> Void
     ) -> OrderOutcome {
+        if isAhead(eventTime) { return .aheadOfStreamTime(latest: latestAccepted!) }
         if maxEventTime.map({ eventTime > $0 }) ?? true { maxEventTime = eventTime }
         let hash = SKUIndex.hash(prefix, sku)
         let known = store.slot(of: sku, prefix: prefix, hash: hash)
@@ -176,13 +217,14 @@ public struct PartitionEngine: Sendable {
     }
 
     /// Takes a stock count: the SKU's position starts again from it. Counts older than the
-    /// one held are ignored (they arrive late and would move stock back in time).
+    /// one held are not taken (they arrive late and would move stock back in time).
     /// - Parameters:
     ///   - stock: The count.
     ///   - alerts: Receives alert changes (a replenishment resolves an alert).
-    /// - Returns: Whether the count was taken.
+    /// - Returns: Whether the count was taken, and why not.
     @discardableResult
-    public mutating func apply(_ stock: InventoryEvent, alerts: (RestockAlert) -> Void) -> Bool {
+    public mutating func apply(_ stock: InventoryEvent, alerts: (RestockAlert) -> Void) -> StockOutcome {
+        if isAhead(stock.eventTime) { return .aheadOfStreamTime(latest: latestAccepted!) }
         if maxEventTime.map({ stock.eventTime > $0 }) ?? true { maxEventTime = stock.eventTime }
         let i = store.slot(
             for: stock.sku,
@@ -197,7 +239,7 @@ public struct PartitionEngine: Sendable {
         let r: Int
         if let known = store.restockRecord(i) {
             let (taken, leadTimeChanged) = restock.take(count, into: known)
-            guard taken else { return false }
+            guard taken else { return .stale }
             r = known
             if leadTimeChanged || restock.records[r].levels == nil {
                 refreshLevels(slot: i, record: r, outlook: outlook)
@@ -208,7 +250,7 @@ public struct PartitionEngine: Sendable {
             refreshLevels(slot: i, record: r, outlook: outlook)
         }
         restock.evaluate(r, at: stock.eventTime, alerts)
-        return true
+        return .taken
     }
 
     /// Works out a counted SKU's reorder levels again, from its forecasts now.
@@ -244,14 +286,54 @@ public struct PartitionEngine: Sendable {
 
     /// Closes every bucket up to and including `last`, whatever the watermark: the end of
     /// a replay, or an idle partition.
+    ///
+    /// The work is bounded: of a stretch without demand longer than both twice
+    /// ``catchUpBuckets`` and the maximum clock skew (a feed that resumed after a long
+    /// pause), only the first and last ``catchUpBuckets`` close. The models learn a gap
+    /// of that length, not years of zeros; pauses shorter than the skew close in full.
     public mutating func close(
         through last: Int64,
         _ emit: (ClosedBucket) -> Void,
         alerts: (RestockAlert) -> Void = { _ in }
     ) {
-        let first = (closedThrough ?? store.slots.map(\.firstBucket).min() ?? last + 1) + (closedThrough == nil ? 0 : 1)
-        guard first <= last else { return }
-        for bucket in first...last { close(bucket, emit, alerts: alerts) }
+        var bucket =
+            (closedThrough ?? store.slots.map(\.firstBucket).min() ?? last + 1) + (closedThrough == nil ? 0 : 1)
+        guard bucket <= last else { return }
+        let catchUp = Self.catchUpBuckets
+        let longest = max(2 * catchUp, configuration.calendar.buckets(spanning: configuration.maxClockSkewMilliseconds))
+        // Only a range that could hold such a stretch is searched for demand.
+        let withDemand = last - bucket > longest ? bucketsWithDemand(from: bucket, through: last) : []
+        var k = 0
+        while bucket <= last {
+            while k < withDemand.count, withDemand[k] < bucket { k += 1 }
+            let nextDemand = k < withDemand.count ? withDemand[k] : last + 1
+            if nextDemand - bucket > longest {
+                for _ in 0..<catchUp {
+                    close(bucket, emit, alerts: alerts)
+                    bucket += 1
+                }
+                bucket = nextDemand - catchUp
+                closedThrough = bucket - 1
+                continue
+            }
+            close(bucket, emit, alerts: alerts)
+            bucket += 1
+        }
+    }
+
+    /// How many empty buckets at each end of a long stretch close (see ``close(through:_:alerts:)``):
+    /// as many as a SKU's history holds.
+    static let catchUpBuckets = Int64(DemandHistory.capacity)
+
+    /// The buckets from `first` through `last` with demand pending for any SKU, ascending.
+    private func bucketsWithDemand(from first: Int64, through last: Int64) -> [Int64] {
+        var buckets: Set<Int64> = []
+        store.tallies.withUnsafeBufferPointer { tallies in
+            for t in tallies {
+                t.pending.forEachBucket { p in if p.bucket >= first, p.bucket <= last { buckets.insert(p.bucket) } }
+            }
+        }
+        return buckets.sorted()
     }
 
     /// Closes one bucket: the partition's calendar learns its total, every SKU's models

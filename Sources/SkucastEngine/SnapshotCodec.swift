@@ -42,8 +42,9 @@ public enum SnapshotCodec {
     /// and versioned in the snapshot's model directory (see ``ModelDirectory``), and so is
     /// each partition-level learner's (see ``PartitionLearners``): a build with other
     /// models or learners reads it, and one the snapshot lacks starts afresh (a model from
-    /// each SKU's history). Formats 2 to 5 are read through ``SnapshotUpgrade``'s steps.
-    public static let version: UInt16 = 6
+    /// each SKU's history). Format 7 added the maximum clock skew to the settings. Formats
+    /// 2 to 6 are read through ``SnapshotUpgrade``'s steps.
+    public static let version: UInt16 = 7
     static let readable: ClosedRange<UInt16> = 2...version
     static let headerSize = 8 + 2 + 2 + 8 + 4
 
@@ -149,6 +150,7 @@ extension PartitionEngine {
         for t in zone.transitions { w.int64(t) }
         for o in zone.offsets { w.int32(o) }
         w.int64(c.allowedLatenessMilliseconds)
+        w.int64(c.maxClockSkewMilliseconds)
         w.uvarint(UInt64(c.horizon))
         for v in [c.restock.serviceLevel, c.restock.defaultLeadTimeDays, c.restock.reviewPeriodDays] { w.double(v) }
         w.uvarint(UInt64(c.restock.warmUpBuckets))
@@ -333,6 +335,8 @@ extension EngineConfiguration {
         }
         calendar = BucketCalendar(size: bucketSize, zone: zone)
         allowedLatenessMilliseconds = try r.int64()
+        maxClockSkewMilliseconds = try r.int64()
+        guard maxClockSkewMilliseconds >= 0 else { throw SnapshotError("negative maximum clock skew") }
         horizon = try r.count(max: 10_000)
         restock.serviceLevel = try r.double()
         restock.defaultLeadTimeDays = try r.double()

@@ -19,6 +19,7 @@ enum SnapshotUpgrade {
                     case 3: try threeToFour(&t)
                     case 4: try fourToFive(&t)
                     case 5: try fiveToSix(&t)
+                    case 6: try sixToSeven(&t)
                     default: throw SnapshotError("no upgrade from snapshot format \(from)")
                     }
                     return t.finish()
@@ -169,6 +170,20 @@ extension SnapshotUpgrade {
     }
 }
 
+extension SnapshotUpgrade {
+    /// Format 7 has the maximum clock skew after the allowed lateness; format 6's
+    /// partitions accepted any plausible time, and take the default of format 7's first
+    /// build (14 days).
+    static func sixToSeven(_ t: inout Transcoder) throws(SnapshotError) {
+        try t.copy { r throws(SnapshotError) in
+            try Layout.skipCalendar(&r)
+            _ = try r.int64()
+        }
+        t.w.int64(14 * 86_400_000)
+        t.copyRest()
+    }
+}
+
 /// Reads one payload and writes another.
 struct Transcoder: ~Copyable {
     var r: ByteReader
@@ -219,14 +234,19 @@ struct Transcoder: ~Copyable {
 
 /// The parts of the old layouts the steps go over without changing.
 enum Layout {
-    /// Bucket size and time zone rules (format 3 on), then the rest of the settings.
+    /// Bucket size and time zone rules (format 3 to 6), then the rest of the settings.
     static func skipSettings(_ r: inout ByteReader) throws(SnapshotError) {
+        try skipCalendar(&r)
+        try skipSettingsAfterZone(&r)
+    }
+
+    /// Bucket size and time zone rules (format 3 on).
+    static func skipCalendar(_ r: inout ByteReader) throws(SnapshotError) {
         _ = try r.string()
         _ = try r.string()
         let n = try r.count(max: 1 << 16)
         for _ in 0..<n { _ = try r.int64() }
         for _ in 0...n { _ = try r.int32() }
-        try skipSettingsAfterZone(&r)
     }
 
     /// Lateness, horizon, service level, lead time, review period, warm-up.

@@ -144,12 +144,26 @@ struct FormatUpgradeTests {
         "A format-5 snapshot (learners in fixed fields, written by the last build of that format) loads into exactly the engine this build reaches on the same input"
     )
     func formatFiveLoads() throws {
-        let fixture = FormatFourInput.fixture.deletingLastPathComponent().appendingPathComponent("format-5.snapshot")
+        try Self.loadsAsToday("format-5.snapshot")
+    }
+
+    @Test(
+        "A format-6 snapshot (no maximum clock skew, written by the last build of that format) loads into exactly the engine this build reaches on the same input"
+    )
+    func formatSixLoads() throws {
+        try Self.loadsAsToday("format-6.snapshot")
+    }
+
+    /// A fixture written from `FormatFourInput`'s 60 days by a build whose models are
+    /// today's loads equal to a run of this build.
+    static func loadsAsToday(_ name: String) throws {
+        let fixture = FormatFourInput.fixture.deletingLastPathComponent().appendingPathComponent(name)
         let old = try SnapshotCodec.decode(Array(Data(contentsOf: fixture)))
         var fresh = PartitionEngine(configuration: EngineConfiguration())
         FormatFourInput.feed(days: 0..<60, into: &fresh)
         #expect(old.offsets == [SourceOffset(topic: "orders", partition: 0, nextOffset: 2400)])
         #expect(old.engine.learners == fresh.learners && old.engine.leadTimeCalibration.checks > 0)
+        #expect(old.engine.configuration == fresh.configuration)
         #expect(old.engine == fresh)
     }
 
