@@ -11,6 +11,10 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case implausibleTime = "implausible_time"
         case tooLate = "too_late"
         case keyMismatch = "key_mismatch"
+        /// Dated further ahead of the partition's stream time than the maximum clock skew.
+        case aheadOfStreamTime = "ahead_of_stream_time"
+        /// Dated further ahead of the wall clock than the maximum clock skew (live runs).
+        case aheadOfWallClock = "ahead_of_wall_clock"
     }
 
     public let reason: Reason

@@ -10,6 +10,9 @@ public struct ProcessorCounts: Sendable, Hashable {
     public var alerts = 0
     /// Outputs not produced again because an earlier run had them acknowledged.
     public var suppressed = 0
+    /// Stock counts not taken because a newer count of their SKU was held (valid input,
+    /// superseded: not a dead letter, but counted).
+    public var staleStockCounts = 0
 
     public init() {}
 }
@@ -32,6 +35,12 @@ public struct PartitionProcessor {
     public let forecastActiveBuckets: Int
     public internal(set) var counts = ProcessorCounts()
     public internal(set) var eventsSinceSnapshot = 0
+    /// The wall clock, set by a live driver before each batch: events dated further ahead
+    /// of it than the maximum clock skew go to dead letters. Nil in replays, which stay on
+    /// stream time only and deterministic.
+    public var wallClock: EventTime?
+    /// Messages dated too far ahead, held until they confirm a jump or are rejected.
+    var ahead = AheadRun()
 
     let orderDecoder = OrderEventDecoder()
     let inventoryDecoder = InventoryEventDecoder()
@@ -59,13 +68,19 @@ public struct PartitionProcessor {
         buffer.reserveCapacity(4096)
     }
 
+    /// Where reading resumes after a restart from a snapshot taken now, per input topic:
+    /// ``next``, or the first message held ahead of the stream time (see ``AheadRun``).
+    /// What a checkpoint stores and commits.
+    public var resumeAt: [Int64] { ahead.resumePositions(next) }
+
     /// The state as a snapshot covering everything processed so far.
     /// - Parameter topicNames: The input topics' names, in ``InputTopic`` order.
     public func snapshot(topicNames: [String]) -> PartitionSnapshot {
-        PartitionSnapshot(
+        let positions = resumeAt
+        return PartitionSnapshot(
             engine: engine,
             offsets: InputTopic.allCases.map {
-                SourceOffset(topic: topicNames[$0.rawValue], partition: partition, nextOffset: next[$0.rawValue])
+                SourceOffset(topic: topicNames[$0.rawValue], partition: partition, nextOffset: positions[$0.rawValue])
             }
         )
     }
@@ -79,6 +94,17 @@ public struct PartitionProcessor {
             counts.events[t] += 1
             eventsSinceSnapshot += 1
         }
+        try handle(message, into: &sink)
+    }
+
+    /// The end of a finite input: messages still held ahead of the stream time go to
+    /// dead letters (a live run keeps them: more input may confirm them).
+    public mutating func endOfInput(into sink: inout some OutputSink) throws {
+        try releaseAhead(into: &sink)
+    }
+
+    private mutating func handle(_ message: InputMessage, into sink: inout some OutputSink) throws {
+        let t = message.topic.rawValue
         let replay = message.offset < acknowledgedBelow[t]
         let bytes = message.value ?? UnsafeRawBufferPointer(start: nil, count: 0)
         switch message.topic {
@@ -92,6 +118,7 @@ public struct PartitionProcessor {
                     try reject(message, mismatch, replay: replay, into: &sink)
                     return
                 }
+                guard try admit(message, at: order.eventTime, replay: replay, into: &sink) else { return }
                 var alerts: [RestockAlert] = []
                 let outcome = engine.apply(order) { alerts.append($0) }
                 // Made only when an alert needs it.
@@ -102,6 +129,9 @@ public struct PartitionProcessor {
                         offset: message.offset,
                         orderID: order.orderID.string
                     )
+                }
+                if case .aheadOfStreamTime(let latest) = outcome {
+                    try reject(message, Self.ahead(order.eventTime, latest: latest), replay: replay, into: &sink)
                 }
                 if case .tooLate(let bucket, let closed) = outcome {
                     try reject(
@@ -130,12 +160,66 @@ public struct PartitionProcessor {
                 let cause = {
                     AlertCause(topic: message.topicName, partition: message.partition, offset: message.offset)
                 }
+                guard try admit(message, at: stock.eventTime, replay: replay, into: &sink) else { return }
                 var alerts: [RestockAlert] = []
-                engine.apply(stock) { alerts.append($0) }
+                switch engine.apply(stock, alerts: { alerts.append($0) }) {
+                case .taken: break
+                case .stale: counts.staleStockCounts += 1
+                case .aheadOfStreamTime(let latest):
+                    try reject(message, Self.ahead(stock.eventTime, latest: latest), replay: replay, into: &sink)
+                }
                 try emit(alerts, cause: cause, replay: replay, into: &sink)
                 try advance(cause: cause, replay: replay, into: &sink)
             }
         }
+    }
+
+    /// Whether an event's time lets it in now. Beyond the wall clock plus the maximum skew
+    /// (live runs) it is rejected; beyond the stream time plus the skew it is held (see
+    /// ``AheadRun``), and a held run that this event does not continue is rejected first.
+    private mutating func admit(
+        _ message: InputMessage,
+        at time: EventTime,
+        replay: Bool,
+        into sink: inout some OutputSink
+    ) throws -> Bool {
+        let skew = engine.configuration.maxClockSkewMilliseconds
+        if let wall = wallClock, time.milliseconds > wall.milliseconds &+ skew {
+            let detail = "event time \(time) is more than \(skew / 1000) s ahead of the wall clock \(wall)"
+            try reject(message, Rejection(.aheadOfWallClock, detail), replay: replay, into: &sink)
+            return false
+        }
+        if let latest = engine.latestAccepted, time > latest {
+            if !ahead.continues(time, skew: skew) { try releaseAhead(into: &sink) }
+            ahead.hold(message, eventTime: time)
+            if ahead.isConfirmed, let earliest = ahead.earliest {
+                // The feed jumped: its held messages go through as if they arrived now.
+                engine.jumpStreamTime(to: earliest)
+                for held in ahead.take() { try held.withMessage { try handle($0, into: &sink) } }
+            }
+            return false
+        }
+        if !ahead.isEmpty { try releaseAhead(into: &sink) }
+        return true
+    }
+
+    /// Rejects the messages held ahead of the stream time.
+    private mutating func releaseAhead(into sink: inout some OutputSink) throws {
+        guard let latest = engine.latestAccepted else { return }
+        for held in ahead.take() {
+            try held.withMessage { message in
+                let replay = message.offset < acknowledgedBelow[message.topic.rawValue]
+                try reject(message, Self.ahead(held.eventTime, latest: latest), replay: replay, into: &sink)
+            }
+        }
+    }
+
+    static func ahead(_ time: EventTime, latest: EventTime) -> Rejection {
+        Rejection(
+            .aheadOfStreamTime,
+            "event time \(time) is beyond \(latest), the partition's stream time plus the maximum clock skew, "
+                + "and no \(AheadRun.confirmations) events in a row confirmed a jump of the feed"
+        )
     }
 
     /// A SKU's state lives in the partition of its key: a message whose key is not its

@@ -83,6 +83,7 @@ public struct Replay<Message: SourceMessage, Sink: OutputSink> {
         }
         let done = ended[p] ?? []
         try processor.drain(&merge, caughtUp: { topic, _ in done.contains(topic) }, into: &sink)
+        if done.count == InputTopic.allCases.count, merge.count == 0 { try processor.endOfInput(into: &sink) }
     }
 }
 
@@ -97,6 +98,7 @@ extension ProcessorCounts {
         for i in events.indices { events[i] += o.events[i] }
         for (k, v) in o.rejected { rejected[k, default: 0] += v }
         bucketsClosed += o.bucketsClosed
+        staleStockCounts += o.staleStockCounts
         forecasts += o.forecasts
         alerts += o.alerts
         suppressed += o.suppressed

@@ -58,7 +58,7 @@ struct Checkpointer {
 
     /// Whether the partition holds anything its last checkpoint did not save or commit.
     func hasUnsaved(_ p: Int32, _ processor: PartitionProcessor) -> Bool {
-        processor.eventsSinceSnapshot > 0 || committedNext[p] != processor.next
+        processor.eventsSinceSnapshot > 0 || committedNext[p] != processor.resumeAt
     }
 
     /// A partition that left this member.
@@ -82,18 +82,19 @@ struct Checkpointer {
         for p in partitions.sorted() {
             guard var processor = processors[p] else { continue }
             let encoded = SnapshotCodec.encode(processor.snapshot(topicNames: inputs))
-            try store.write(encoded, partition: p, position: processor.next)
+            let positions = processor.resumeAt
+            try store.write(encoded, partition: p, position: positions)
             bytes += encoded.count
             processor.snapshotTaken()
             processors[p] = processor
-            for topic in InputTopic.allCases where processor.next[topic.rawValue] >= 0 {
+            for topic in InputTopic.allCases where positions[topic.rawValue] >= 0 {
                 commit[KafkaTopicPartition(topic: inputs[topic.rawValue], partition: p)] =
-                    processor.next[topic.rawValue]
+                    positions[topic.rawValue]
             }
         }
         do throws(KafkaError) {
             try consumer.commit(commit)
-            for p in partitions { if let processor = processors[p] { committedNext[p] = processor.next } }
+            for p in partitions { if let processor = processors[p] { committedNext[p] = processor.resumeAt } }
         } catch {
             guard error.code.isGroupMembershipChange || (leaving && error.code == .destroyed) else { throw error }
             // The snapshots are durable; whoever owns the partitions next restores them

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Glibc
 import Logging
 import SkucastEngine
 import SkucastEvents
@@ -181,7 +182,15 @@ public final class ForecastService: @unchecked Sendable {
             merges[p] = merge
             processors[p] = processor
         }
+        processor.wallClock = Self.wallClock()
         try processor.drain(&merge, caughtUp: { caughtUp(p, $0, next: $1) }, into: &sink)
+    }
+
+    /// The time of day now, as event times are dated.
+    static func wallClock() -> EventTime {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return EventTime(milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
     }
 
     /// Whether everything of this input partition up to its last known high watermark

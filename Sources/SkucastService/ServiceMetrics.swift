@@ -16,6 +16,7 @@ final class ServiceMetrics {
     let forecasts: Counter
     let alerts: Counter
     let suppressed: Counter
+    let staleStock: Counter
     let lag: Gauge
     let openAlerts: Gauge
     let partitions: Gauge
@@ -42,6 +43,11 @@ final class ServiceMetrics {
         forecasts = Counter(label: "skucast_forecasts_out_total", factory: factory)
         alerts = Counter(label: "skucast_alerts_out_total", factory: factory)
         suppressed = Counter(label: "skucast_outputs_not_repeated_total", factory: factory)
+        staleStock = Counter(
+            label: "skucast_inputs_ignored_total",
+            dimensions: [("reason", "stale_stock_count")],
+            factory: factory
+        )
         lag = Gauge(label: "skucast_consumer_lag_messages", factory: factory)
         openAlerts = Gauge(label: "skucast_open_alerts", factory: factory)
         partitions = Gauge(label: "skucast_partitions_assigned", factory: factory)
@@ -62,6 +68,7 @@ final class ServiceMetrics {
             }
         }
         bucketsClosed.increment(by: max(0, counts.bucketsClosed - last.bucketsClosed))
+        staleStock.increment(by: max(0, counts.staleStockCounts - last.staleStockCounts))
         forecasts.increment(by: max(0, counts.forecasts - last.forecasts))
         alerts.increment(by: max(0, counts.alerts - last.alerts))
         suppressed.increment(by: max(0, counts.suppressed - last.suppressed))

@@ -14,6 +14,12 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Allowed lateness of events, in minutes.")
     var latenessMinutes: Double = 60
 
+    @Option(
+        help:
+            "How far ahead of a partition's stream time (and, live, of the wall clock) an event may be dated, in days; later ones go to dead letters unless 3 in a row confirm a jump of the feed."
+    )
+    var maxClockSkewDays: Double = 14
+
     @Option(help: "Buckets forecast ahead.")
     var horizon: Int = 14
 
@@ -35,6 +41,9 @@ struct EngineOptions: ParsableArguments {
         guard serviceLevel > 0.5, serviceLevel < 1 else { throw ValidationError("--service-level must be in (0.5, 1)") }
         guard horizon >= 1, horizon <= 366 else { throw ValidationError("--horizon must be in 1…366") }
         guard leadTimeDays > 0 else { throw ValidationError("--lead-time-days must be positive") }
+        guard maxClockSkewDays > 0, maxClockSkewDays <= 3650 else {
+            throw ValidationError("--max-clock-skew-days must be in (0, 3650]")
+        }
         guard (1...28).contains(forecastActiveBuckets) else {
             throw ValidationError("--forecast-active-buckets must be in 1…28")
         }
@@ -44,6 +53,7 @@ struct EngineOptions: ParsableArguments {
         var c = EngineConfiguration()
         c.calendar = BucketCalendar(size: BucketSize(rawValue: bucket)!, zone: try ZoneRules.named(timeZone))
         c.allowedLatenessMilliseconds = Int64(latenessMinutes * 60_000)
+        c.maxClockSkewMilliseconds = Int64(maxClockSkewDays * 86_400_000)
         c.horizon = horizon
         c.restock.serviceLevel = serviceLevel
         c.restock.defaultLeadTimeDays = leadTimeDays

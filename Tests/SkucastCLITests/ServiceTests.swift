@@ -295,6 +295,10 @@ struct ServiceTests {
             ("22423", Array(good.utf8), "key_mismatch"),
             ("85123A", Array(good.replacingOccurrences(of: "2010-12-01T09", with: "2010-11-01T09").utf8), "too_late"),
             ("85123A", [UInt8](repeating: 0x20, count: 20_000), "oversize"),
+            (
+                "85123A", Array(good.replacingOccurrences(of: "2010-12-01T09", with: "2098-12-09T10").utf8),
+                "ahead_of_wall_clock"
+            ),
         ]
         for b in bad {
             _ = try producer.send(

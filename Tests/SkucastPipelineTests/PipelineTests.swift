@@ -95,7 +95,7 @@ struct InputMergeTests {
 }
 
 /// The first rows of the real log, as a file source with synthetic stock.
-func realInput(rows: Int, partitions: Int = 3) throws -> FileSource {
+func realInput(rows: Int, partitions: Int = 3, stock: Bool = true) throws -> FileSource {
     let path =
         ProcessInfo.processInfo.environment["SKUCAST_DATA"]
         ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -105,7 +105,7 @@ func realInput(rows: Int, partitions: Int = 3) throws -> FileSource {
     var files = FileSource(partitions: partitions, topicNames: ["orders", "inventory"])
     try files.addOnlineRetail(
         Array(Data(contentsOf: URL(fileURLWithPath: path))),
-        syntheticInventory: true,
+        syntheticInventory: stock,
         limit: rows
     )
     return files
@@ -221,9 +221,13 @@ struct ProcessorTests {
         #expect(files.messages.count == 4 + 1 + 2)
         let bad = try #require(files.messages.first { $0.message.key == nil })
         #expect(bad.message.partition == 0)
+        // The examples are single events of a year apart, not one feed: the maximum clock
+        // skew must not hold them back.
+        var configuration = EngineConfiguration()
+        configuration.maxClockSkewMilliseconds = 400 * 86_400_000
         var replay = Replay<RecordedMessage, MemorySink>(
             partitions: [0, 1],
-            configuration: EngineConfiguration(),
+            configuration: configuration,
             sink: MemorySink()
         )
         for (m, t) in files.messages { try replay.append(m, t) }
