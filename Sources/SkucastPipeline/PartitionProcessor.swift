@@ -268,12 +268,53 @@ public struct PartitionProcessor {
         }
     }
 
+    /// Wall-clock punctuation, as Kafka Streams offers it: closes the buckets whose end plus
+    /// the allowed lateness plus `grace` the wall clock has passed, so that a partition
+    /// with no input still publishes its forecasts and checks its alerts at each close.
+    /// Only for a live feed, a partition whose stream time is within the maximum clock
+    /// skew of the wall clock: a replay of history stays on stream time only.
+    /// - Parameters:
+    ///   - wallClock: The time now.
+    ///   - grace: How long past a bucket's end and the lateness to wait, milliseconds.
+    /// - Returns: How many buckets closed.
+    @discardableResult
+    public mutating func punctuate(
+        at wallClock: EventTime,
+        grace: Int64,
+        into sink: inout some OutputSink
+    ) throws -> Int64 {
+        let c = engine.configuration
+        guard let stream = engine.maxEventTime,
+            wallClock.milliseconds - stream.milliseconds <= c.maxClockSkewMilliseconds
+        else { return 0 }
+        let passed = EventTime(milliseconds: wallClock.milliseconds - c.allowedLatenessMilliseconds - grace)
+        let last = c.calendar.bucket(of: passed) - 1
+        let before = engine.closedThrough
+        guard last > (before ?? .min) else { return 0 }
+        // An alert a wall-clock close changes names the partition's last order as its cause.
+        let (p, offset) = (partition, next[InputTopic.orders.rawValue] - 1)
+        try advance(
+            cause: { AlertCause(topic: "wall-clock", partition: p, offset: offset) },
+            replay: false,
+            into: &sink,
+            closing: { engine, closed, alerts in engine.close(through: last, closed, alerts: alerts) }
+        )
+        return (engine.closedThrough ?? last) - (before ?? last)
+    }
+
     /// Closes the buckets the watermark passed: forecasts for active SKUs, alerts whose
     /// levels moved.
-    private mutating func advance(cause: () -> AlertCause, replay: Bool, into sink: inout some OutputSink) throws {
+    private mutating func advance(
+        cause: () -> AlertCause,
+        replay: Bool,
+        into sink: inout some OutputSink,
+        closing: (inout PartitionEngine, (ClosedBucket) -> Void, (RestockAlert) -> Void) -> Void = {
+            $0.advance($1, alerts: $2)
+        }
+    ) throws {
         var closed: [ClosedBucket] = []
         var alerts: [RestockAlert] = []
-        engine.advance({ closed.append($0) }, alerts: { alerts.append($0) })
+        closing(&engine, { closed.append($0) }, { alerts.append($0) })
         guard !closed.isEmpty || !alerts.isEmpty else { return }
         counts.bucketsClosed += closed.count
         let interest = sink.forecastInterest

@@ -43,6 +43,7 @@ public final class ForecastService: @unchecked Sendable {
     var openAlerts = 0
     var forecastError: Double?
     var lastGaugeRefresh = ContinuousClock.now - .seconds(60)
+    var lastPunctuation = ContinuousClock.now - .seconds(60)
 
     /// Connects to the cluster and checks the topics.
     /// - Parameters:
@@ -152,6 +153,7 @@ public final class ForecastService: @unchecked Sendable {
                 firstInput = firstInput ?? clock.now
                 lastInput = clock.now
             }
+            try punctuate()
             if checkpointer.isDue(processors) { try checkpointer.checkpoint(Array(processors.keys), of: &processors) }
             let lag = currentLag()
             publishStatus(lag: lag)
@@ -184,6 +186,24 @@ public final class ForecastService: @unchecked Sendable {
         }
         processor.wallClock = Self.wallClock()
         try processor.drain(&merge, caughtUp: { caughtUp(p, $0, next: $1) }, into: &sink)
+    }
+
+    /// Closes, once a second, the buckets of caught-up partitions that the wall clock has
+    /// passed (see ``PartitionProcessor/punctuate(at:grace:into:)``): a quiet partition
+    /// of a live feed publishes at each close. A partition with input still waiting is
+    /// left to its stream time, so a backlog is never cut short.
+    func punctuate() throws {
+        guard clock.now - lastPunctuation >= .seconds(1) else { return }
+        lastPunctuation = clock.now
+        let now = Self.wallClock()
+        for p in processors.keys.sorted() where (merges[p]?.count ?? 0) == 0 {
+            guard
+                InputTopic.allCases.allSatisfy({ caughtUp(p, $0, next: processors[p]!.next[$0.rawValue]) }),
+                var processor = processors.removeValue(forKey: p)
+            else { continue }
+            defer { processors[p] = processor }
+            try processor.punctuate(at: now, grace: configuration.closeGrace.milliseconds, into: &sink)
+        }
     }
 
     /// The time of day now, as event times are dated.

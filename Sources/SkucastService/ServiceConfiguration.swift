@@ -14,6 +14,10 @@ public struct ServiceConfiguration: Sendable {
     public var checkpointInterval: Duration = .seconds(30)
     /// See ``PartitionProcessor/forecastActiveBuckets``.
     public var forecastActiveBuckets = 28
+    /// A caught-up partition of a live feed closes a bucket once the wall clock passes its
+    /// end plus the allowed lateness plus this grace, input or not (see
+    /// ``PartitionProcessor/punctuate(at:grace:into:)``).
+    public var closeGrace: Duration = .seconds(60)
     /// `session.timeout.ms` of the group.
     public var sessionTimeout: Duration = .seconds(10)
     /// Stop (with a final checkpoint) once every assigned partition has been read to the

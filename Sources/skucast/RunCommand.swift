@@ -36,6 +36,12 @@ struct RunCommand: AsyncParsableCommand {
     var sessionTimeoutMs: Int = 10_000
 
     @Option(
+        help:
+            "A caught-up partition of a live feed (stream time within the maximum clock skew of now) closes a bucket once the wall clock passes its end plus the lateness plus this many seconds, with or without input."
+    )
+    var closeGraceSeconds: Double = 60
+
+    @Option(
         help: "Stop (after a final checkpoint) once the input is consumed and nothing arrived for this many seconds."
     )
     var stopWhenIdle: Double?
@@ -56,6 +62,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.checkpointInterval = .milliseconds(Int64(checkpointSeconds * 1000))
         configuration.forecastActiveBuckets = engine.forecastActiveBuckets
         configuration.sessionTimeout = .milliseconds(Int64(sessionTimeoutMs))
+        configuration.closeGrace = .milliseconds(Int64(closeGraceSeconds * 1000))
         configuration.stopWhenIdle = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
         logger.info(
             "starting",

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SkucastEngine
+import SkucastEvents
 import SkucastKafka
 import SkucastKafkaTesting
 import Testing
@@ -260,6 +261,56 @@ struct ServiceTests {
 
         try finalStatesEqual(calm: calm, calmState, other: crowd, state)
         try compareOutputs(calm: calm, other: crowd, kills: 1)
+    }
+
+    @Test(
+        "Quiet partitions close on the wall clock: orders of a live feed dated yesterday, then silence; every SKU gets its forecast from today's midnight without another event"
+    )
+    func quietPartitionsClose() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-quiet-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let prefix = "quiet\(UUID().uuidString.prefix(6).lowercased())."
+        let apply = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        let dayMilliseconds: Int64 = 86_400_000
+        let today = Int64(Date().timeIntervalSince1970 * 1000) / dayMilliseconds * dayMilliseconds
+        let yesterdayNoon = EventTime(milliseconds: today - dayMilliseconds / 2)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: broker.clientConfiguration()),
+            logger: logger
+        )
+        let skus = (0..<24).map { "Q\($0)" }
+        for sku in skus {
+            var value: [UInt8] = []
+            OrderEvent(
+                orderID: "O-\(sku)",
+                line: 1,
+                sku: sku,
+                quantity: 3,
+                kind: .sale,
+                unitPrice: 2,
+                currency: "GBP",
+                eventTime: yesterdayNoon
+            ).encodeJSON(into: &value)
+            _ = try producer.send(KafkaProducerMessage(topic: prefix + "orders", key: sku, value: value))
+        }
+        try producer.flush(timeout: .seconds(10))
+        let run = try skucast(
+            runArguments(prefix, state: root.appendingPathComponent("state")) + [
+                "--lateness-minutes", "0", "--close-grace-seconds", "1", "--stop-when-idle", "4",
+            ]
+        )
+        #expect(run.status == 0, "\(run.stderr)")
+        let origin = EventTime(milliseconds: today).description
+        let forecasts = try readTopic(prefix + "forecasts", broker: broker)
+        let closedToday = Set(
+            forecasts.compactMap { m -> String? in
+                field("origin", in: m.value ?? []) == origin ? field("sku", in: m.value ?? []) : nil
+            }
+        )
+        #expect(closedToday == Set(skus), "\(run.stdout) \(run.stderr)")
     }
 
     @Test(
