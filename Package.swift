@@ -152,7 +152,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SkucastPipelineTests",
-            dependencies: ["SkucastPipeline", "SkucastEngine", "SkucastEvents", "SkucastBacktest"]
+            dependencies: [
+                "SkucastPipeline", "SkucastEngine", "SkucastEvents", "SkucastBacktest", "SkucastTestSupport",
+            ]
         ),
         // The HTTP endpoint through HummingbirdTesting's router transport (no socket).
         .testTarget(
