@@ -118,13 +118,6 @@ public struct PartitionEngine: Sendable {
         if maxEventTime.map({ time > $0 }) ?? true { maxEventTime = time }
     }
 
-    /// Whether `time` is beyond ``latestAccepted``.
-    @inline(__always)
-    func isAhead(_ time: EventTime) -> Bool {
-        guard let latest = latestAccepted else { return false }
-        return time > latest
-    }
-
     /// The event-time watermark: buckets ending at or before it are closed by ``advance(_:)``.
     public var watermark: EventTime? {
         maxEventTime.map { EventTime(milliseconds: $0.milliseconds - configuration.allowedLatenessMilliseconds) }
@@ -188,7 +181,7 @@ public struct PartitionEngine: Sendable {
         promoted: Bool,
         alerts: (RestockAlert) -> Void
     ) -> OrderOutcome {
-        if isAhead(eventTime) { return .aheadOfStreamTime(latest: latestAccepted!) }
+        if let latest = latestAccepted, eventTime > latest { return .aheadOfStreamTime(latest: latest) }
         if maxEventTime.map({ eventTime > $0 }) ?? true { maxEventTime = eventTime }
         let hash = SKUIndex.hash(prefix, sku)
         let known = store.slot(of: sku, prefix: prefix, hash: hash)
@@ -224,7 +217,7 @@ public struct PartitionEngine: Sendable {
     /// - Returns: Whether the count was taken, and why not.
     @discardableResult
     public mutating func apply(_ stock: InventoryEvent, alerts: (RestockAlert) -> Void) -> StockOutcome {
-        if isAhead(stock.eventTime) { return .aheadOfStreamTime(latest: latestAccepted!) }
+        if let latest = latestAccepted, stock.eventTime > latest { return .aheadOfStreamTime(latest: latest) }
         if maxEventTime.map({ stock.eventTime > $0 }) ?? true { maxEventTime = stock.eventTime }
         let i = store.slot(
             for: stock.sku,

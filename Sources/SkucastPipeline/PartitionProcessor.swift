@@ -276,21 +276,18 @@ public struct PartitionProcessor {
     /// - Parameters:
     ///   - wallClock: The time now.
     ///   - grace: How long past a bucket's end and the lateness to wait, milliseconds.
-    /// - Returns: How many buckets closed.
-    @discardableResult
     public mutating func punctuate(
         at wallClock: EventTime,
         grace: Int64,
         into sink: inout some OutputSink
-    ) throws -> Int64 {
+    ) throws {
         let c = engine.configuration
         guard let stream = engine.maxEventTime,
             wallClock.milliseconds - stream.milliseconds <= c.maxClockSkewMilliseconds
-        else { return 0 }
+        else { return }
         let passed = EventTime(milliseconds: wallClock.milliseconds - c.allowedLatenessMilliseconds - grace)
         let last = c.calendar.bucket(of: passed) - 1
-        let before = engine.closedThrough
-        guard last > (before ?? .min) else { return 0 }
+        guard last > (engine.closedThrough ?? .min) else { return }
         // An alert a wall-clock close changes names the partition's last order as its cause.
         let (p, offset) = (partition, next[InputTopic.orders.rawValue] - 1)
         try advance(
@@ -299,7 +296,6 @@ public struct PartitionProcessor {
             into: &sink,
             closing: { engine, closed, alerts in engine.close(through: last, closed, alerts: alerts) }
         )
-        return (engine.closedThrough ?? last) - (before ?? last)
     }
 
     /// Closes the buckets the watermark passed: forecasts for active SKUs, alerts whose
