@@ -234,25 +234,31 @@ struct ServiceTests {
         // Info logs, to see partitions move.
         let arguments =
             runArguments(crowd, state: state).map { $0 == "notice" ? "info" : $0 } + ["--stop-when-idle", "4"]
-        let log = root.appendingPathComponent("crowd.log")
-        let a = try spawnSkucast(arguments, log: log)
-        let b = try spawnSkucast(arguments, log: log)
+        // One log per instance: processes writing one file clobber each other's lines.
+        func log(_ name: String) -> URL { root.appendingPathComponent("crowd-\(name).log") }
+        let a = try spawnSkucast(arguments, log: log("a"))
+        let b = try spawnSkucast(arguments, log: log("b"))
         Thread.sleep(forTimeInterval: 2.5)
-        let c = try spawnSkucast(arguments, log: log)
+        let c = try spawnSkucast(arguments, log: log("c"))
         Thread.sleep(forTimeInterval: 2.5)
         let killed = b.isRunning
         kill(b.processIdentifier, SIGKILL)
         b.waitUntilExit()
         Thread.sleep(forTimeInterval: 2)
-        let b2 = try spawnSkucast(arguments, log: log)
+        let b2 = try spawnSkucast(arguments, log: log("b2"))
         let deadline = Date().addingTimeInterval(180)
-        for p in [a, c, b2] {
+        let instances = [("a", a), ("c", c), ("b2", b2)]
+        for (_, p) in instances {
             while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
             if p.isRunning { kill(p.processIdentifier, SIGKILL) }
             p.waitUntilExit()
         }
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        for p in [a, c, b2] { #expect(p.terminationStatus == 0, "an instance failed: \(output.suffix(3000))") }
+        var output = ""
+        for (name, p) in instances {
+            let text = (try? String(contentsOf: log(name), encoding: .utf8)) ?? ""
+            output += text
+            #expect(p.terminationStatus == 0, "instance \(name) failed; its log ends:\n\(text.suffix(6000))")
+        }
         #expect(killed, "the replay ended before the kill: make it longer")
         #expect(
             output.components(separatedBy: "partition restored").count > 2,
