@@ -7,11 +7,15 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     case ensemble
     /// One lane of the ensemble (named by ``SKUForecaster/modelNames``).
     case model(lane: Int)
-    /// The last day's demand for every step.
+    /// The protocol target's last day, for every step.
     case naive
+    /// The protocol target's same weekday a week before: the protocol's seasonal-naive
+    /// baseline, read from the target itself (the ensemble's `seasonal_naive` lane learns
+    /// the demand skucast counts: net and bounded).
+    case seasonalNaive
 
     public static var all: [BacktestForecaster] {
-        [.ensemble] + SKUForecaster.modelNames.indices.map { .model(lane: $0) } + [.naive]
+        [.ensemble] + SKUForecaster.modelNames.indices.map { .model(lane: $0) } + [.naive, .seasonalNaive]
     }
 
     public var description: String {
@@ -19,6 +23,7 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
         case .ensemble: "ensemble"
         case .model(let lane): SKUForecaster.modelNames[lane]
         case .naive: "naive"
+        case .seasonalNaive: "snaive"
         }
     }
 
@@ -28,11 +33,18 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// This forecaster's mean for step `h` (1-based) of a forecast.
-    func mean(_ forecast: EmittedForecast, _ detail: ForecastDetail, step h: Int) -> Double {
+    /// - Parameter target: The protocol's target on a day bucket.
+    func mean(
+        _ forecast: EmittedForecast,
+        _ detail: ForecastDetail,
+        step h: Int,
+        target: (Int64) -> Double
+    ) -> Double {
         switch self {
         case .ensemble: forecast.message.horizon[h - 1].mean
         case .model(let lane): detail.modelMeans[lane][h - 1]
-        case .naive: detail.lastBucketDemand
+        case .naive: target(forecast.bucket)
+        case .seasonalNaive: target(forecast.bucket + Int64(h) - 7 * Int64((h + 6) / 7))
         }
     }
 }
@@ -179,7 +191,9 @@ public struct ProtocolScoringSink: OutputSink {
         }
         for (k, forecaster) in forecasters.enumerated() {
             for h in 0..<RetailDailyV1.horizon {
-                mean[h] = protocolValue(forecaster.mean(forecast, detail, step: h + 1))
+                mean[h] = protocolValue(
+                    forecaster.mean(forecast, detail, step: h + 1) { [panel] in panel.y(s, day: $0) }
+                )
             }
             scores[k].add(series: s, origin: forecast.bucket, mean: mean, p50: p50, p90: p90)
             if forecaster == file { appendRows(series: s, sku: forecast.sku, bucket: forecast.bucket) }

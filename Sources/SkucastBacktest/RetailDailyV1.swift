@@ -99,8 +99,11 @@ public struct RetailDailyV1: Sendable {
         return u.dropFirst(5).allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
     }
 
-    /// Demand of a series on a day bucket.
-    func y(_ s: Int, day: Int64) -> Double { demand[s * days + Int(day - firstDay)] }
+    /// Demand of a series on a day bucket; zero outside the panel's days.
+    func y(_ s: Int, day: Int64) -> Double {
+        let d = Int(day - firstDay)
+        return d >= 0 && d < days ? demand[s * days + d] : 0
+    }
 }
 
 /// A forecast value as the protocol file carries it: non-negative, rounded to 4 decimals.

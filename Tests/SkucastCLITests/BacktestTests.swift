@@ -55,7 +55,7 @@ struct BacktestTests {
             try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: [String: Double]]
         )
         let ensemble = try #require(all["ensemble"])
-        let naive = try #require(all["seasonal_naive"])
+        let naive = try #require(all["snaive"])
         #expect(r.stdout.contains("reorder point, 14-day lead time at service level 0.95"), "\(r.stdout)")
 
         // Every metric of the file's forecaster, as the reference scorer computes it from the file.
@@ -81,7 +81,7 @@ struct BacktestTests {
         #expect(
             Set(all.keys) == [
                 "ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast",
-                "croston_sba", "tsb", "imapa", "global_regression", "naive", "reorder_point",
+                "croston_sba", "tsb", "imapa", "global_regression", "naive", "snaive", "reorder_point",
             ]
         )
         // The restock policy keeps its promise: for SKUs selling at the time, reorder points
@@ -133,8 +133,9 @@ struct BacktestTests {
         }
         #expect(summary(csv.stdout) == summary(topic.stdout), "\(topic.stdout)")
         // The protocol's line, the table's header, the ensemble, each of its models and the
-        // naive baseline; per lead time, the reorder point and the published lead-time p50 and p90.
-        #expect(summary(csv.stdout).count == 1 + 1 + (1 + SKUForecaster.modelCount + 1) + 2 * 3, "\(csv.stdout)")
+        // two naive baselines; per lead time, the reorder point and the published lead-time
+        // p50 and p90.
+        #expect(summary(csv.stdout).count == 1 + 1 + (1 + SKUForecaster.modelCount + 2) + 2 * 3, "\(csv.stdout)")
 
         // Cut at June 1 by message timestamp: the two halves hold every event once.
         func read(_ bound: String) throws -> (events: Int, outside: Int) {
