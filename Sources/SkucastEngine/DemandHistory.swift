@@ -36,6 +36,17 @@ public struct DemandHistory: Sendable, Hashable {
         return s
     }
 
+    /// The total and the number of the buckets with demand.
+    public var selling: (sum: Double, count: Int) {
+        // Slots not yet written hold zeros, which neither add nor count.
+        let (a, b) = values
+        let ones = SIMD16<Float>(repeating: 1)
+        let count =
+            SIMD16<Float>.zero.replacing(with: ones, where: a .> 0).sum()
+            + SIMD16<Float>.zero.replacing(with: ones, where: b .> 0).sum()
+        return (Double((a + b).sum()), Int(count))
+    }
+
     /// Mean of the newest `n` buckets, over the buckets that exist.
     public func mean(last n: Int) -> Double {
         let k = min(n, count)

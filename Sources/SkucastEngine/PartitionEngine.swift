@@ -12,6 +12,11 @@ public struct EngineConfiguration: Sendable, Hashable {
     /// log's longest is 11.7 days, over Christmas); a longer jump is taken once several
     /// events in a row confirm it (see `PartitionProcessor`).
     public var maxClockSkewMilliseconds: Int64 = 14 * 86_400_000
+    /// What counts as demand: every sale (`gross`), or sales less the cancellations and
+    /// returns that undo them (`net`, the default: see ``DemandDefinition``).
+    public var demand = DemandDefinition.net
+    /// How far back a cancellation or return looks for the sale it undoes (net demand).
+    public var saleMatchWindowMilliseconds: Int64 = 28 * 86_400_000
     /// Buckets forecast ahead at every close.
     public var horizon = 14
     /// Service level, lead time and review period of the restock policy.
@@ -22,7 +27,7 @@ public struct EngineConfiguration: Sendable, Hashable {
     /// One line for logs: bucket, zone, lateness, horizon and restock policy.
     public var summary: String {
         "\(calendar.size.rawValue) buckets in \(calendar.zone), lateness \(allowedLatenessMilliseconds) ms, "
-            + "clock skew \(maxClockSkewMilliseconds) ms, horizon \(horizon), "
+            + "clock skew \(maxClockSkewMilliseconds) ms, \(demand.rawValue) demand (match window \(saleMatchWindowMilliseconds) ms), horizon \(horizon), "
             + "service level \(restock.serviceLevel), lead time \(restock.defaultLeadTimeDays) d, review \(restock.reviewPeriodDays) d, warm-up \(restock.warmUpBuckets)"
     }
 }
@@ -33,6 +38,10 @@ public enum OrderOutcome: Sendable, Hashable {
     case applied
     /// Not demand (a return, cancellation, adjustment, or a sale at no price): counted elsewhere.
     case notDemand
+    /// A cancellation or return, under net demand: took `units` off the demand of the
+    /// bucket of the sale it undoes (`offSale`), or else of the current bucket; zero units
+    /// when that bucket had none left to take.
+    case netted(units: Double, offSale: Bool)
     /// Its bucket is behind the watermark (closed, or closing at the next advance): later
     /// than the allowed lateness. Never silently dropped: the caller reports it
     /// (dead-letter topic, metrics). `closedThrough` is the last bucket the watermark
@@ -65,6 +74,8 @@ public struct PartitionEngine: Sendable {
     var store = SKUStore()
     var restock: RestockTracker
     var learners = PartitionLearners()
+    /// Recent sales, for net demand to match what undoes them.
+    var ledger = SaleLedger()
     /// The newest event time seen.
     public internal(set) var maxEventTime: EventTime?
     /// The last bucket closed in this partition.
@@ -136,6 +147,7 @@ public struct PartitionEngine: Sendable {
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEvent, alerts: (RestockAlert) -> Void) -> OrderOutcome {
         var sku = order.sku
+        let keys = configuration.demand == .net ? MatchKeys(order) : MatchKeys()
         return sku.withUTF8 { u in
             let bytes = UnsafeRawBufferPointer(u)
             return apply(
@@ -146,6 +158,7 @@ public struct PartitionEngine: Sendable {
                 quantity: order.quantity,
                 unitPrice: order.unitPrice,
                 promoted: order.promotion == true,
+                keys: keys,
                 alerts: alerts
             )
         }
@@ -157,7 +170,8 @@ public struct PartitionEngine: Sendable {
     ///   - order: The order line.
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEventView, alerts: (RestockAlert) -> Void) -> OrderOutcome {
-        order.sku.withUTF8 { sku in
+        let keys = configuration.demand == .net ? MatchKeys(order) : MatchKeys()
+        return order.sku.withUTF8 { sku in
             apply(
                 sku: sku,
                 prefix: order.skuPrefix,
@@ -166,6 +180,7 @@ public struct PartitionEngine: Sendable {
                 quantity: order.quantity,
                 unitPrice: order.unitPrice,
                 promoted: order.promotion == true,
+                keys: keys,
                 alerts: alerts
             )
         }
@@ -179,6 +194,7 @@ public struct PartitionEngine: Sendable {
         quantity: Double,
         unitPrice: Double,
         promoted: Bool,
+        keys: MatchKeys,
         alerts: (RestockAlert) -> Void
     ) -> OrderOutcome {
         if let latest = latestAccepted, eventTime > latest { return .aheadOfStreamTime(latest: latest) }
@@ -191,12 +207,12 @@ public struct PartitionEngine: Sendable {
         {
             restock.evaluate(r, at: eventTime, alerts)
         }
+        if kind == .return || kind == .cancellation, configuration.demand == .net, let i = known {
+            return net(slot: i, units: -quantity, keys: keys, at: eventTime)
+        }
         guard kind == .sale, quantity > 0, unitPrice > 0 else { return .notDemand }
         let bucket = configuration.calendar.bucket(of: eventTime)
-        // Late means behind the watermark's bucket, whether or not a bucket has closed
-        // yet: before the first close, an old event would otherwise open a bucket that
-        // no close ever reaches.
-        let closed = max(closedThrough ?? .min, watermark.map { configuration.calendar.bucket(of: $0) - 1 } ?? .min)
+        let closed = lastClosedBucket
         if bucket <= closed {
             lateEvents += 1
             return .tooLate(bucket: bucket, closedThrough: closed)
@@ -206,7 +222,47 @@ public struct PartitionEngine: Sendable {
             BucketDemand(quantity: quantity, revenue: quantity * unitPrice, promotedQuantity: promoted ? quantity : 0),
             to: bucket
         )
+        if configuration.demand == .net {
+            ledger.record(
+                SaleLedger.Sale(
+                    order: keys.order,
+                    customer: keys.customer,
+                    quantity: quantity,
+                    bucket: bucket,
+                    time: eventTime
+                ),
+                slot: Int32(i)
+            )
+        }
         return .applied
+    }
+
+    /// The last bucket behind the watermark: late means at or before it, whether or not
+    /// a bucket has closed yet (before the first close, an old event would otherwise open
+    /// a bucket that no close ever reaches).
+    private var lastClosedBucket: Int64 {
+        max(closedThrough ?? .min, watermark.map { configuration.calendar.bucket(of: $0) - 1 } ?? .min)
+    }
+
+    /// Net demand: takes a cancellation's or return's units off the bucket of the sale it
+    /// undoes while that bucket is open, and otherwise off the current bucket (the
+    /// event's own, or the first still open): the models have learned a closed bucket
+    /// already. A bucket's demand never goes below zero.
+    private mutating func net(slot i: Int, units: Double, keys: MatchKeys, at time: EventTime) -> OrderOutcome {
+        let match = ledger.match(
+            slot: Int32(i),
+            reference: keys.reference,
+            customer: keys.customer,
+            units: units,
+            at: time,
+            window: configuration.saleMatchWindowMilliseconds
+        )
+        let open = lastClosedBucket + 1
+        if let match, match.bucket >= open {
+            return .netted(units: store.tallies[i].pending.takeOff(units, from: match.bucket), offSale: true)
+        }
+        let current = max(configuration.calendar.bucket(of: time), open)
+        return .netted(units: store.tallies[i].pending.takeOff(units, from: current), offSale: false)
     }
 
     /// Takes a stock count: the SKU's position starts again from it. Counts older than the
@@ -346,6 +402,7 @@ public struct PartitionEngine: Sendable {
             calendar.modelCycle, learners.globalModel.coefficients, before.closedSeasons, before.modelPrior
         )
         let (tracker, defaultLead) = (restock, configuration.restock.defaultLeadTimeDays)
+        let ceiling = learners.demandCeiling
         store.tallies.withUnsafeMutableBufferPointer { tallies in
             store.slots.withUnsafeMutableBufferPointer { slots in
                 for i in slots.indices where slots[i].firstBucket <= bucket {
@@ -356,7 +413,7 @@ public struct PartitionEngine: Sendable {
                     }
                     finished.advance(&slots[i].check, demand: demand.quantity)
                     if let example = slots[i].forecaster.close(
-                        demand,
+                        ceiling.learned(demand, history: slots[i].forecaster.history),
                         season: season,
                         cycle: cycle,
                         closedSeasons: closedNow,
@@ -372,7 +429,8 @@ public struct PartitionEngine: Sendable {
                                 bucket: bucket,
                                 leadTimeDays: lead,
                                 outlook: before,
-                                forecaster: slots[i].forecaster
+                                forecaster: slots[i].forecaster,
+                                lastBucketDemand: demand.quantity
                             )
                         )
                     )
@@ -385,6 +443,9 @@ public struct PartitionEngine: Sendable {
         learners.globalModel.finishBucket()
         store.slots.withUnsafeBufferPointer { learners.modelPrior.learn(from: $0) }
         closedThrough = bucket
+        if configuration.demand == .net {
+            ledger.sweep(at: calendar.start(of: bucket + 1), window: configuration.saleMatchWindowMilliseconds)
+        }
         let after = outlook
         let end = calendar.start(of: bucket + 1)
         for i in store.tallies.indices {
@@ -395,14 +456,38 @@ public struct PartitionEngine: Sendable {
         startChecks(next: bucket + 1, outlook: after)
     }
 
-    /// The partition's calendar (and for hour buckets its day shape) learns the bucket's
-    /// total demand over all SKUs.
+    /// The demand ceiling learns the bucket's typical selling SKU; then the partition's
+    /// calendar (and for hour buckets its day shape) learns the bucket's total over all
+    /// SKUs, each bounded as its models will learn it: one giant order must not make
+    /// every other day of the week look closed.
     private mutating func learnTotal(of bucket: Int64, season: Int) {
-        var total = 0.0
+        var selling: [Double] = []
         // Through the buffer: an array subscript here can copy a whole tally to read one field.
         store.tallies.withUnsafeBufferPointer { tallies in
-            for t in tallies { total += t.pending.quantity(of: bucket) }
+            for t in tallies {
+                let q = t.pending.quantity(of: bucket)
+                if q > 0 { selling.append(q) }
+            }
         }
+        guard !selling.isEmpty else {
+            learnTotal(0, season: season, bucket: bucket)
+            return
+        }
+        learners.demandCeiling.learn(selling: &selling)
+        let ceiling = learners.demandCeiling
+        var total = 0.0
+        store.tallies.withUnsafeBufferPointer { tallies in
+            store.slots.withUnsafeBufferPointer { slots in
+                for i in tallies.indices {
+                    let q = tallies[i].pending.quantity(of: bucket)
+                    if q > 0 { total += min(q, ceiling.ceiling(slots[i].forecaster.history)) }
+                }
+            }
+        }
+        learnTotal(total, season: season, bucket: bucket)
+    }
+
+    private mutating func learnTotal(_ total: Double, season: Int, bucket: Int64) {
         learners.shopCalendar.learn(season: season, demand: total, cycle: configuration.calendar.modelCycle)
         if configuration.calendar.size == .hour {
             learners.intradayShape.learn(hour: configuration.calendar.hourOfDay(of: bucket), demand: total)
@@ -458,7 +543,8 @@ extension PartitionEngine: Equatable {
     /// records compare by SKU: a restored engine numbers them in SKU order.
     public static func == (a: PartitionEngine, b: PartitionEngine) -> Bool {
         guard a.configuration == b.configuration, a.maxEventTime == b.maxEventTime, a.closedThrough == b.closedThrough,
-            a.lateEvents == b.lateEvents, a.learners == b.learners, a.store.slots == b.store.slots,
+            a.lateEvents == b.lateEvents, a.learners == b.learners, a.ledger == b.ledger,
+            a.store.slots == b.store.slots,
             a.store.tallies.count == b.store.tallies.count, a.restock.records.count == b.restock.records.count
         else { return false }
         for (x, y) in zip(a.store.tallies, b.store.tallies) {

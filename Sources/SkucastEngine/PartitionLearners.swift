@@ -15,6 +15,8 @@ struct PartitionLearners: Sendable, Hashable {
     var ensembleError = EnsembleError()
     /// Keeps reorder points covering the service level.
     var leadTimeCalibration = LeadTimeCalibration()
+    /// Bounds how far one bucket moves a SKU's models.
+    var demandCeiling = DemandCeiling()
 }
 
 extension PartitionLearners {
@@ -27,6 +29,7 @@ extension PartitionLearners {
             Registration(\.globalModel),
             Registration(\.ensembleError),
             Registration(\.leadTimeCalibration),
+            Registration(\.demandCeiling),
         ]
     }
 

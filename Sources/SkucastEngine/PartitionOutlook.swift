@@ -101,12 +101,12 @@ public struct SKUForecast: Sendable {
     public let outlook: PartitionOutlook
     /// The SKU's state after the close. Not public: readers get forecasts, not models.
     let forecaster: SKUForecaster
+    /// The demand of the bucket that closed, every unit (its models learned it bounded:
+    /// see ``DemandCeiling``).
+    public let lastBucketDemand: Double
 
     /// The seasonal position of the first step.
     var nextSeason: Int { outlook.configuration.calendar.season(of: bucket + 1) }
-
-    /// The demand of the bucket that closed.
-    public var lastBucketDemand: Double { forecaster.history.value(lag: 1) }
 
     /// Whether the SKU sold within the last `buckets` buckets (at most 28).
     public func soldWithin(_ buckets: Int) -> Bool { forecaster.history.sum(last: buckets) > 0 }

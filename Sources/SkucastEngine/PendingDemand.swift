@@ -51,6 +51,15 @@ struct PendingDemand: Sendable, Hashable {
         return more.first { $0.bucket == bucket }?.demand.quantity ?? 0
     }
 
+    /// Takes up to `units` off a bucket's demand (net demand), its revenue and promoted
+    /// units in proportion: never below zero.
+    /// - Returns: The units taken.
+    mutating func takeOff(_ units: Double, from bucket: Int64) -> Double {
+        if first.bucket == bucket { return first.demand.takeOff(units) }
+        for k in more.indices where more[k].bucket == bucket { return more[k].demand.takeOff(units) }
+        return 0
+    }
+
     /// Takes a bucket's demand out (zero if none was counted): the bucket closes. The
     /// next pending bucket, if any, moves inline.
     mutating func remove(_ bucket: Int64) -> BucketDemand {
@@ -77,5 +86,15 @@ extension BucketDemand {
         quantity += other.quantity
         revenue += other.revenue
         promotedQuantity += other.promotedQuantity
+    }
+
+    mutating func takeOff(_ units: Double) -> Double {
+        let taken = min(units, quantity)
+        guard taken > 0 else { return 0 }
+        let kept = (quantity - taken) / quantity
+        quantity -= taken
+        revenue *= kept
+        promotedQuantity *= kept
+        return taken
     }
 }

@@ -42,9 +42,10 @@ public enum SnapshotCodec {
     /// and versioned in the snapshot's model directory (see ``ModelDirectory``), and so is
     /// each partition-level learner's (see ``PartitionLearners``): a build with other
     /// models or learners reads it, and one the snapshot lacks starts afresh (a model from
-    /// each SKU's history). Format 7 added the maximum clock skew to the settings. Formats
-    /// 2 to 6 are read through ``SnapshotUpgrade``'s steps.
-    public static let version: UInt16 = 7
+    /// each SKU's history). Format 7 added the maximum clock skew to the settings; format 8
+    /// the demand definition and the sale ledger of net demand. Formats 2 to 7 are read
+    /// through ``SnapshotUpgrade``'s steps.
+    public static let version: UInt16 = 8
     static let readable: ClosedRange<UInt16> = 2...version
     static let headerSize = 8 + 2 + 2 + 8 + 4
 
@@ -151,6 +152,8 @@ extension PartitionEngine {
         for o in zone.offsets { w.int32(o) }
         w.int64(c.allowedLatenessMilliseconds)
         w.int64(c.maxClockSkewMilliseconds)
+        w.string(c.demand.rawValue)
+        w.int64(c.saleMatchWindowMilliseconds)
         w.uvarint(UInt64(c.horizon))
         for v in [c.restock.serviceLevel, c.restock.defaultLeadTimeDays, c.restock.reviewPeriodDays] { w.double(v) }
         w.uvarint(UInt64(c.restock.warmUpBuckets))
@@ -159,6 +162,7 @@ extension PartitionEngine {
         w.optionalInt64(closedThrough)
         w.uvarint(UInt64(lateEvents))
         learners.write(to: &w)
+        ledger.write(to: &w)
         w.uvarint(UInt64(store.slots.count))
         // Read in place through pointers: a slot is most of a kilobyte, and both a zip of
         // the arrays and a `borrowing` parameter fed from a buffer's subscript copied it
@@ -241,7 +245,12 @@ extension PartitionEngine {
         lateEvents = try r.count(max: Int.max)
         learners = try PartitionLearners(from: &r)
         learners.modelPrior.lanes = directory.prior(from: learners.modelPrior.lanes)
+        // Its SKUs are read after it: every slot it names is checked against them then.
+        ledger = try SaleLedger(from: &r, skus: r.remaining / 256)
         try readSKUs(from: &r, directory: directory)
+        guard ledger.sales.keys.allSatisfy({ Int($0) < store.slots.count }) else {
+            throw SnapshotError("the sale ledger names a SKU the snapshot does not hold")
+        }
     }
 
     private mutating func readSKUs(from r: inout ByteReader, directory: ModelDirectory) throws(SnapshotError) {
@@ -337,6 +346,13 @@ extension EngineConfiguration {
         allowedLatenessMilliseconds = try r.int64()
         maxClockSkewMilliseconds = try r.int64()
         guard maxClockSkewMilliseconds >= 0 else { throw SnapshotError("negative maximum clock skew") }
+        let definition = try r.string()
+        guard let demand = DemandDefinition(rawValue: definition) else {
+            throw SnapshotError("unknown demand definition \(definition)")
+        }
+        self.demand = demand
+        saleMatchWindowMilliseconds = try r.int64()
+        guard saleMatchWindowMilliseconds >= 0 else { throw SnapshotError("negative sale match window") }
         horizon = try r.count(max: 10_000)
         restock.serviceLevel = try r.double()
         restock.defaultLeadTimeDays = try r.double()

@@ -20,6 +20,7 @@ enum SnapshotUpgrade {
                     case 4: try fourToFive(&t)
                     case 5: try fiveToSix(&t)
                     case 6: try sixToSeven(&t)
+                    case 7: try sevenToEight(&t)
                     default: throw SnapshotError("no upgrade from snapshot format \(from)")
                     }
                     return t.finish()
@@ -180,6 +181,36 @@ extension SnapshotUpgrade {
             _ = try r.int64()
         }
         t.w.int64(14 * 86_400_000)
+        t.copyRest()
+    }
+}
+
+extension SnapshotUpgrade {
+    /// Format 8 has the demand definition and the sale-match window after the clock skew,
+    /// and the sale ledger of net demand after the partition's learners; format 7 counted
+    /// gross demand, with nothing to match.
+    static func sevenToEight(_ t: inout Transcoder) throws(SnapshotError) {
+        try t.copy { r throws(SnapshotError) in
+            try Layout.skipCalendar(&r)
+            _ = try r.int64()
+            _ = try r.int64()
+        }
+        t.w.string("gross")
+        t.w.int64(28 * 86_400_000)
+        try t.copy { r throws(SnapshotError) in
+            _ = try r.uvarint()
+            for _ in 0..<3 { _ = try r.double() }
+            _ = try r.uvarint()
+            _ = try ModelDirectory(from: &r)
+            try Layout.skipClocks(&r)
+            for _ in 0..<(try r.count(max: 1 << 10)) {
+                _ = try r.string()
+                _ = try r.uvarint()
+                _ = try r.section(Int(try r.uint32()))
+            }
+        }
+        t.w.optionalInt64(nil)
+        t.w.uvarint(0)
         t.copyRest()
     }
 }

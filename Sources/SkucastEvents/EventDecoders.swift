@@ -16,6 +16,7 @@ public struct EventLimits: Sendable, Hashable {
 /// The fields of an `orders` value, in the schema's order (the order producers write).
 enum OrderField: Int, CaseIterable {
     case orderID, line, sku, quantity, kind, unitPrice, currency, eventTime, customerID, channel, region, promotion
+    case originalOrderID
 
     var spelling: StaticString {
         switch self {
@@ -31,6 +32,7 @@ enum OrderField: Int, CaseIterable {
         case .channel: "channel"
         case .region: "region"
         case .promotion: "promotion"
+        case .originalOrderID: "original_order_id"
         }
     }
 }
@@ -156,6 +158,8 @@ public struct OrderEventDecoder: Sendable {
                 case .unitPrice: event.unitPrice = try number(s.value(), "unit_price")
                 case .eventTime: event.eventTime = try time(&s, "event_time", limits)
                 case .customerID: event.customerID = try optionalText(&s, "customer_id", limits)
+                case .originalOrderID:
+                    event.originalOrderID = try optionalText(&s, "original_order_id", limits)
                 }
             }
         }

@@ -28,6 +28,9 @@ public struct OrderEvent: Sendable, Hashable {
     public var channel: String?
     public var region: String?
     public var promotion: Bool?
+    /// The order a return or cancellation undoes, where the shop says: net demand takes
+    /// the line off that order's sale.
+    public var originalOrderID: String?
 
     public init(
         orderID: String,
@@ -41,7 +44,8 @@ public struct OrderEvent: Sendable, Hashable {
         customerID: String? = nil,
         channel: String? = nil,
         region: String? = nil,
-        promotion: Bool? = nil
+        promotion: Bool? = nil,
+        originalOrderID: String? = nil
     ) {
         self.orderID = orderID
         self.line = line
@@ -55,6 +59,7 @@ public struct OrderEvent: Sendable, Hashable {
         self.channel = channel
         self.region = region
         self.promotion = promotion
+        self.originalOrderID = originalOrderID
     }
 
     /// Appends the event's JSON value (the `orders` schema) to `buffer`.
@@ -98,6 +103,10 @@ public struct OrderEvent: Sendable, Hashable {
             w.key("promotion")
             w.bool(promotion)
         }
+        if let originalOrderID {
+            w.key("original_order_id")
+            w.string(originalOrderID)
+        }
         w.endObject()
         buffer = w.buffer
     }
@@ -122,6 +131,7 @@ public struct OrderEventView {
     public var channel: JSONString?
     public var region: JSONString?
     public var promotion: Bool?
+    public var originalOrderID: JSONString?
 
     /// The event with its text copied out into `String`s.
     public var event: OrderEvent {
@@ -137,7 +147,8 @@ public struct OrderEventView {
             customerID: customerID?.string,
             channel: channel?.string,
             region: region?.string,
-            promotion: promotion
+            promotion: promotion,
+            originalOrderID: originalOrderID?.string
         )
     }
 }

@@ -10,6 +10,12 @@ public struct StableHash: Sendable {
         add(byte: 0xFF)
     }
 
+    /// As ``add(_:)-(String)`` adds the same text's UTF-8.
+    public mutating func add(bytes: UnsafeRawBufferPointer) {
+        for b in bytes { add(byte: b) }
+        add(byte: 0xFF)
+    }
+
     public mutating func add(_ v: Int64) {
         for k in 0..<8 { add(byte: UInt8(truncatingIfNeeded: v >> (8 * k))) }
     }

@@ -13,6 +13,10 @@ public struct ProcessorCounts: Sendable, Hashable {
     /// Stock counts not taken because a newer count of their SKU was held (valid input,
     /// superseded: not a dead letter, but counted).
     public var staleStockCounts = 0
+    /// Cancellations and returns netted off demand (net demand): off the bucket of the
+    /// sale they undo, or (none matched, or its bucket closed) off the current one.
+    public var nettedOffSale = 0
+    public var nettedOffCurrent = 0
 
     public init() {}
 }
@@ -132,6 +136,9 @@ public struct PartitionProcessor {
                 }
                 if case .aheadOfStreamTime(let latest) = outcome {
                     try reject(message, Self.ahead(order.eventTime, latest: latest), replay: replay, into: &sink)
+                }
+                if case .netted(_, let offSale) = outcome {
+                    if offSale { counts.nettedOffSale += 1 } else { counts.nettedOffCurrent += 1 }
                 }
                 if case .tooLate(let bucket, let closed) = outcome {
                     try reject(

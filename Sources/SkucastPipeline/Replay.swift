@@ -99,6 +99,8 @@ extension ProcessorCounts {
         for (k, v) in o.rejected { rejected[k, default: 0] += v }
         bucketsClosed += o.bucketsClosed
         staleStockCounts += o.staleStockCounts
+        nettedOffSale += o.nettedOffSale
+        nettedOffCurrent += o.nettedOffCurrent
         forecasts += o.forecasts
         alerts += o.alerts
         suppressed += o.suppressed

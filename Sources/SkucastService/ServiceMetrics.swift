@@ -17,6 +17,7 @@ final class ServiceMetrics {
     let alerts: Counter
     let suppressed: Counter
     let staleStock: Counter
+    let netted: (offSale: Counter, offCurrent: Counter)
     let lag: Gauge
     let openAlerts: Gauge
     let partitions: Gauge
@@ -48,6 +49,10 @@ final class ServiceMetrics {
             dimensions: [("reason", "stale_stock_count")],
             factory: factory
         )
+        netted = (
+            Counter(label: "skucast_demand_netted_total", dimensions: [("off", "sale")], factory: factory),
+            Counter(label: "skucast_demand_netted_total", dimensions: [("off", "current")], factory: factory)
+        )
         lag = Gauge(label: "skucast_consumer_lag_messages", factory: factory)
         openAlerts = Gauge(label: "skucast_open_alerts", factory: factory)
         partitions = Gauge(label: "skucast_partitions_assigned", factory: factory)
@@ -69,6 +74,8 @@ final class ServiceMetrics {
         }
         bucketsClosed.increment(by: max(0, counts.bucketsClosed - last.bucketsClosed))
         staleStock.increment(by: max(0, counts.staleStockCounts - last.staleStockCounts))
+        netted.offSale.increment(by: max(0, counts.nettedOffSale - last.nettedOffSale))
+        netted.offCurrent.increment(by: max(0, counts.nettedOffCurrent - last.nettedOffCurrent))
         forecasts.increment(by: max(0, counts.forecasts - last.forecasts))
         alerts.increment(by: max(0, counts.alerts - last.alerts))
         suppressed.increment(by: max(0, counts.suppressed - last.suppressed))

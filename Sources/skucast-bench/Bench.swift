@@ -144,6 +144,8 @@ struct Engine: ParsableCommand {
     )
     @Option(help: "The Online Retail CSV whose events are encoded once, then replayed.")
     var csv: String
+    @Option(help: "What counts as demand: net (cancellations and returns matched to their sales) or gross.")
+    var demand: String = "net"
     @Option(help: "Replay the encoded events this many times (each pass shifted by the file's span, so time moves on).")
     var passes: Int = 5
 
@@ -180,7 +182,9 @@ struct Engine: ParsableCommand {
             }
             decodeOnly = ContinuousClock.now - t0
         }
-        var engine = PartitionEngine(configuration: EngineConfiguration())
+        var configuration = EngineConfiguration()
+        configuration.demand = DemandDefinition(rawValue: demand) ?? .net
+        var engine = PartitionEngine(configuration: configuration)
         var closed = 0
         var rejected = 0
         var decodeTime = Duration.zero

@@ -20,6 +20,18 @@ struct EngineOptions: ParsableArguments {
     )
     var maxClockSkewDays: Double = 14
 
+    @Option(
+        help:
+            "What counts as demand: net (sales less the cancellations and returns that undo them, taken off the sale's bucket) or gross (every sale line)."
+    )
+    var demand: String = "net"
+
+    @Option(
+        help:
+            "Net demand: how far back, in days, a cancellation or return looks for the sale it undoes (by the order it references, else by customer and quantity)."
+    )
+    var saleMatchWindowDays: Double = 28
+
     @Option(help: "Buckets forecast ahead.")
     var horizon: Int = 14
 
@@ -44,6 +56,10 @@ struct EngineOptions: ParsableArguments {
         guard maxClockSkewDays > 0, maxClockSkewDays <= 3650 else {
             throw ValidationError("--max-clock-skew-days must be in (0, 3650]")
         }
+        guard DemandDefinition(rawValue: demand) != nil else { throw ValidationError("--demand must be net or gross") }
+        guard saleMatchWindowDays >= 0, saleMatchWindowDays <= 366 else {
+            throw ValidationError("--sale-match-window-days must be in [0, 366]")
+        }
         guard (1...28).contains(forecastActiveBuckets) else {
             throw ValidationError("--forecast-active-buckets must be in 1…28")
         }
@@ -54,6 +70,8 @@ struct EngineOptions: ParsableArguments {
         c.calendar = BucketCalendar(size: BucketSize(rawValue: bucket)!, zone: try ZoneRules.named(timeZone))
         c.allowedLatenessMilliseconds = Int64(latenessMinutes * 60_000)
         c.maxClockSkewMilliseconds = Int64(maxClockSkewDays * 86_400_000)
+        c.demand = DemandDefinition(rawValue: demand)!
+        c.saleMatchWindowMilliseconds = Int64(saleMatchWindowDays * 86_400_000)
         c.horizon = horizon
         c.restock.serviceLevel = serviceLevel
         c.restock.defaultLeadTimeDays = leadTimeDays

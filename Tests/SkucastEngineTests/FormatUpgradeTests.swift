@@ -154,13 +154,25 @@ struct FormatUpgradeTests {
         try Self.loadsAsToday("format-6.snapshot")
     }
 
+    @Test(
+        "A format-7 snapshot (gross demand, no sale ledger, written by the last build of that format) loads into exactly the engine this build reaches on the same input"
+    )
+    func formatSevenLoads() throws {
+        try Self.loadsAsToday("format-7.snapshot")
+    }
+
     /// A fixture written from `FormatFourInput`'s 60 days by a build whose models are
-    /// today's loads equal to a run of this build.
+    /// today's loads equal to a run of this build with gross demand (all older formats
+    /// counted gross), less the learners it did not have: its demand never met a ceiling.
     static func loadsAsToday(_ name: String) throws {
         let fixture = FormatFourInput.fixture.deletingLastPathComponent().appendingPathComponent(name)
         let old = try SnapshotCodec.decode(Array(Data(contentsOf: fixture)))
-        var fresh = PartitionEngine(configuration: EngineConfiguration())
+        var configuration = EngineConfiguration()
+        configuration.demand = .gross
+        var fresh = PartitionEngine(configuration: configuration)
         FormatFourInput.feed(days: 0..<60, into: &fresh)
+        #expect(fresh.learners.demandCeiling.typicalSale > 0)
+        fresh.learners.demandCeiling = DemandCeiling()
         #expect(old.offsets == [SourceOffset(topic: "orders", partition: 0, nextOffset: 2400)])
         #expect(old.engine.learners == fresh.learners && old.engine.leadTimeCalibration.checks > 0)
         #expect(old.engine.configuration == fresh.configuration)

@@ -120,7 +120,7 @@ struct PartitionEngineTests {
         var engine = PartitionEngine(configuration: EngineConfiguration())
         var closed: [(String, Int64, Double)] = []
         let record = { (c: ClosedBucket) in
-            closed.append((c.sku, c.bucket, c.forecast.forecaster.history.value(lag: 1)))
+            closed.append((c.sku, c.bucket, c.forecast.lastBucketDemand))
         }
         #expect(engine.apply(Self.sale("A", 3, day: 3)) == .applied)
         #expect(engine.apply(Self.sale("A", 2, day: 3, hour: 18)) == .applied)
@@ -144,7 +144,7 @@ struct PartitionEngineTests {
         #expect(engine.apply(Self.sale("A", 4, day: 3, hour: 10)) == .applied)
         _ = engine.apply(Self.sale("A", 1, day: 4, hour: 7))  // watermark day 4 01:00: day 3 closes
         var day3 = 0.0
-        engine.advance { day3 = $0.forecast.forecaster.history.value(lag: 1) }
+        engine.advance { day3 = $0.forecast.lastBucketDemand }
         #expect(day3 == 5)
         let late = engine.apply(Self.sale("A", 9, day: 3, hour: 11))
         guard case .tooLate = late else {

@@ -138,7 +138,7 @@ struct ZoneTests {
             )
             engine.advance {
                 closed.append(
-                    (configuration.calendar.start(of: $0.bucket), $0.forecast.forecaster.history.value(lag: 1))
+                    (configuration.calendar.start(of: $0.bucket), $0.forecast.lastBucketDemand)
                 )
                 last = $0
             }
@@ -180,7 +180,9 @@ struct ZoneTests {
             "Fixtures/format-2-utc.snapshot"
         )
         let restored = try SnapshotCodec.decode(Array(Data(contentsOf: fixture)))
-        #expect(restored.engine.configuration == EngineConfiguration())
+        var gross = EngineConfiguration()
+        gross.demand = .gross
+        #expect(restored.engine.configuration == gross)
     }
 }
 

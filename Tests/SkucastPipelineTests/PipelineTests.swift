@@ -218,7 +218,7 @@ struct ProcessorTests {
         var files = FileSource(partitions: 2, topicNames: ["orders", "inventory"])
         files.addJSONLines(try lines("orders") + Array("not json\n\n".utf8), topic: .orders)
         files.addJSONLines(try lines("inventory"), topic: .inventory)
-        #expect(files.messages.count == 4 + 1 + 2)
+        #expect(files.messages.count == 5 + 1 + 2)
         let bad = try #require(files.messages.first { $0.message.key == nil })
         #expect(bad.message.partition == 0)
         // The examples are single events of a year apart, not one feed: the maximum clock
@@ -232,7 +232,7 @@ struct ProcessorTests {
         )
         for (m, t) in files.messages { try replay.append(m, t) }
         try replay.endAll()
-        #expect(replay.counts.events == [5, 2])
+        #expect(replay.counts.events == [6, 2])
         #expect(replay.sink.deadLetters.map(\.rejection.reason) == [.malformed])
         #expect(replay.sink.deadLetters.first?.message.value == Array("not json".utf8))
     }

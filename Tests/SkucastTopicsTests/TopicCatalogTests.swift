@@ -42,7 +42,7 @@ struct TopicCatalogTests {
     func examplesAreValid() throws {
         let result = try runValidator([])
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("11 messages checked, 0 errors"), "\(result.output)")
+        #expect(result.output.contains("12 messages checked, 0 errors"), "\(result.output)")
     }
 
     @Test("Input topics that are not co-partitioned are refused")
