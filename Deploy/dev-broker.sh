@@ -16,7 +16,9 @@
 # seeks misbehave; skucast uses the fetch high watermark and filters by message
 # timestamp itself); read_committed consumers still see aborted records; retention and
 # compaction are stored but never applied; DeleteRecords and CreatePartitions are
-# unsupported. Group joins take about half of session.timeout.ms.
+# unsupported. Group joins take about half of session.timeout.ms. A group whose leader
+# leaves during a rebalance is never rebalanced again: the other members get the old
+# generation with the departed leader and fail SyncGroup ("rebalance in progress") for ever.
 # For Apache Kafka use Deploy/docker-compose.yml.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
