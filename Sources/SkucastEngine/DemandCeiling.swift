@@ -41,8 +41,8 @@ struct DemandCeiling: Sendable, Hashable {
         )
     }
 
-    /// Learns from the demands of one bucket's selling SKUs (reordered in place): their
-    /// median, which one giant order cannot move.
+    /// Learns from the demands of one bucket's selling SKUs, each bounded by the ceiling so
+    /// far (reordered in place): their median, which one giant order cannot move.
     mutating func learn(selling demands: inout [Double]) {
         guard !demands.isEmpty else { return }
         demands.sort()
@@ -58,5 +58,10 @@ extension DemandCeiling: PartitionLearner {
 
     func write(to w: inout ByteWriter) { w.double(typicalSale) }
 
-    init(from r: inout ByteReader) throws(SnapshotError) { typicalSale = try r.double() }
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        typicalSale = try r.double()
+        guard typicalSale >= 0, typicalSale.isFinite else {
+            throw SnapshotError("typical selling bucket \(typicalSale) in the demand ceiling")
+        }
+    }
 }

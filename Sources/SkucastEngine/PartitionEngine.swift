@@ -38,10 +38,10 @@ public enum OrderOutcome: Sendable, Hashable {
     case applied
     /// Not demand (a return, cancellation, adjustment, or a sale at no price): counted elsewhere.
     case notDemand
-    /// A cancellation or return, under net demand: took `units` off the demand of the
-    /// bucket of the sale it undoes (`offSale`), or else of the current bucket; zero units
-    /// when that bucket had none left to take.
-    case netted(units: Double, offSale: Bool)
+    /// A cancellation or return, under net demand: took `offSale` units off the buckets of
+    /// the sales it undoes, and `offCurrent` off the current bucket (both zero when the
+    /// buckets had none left, or the sale it undoes never counted).
+    case netted(offSale: Double, offCurrent: Double)
     /// Its bucket is behind the watermark (closed, or closing at the next advance): later
     /// than the allowed lateness. Never silently dropped: the caller reports it
     /// (dead-letter topic, metrics). `closedThrough` is the last bucket the watermark
@@ -49,6 +49,9 @@ public enum OrderOutcome: Sendable, Hashable {
     case tooLate(bucket: Int64, closedThrough: Int64)
     /// Dated beyond ``PartitionEngine/latestAccepted``: nothing changed.
     case aheadOfStreamTime(latest: EventTime)
+    /// The same order line (order id and line number) as one of the SKU's last lines:
+    /// nothing changed.
+    case duplicate
 }
 
 /// What happened to a stock count.
@@ -76,6 +79,10 @@ public struct PartitionEngine: Sendable {
     var learners = PartitionLearners()
     /// Recent sales, for net demand to match what undoes them.
     var ledger = SaleLedger()
+    /// Stock counts per location, for SKUs counted per location.
+    var locations = StockLocations()
+    /// Each SKU's last order lines, to tell a duplicate.
+    var recentLines = RecentLines()
     /// The newest event time seen.
     public internal(set) var maxEventTime: EventTime?
     /// The last bucket closed in this partition.
@@ -146,8 +153,9 @@ public struct PartitionEngine: Sendable {
     ///   - order: The order line.
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEvent, alerts: (RestockAlert) -> Void) -> OrderOutcome {
-        var sku = order.sku
+        var (sku, orderID) = (order.sku, order.orderID)
         let keys = configuration.demand == .net ? MatchKeys(order) : MatchKeys()
+        let identity = orderID.withUTF8 { RecentLines.key(order: UnsafeRawBufferPointer($0), line: order.line) }
         return sku.withUTF8 { u in
             let bytes = UnsafeRawBufferPointer(u)
             return apply(
@@ -158,6 +166,7 @@ public struct PartitionEngine: Sendable {
                 quantity: order.quantity,
                 unitPrice: order.unitPrice,
                 promoted: order.promotion == true,
+                identity: identity,
                 keys: keys,
                 alerts: alerts
             )
@@ -171,6 +180,7 @@ public struct PartitionEngine: Sendable {
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEventView, alerts: (RestockAlert) -> Void) -> OrderOutcome {
         let keys = configuration.demand == .net ? MatchKeys(order) : MatchKeys()
+        let identity = order.orderID.withUTF8 { RecentLines.key(order: $0, line: order.line) }
         return order.sku.withUTF8 { sku in
             apply(
                 sku: sku,
@@ -180,6 +190,7 @@ public struct PartitionEngine: Sendable {
                 quantity: order.quantity,
                 unitPrice: order.unitPrice,
                 promoted: order.promotion == true,
+                identity: identity,
                 keys: keys,
                 alerts: alerts
             )
@@ -194,6 +205,7 @@ public struct PartitionEngine: Sendable {
         quantity: Double,
         unitPrice: Double,
         promoted: Bool,
+        identity: UInt64,
         keys: MatchKeys,
         alerts: (RestockAlert) -> Void
     ) -> OrderOutcome {
@@ -201,6 +213,8 @@ public struct PartitionEngine: Sendable {
         if maxEventTime.map({ eventTime > $0 }) ?? true { maxEventTime = eventTime }
         let hash = SKUIndex.hash(prefix, sku)
         let known = store.slot(of: sku, prefix: prefix, hash: hash)
+        // Before anything moves: a duplicate must neither count nor take stock twice.
+        if let i = known, !recentLines.insert(identity, slot: Int32(i)) { return .duplicate }
         // Stock moves whatever the lateness: a late sale still left the shelf.
         if let i = known, let r = store.restockRecord(i),
             restock.consume(r, kind: kind, quantity: quantity, at: eventTime)
@@ -210,14 +224,30 @@ public struct PartitionEngine: Sendable {
         if kind == .return || kind == .cancellation, configuration.demand == .net, let i = known {
             return net(slot: i, units: -quantity, keys: keys, at: eventTime)
         }
-        guard kind == .sale, quantity > 0, unitPrice > 0 else { return .notDemand }
         let bucket = configuration.calendar.bucket(of: eventTime)
         let closed = lastClosedBucket
-        if bucket <= closed {
+        guard kind == .sale, quantity > 0 else { return .notDemand }
+        guard unitPrice > 0, bucket > closed else {
+            // Not counted; under net demand kept so that undoing it takes nothing off.
+            if let i = known, configuration.demand == .net {
+                ledger.record(
+                    SaleLedger.Sale(
+                        order: keys.order,
+                        customer: keys.customer,
+                        quantity: quantity,
+                        bucket: bucket,
+                        time: eventTime,
+                        counted: false
+                    ),
+                    slot: Int32(i)
+                )
+            }
+            guard unitPrice > 0 else { return .notDemand }
             lateEvents += 1
             return .tooLate(bucket: bucket, closedThrough: closed)
         }
         let i = known ?? store.add(sku: String(decoding: sku, as: UTF8.self), prefix: prefix, hash: hash, from: bucket)
+        if known == nil { _ = recentLines.insert(identity, slot: Int32(i)) }
         store.tallies[i].pending.add(
             BucketDemand(quantity: quantity, revenue: quantity * unitPrice, promotedQuantity: promoted ? quantity : 0),
             to: bucket
@@ -244,12 +274,13 @@ public struct PartitionEngine: Sendable {
         max(closedThrough ?? .min, watermark.map { configuration.calendar.bucket(of: $0) - 1 } ?? .min)
     }
 
-    /// Net demand: takes a cancellation's or return's units off the bucket of the sale it
-    /// undoes while that bucket is open, and otherwise off the current bucket (the
-    /// event's own, or the first still open): the models have learned a closed bucket
-    /// already. A bucket's demand never goes below zero.
+    /// Net demand: takes a cancellation's or return's units off the bucket of each sale it
+    /// undoes while that bucket is open, and otherwise (no sale matched, or its bucket has
+    /// closed: the models have learned it already) off the current bucket, the event's own
+    /// or the first still open. A sale that never counted (too late, no price) takes
+    /// nothing off. A bucket's demand never goes below zero.
     private mutating func net(slot i: Int, units: Double, keys: MatchKeys, at time: EventTime) -> OrderOutcome {
-        let match = ledger.match(
+        let matches = ledger.match(
             slot: Int32(i),
             reference: keys.reference,
             customer: keys.customer,
@@ -258,15 +289,25 @@ public struct PartitionEngine: Sendable {
             window: configuration.saleMatchWindowMilliseconds
         )
         let open = lastClosedBucket + 1
-        if let match, match.bucket >= open {
-            return .netted(units: store.tallies[i].pending.takeOff(units, from: match.bucket), offSale: true)
+        var (offSale, rest) = (0.0, units)
+        for m in matches {
+            rest -= m.units
+            if !m.counted { continue }
+            if m.bucket >= open {
+                offSale += store.tallies[i].pending.takeOff(m.units, from: m.bucket)
+            } else {
+                rest += m.units
+            }
         }
         let current = max(configuration.calendar.bucket(of: time), open)
-        return .netted(units: store.tallies[i].pending.takeOff(units, from: current), offSale: false)
+        let offCurrent = rest > 0 ? store.tallies[i].pending.takeOff(rest, from: current) : 0
+        return .netted(offSale: offSale, offCurrent: offCurrent)
     }
 
-    /// Takes a stock count: the SKU's position starts again from it. Counts older than the
-    /// one held are not taken (they arrive late and would move stock back in time).
+    /// Takes a stock count: the SKU's position starts again from it, or, for a SKU counted
+    /// per location, from the sum over its locations (see ``StockLocations``). Counts older
+    /// than the one held for their location are not taken (they arrive late and would
+    /// move stock back in time).
     /// - Parameters:
     ///   - stock: The count.
     ///   - alerts: Receives alert changes (a replenishment resolves an alert).
@@ -279,16 +320,35 @@ public struct PartitionEngine: Sendable {
             for: stock.sku,
             from: max(configuration.calendar.bucket(of: stock.eventTime), (closedThrough ?? .min) + 1)
         )
-        let count = StockPosition(
+        var count = StockPosition(
             onHand: stock.onHand,
             onOrder: stock.onOrder,
             leadTimeDays: stock.leadTimeDays,
             countedAt: stock.eventTime
         )
+        let location = stock.location ?? ""
+        let held = store.restockRecord(i).map { restock.records[$0].stock }
+        if !location.isEmpty || locations.counts[Int32(i)] != nil {
+            let one = StockLocations.Count(
+                location: location,
+                onHand: stock.onHand,
+                onOrder: stock.onOrder,
+                countedAt: stock.eventTime
+            )
+            guard let totals = locations.take(one, slot: Int32(i), held: held) else { return .stale }
+            (count.onHand, count.onOrder) = totals
+            // A count older than another location's newest: sales since that one still count.
+            if let held, stock.eventTime < held.countedAt {
+                count.countedAt = held.countedAt
+                count.consumedSince = held.consumedSince
+                count.leadTimeDays = held.leadTimeDays
+            }
+        } else if let held, stock.eventTime < held.countedAt {
+            return .stale
+        }
         let r: Int
         if let known = store.restockRecord(i) {
-            let (taken, leadTimeChanged) = restock.take(count, into: known)
-            guard taken else { return .stale }
+            let leadTimeChanged = restock.replace(known, with: count)
             r = known
             if leadTimeChanged || restock.records[r].levels == nil {
                 refreshLevels(slot: i, record: r, outlook: outlook)
@@ -462,11 +522,16 @@ public struct PartitionEngine: Sendable {
     /// every other day of the week look closed.
     private mutating func learnTotal(of bucket: Int64, season: Int) {
         var selling: [Double] = []
+        // Each bounded by the ceiling so far: in a partition of few SKUs the median is the
+        // giant order itself.
+        let before = learners.demandCeiling
         // Through the buffer: an array subscript here can copy a whole tally to read one field.
         store.tallies.withUnsafeBufferPointer { tallies in
-            for t in tallies {
-                let q = t.pending.quantity(of: bucket)
-                if q > 0 { selling.append(q) }
+            store.slots.withUnsafeBufferPointer { slots in
+                for i in tallies.indices {
+                    let q = tallies[i].pending.quantity(of: bucket)
+                    if q > 0 { selling.append(min(q, before.ceiling(slots[i].forecaster.history))) }
+                }
             }
         }
         guard !selling.isEmpty else {

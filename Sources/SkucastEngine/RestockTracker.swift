@@ -42,14 +42,12 @@ struct RestockTracker: Sendable {
         return records.count - 1
     }
 
-    /// Takes a newer stock count: the position starts again from it.
-    /// - Returns: Whether the count was taken (an older one is not: it arrives late and
-    ///   would move stock back in time), and whether the lead time changed.
-    mutating func take(_ count: StockPosition, into r: Int) -> (taken: Bool, leadTimeChanged: Bool) {
-        guard count.countedAt >= records[r].stock.countedAt else { return (false, false) }
-        let changed = records[r].stock.leadTimeDays != count.leadTimeDays
-        records[r].stock = count
-        return (true, changed)
+    /// Replaces a record's stock position (a newer count, or a location's count summed in).
+    /// - Returns: Whether the lead time changed.
+    mutating func replace(_ r: Int, with position: StockPosition) -> Bool {
+        let changed = records[r].stock.leadTimeDays != position.leadTimeDays
+        records[r].stock = position
+        return changed
     }
 
     /// Moves a record's stock by an order line; a line older than the count is in it already.

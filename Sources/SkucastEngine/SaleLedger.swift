@@ -24,6 +24,16 @@ struct SaleLedger: Sendable, Hashable {
         var quantity: Double
         var bucket: Int64
         var time: EventTime
+        /// Whether the sale counted as demand: one too late for its bucket, or at no
+        /// price, did not, and undoing it takes nothing off.
+        var counted = true
+    }
+
+    /// Units of one matched sale line.
+    struct Match: Sendable, Hashable {
+        var bucket: Int64
+        var units: Double
+        var counted: Bool
     }
 
     /// Sale lines kept per SKU, newest last.
@@ -53,11 +63,11 @@ struct SaleLedger: Sendable, Hashable {
         lines.append(sale)
     }
 
-    /// Finds the sale a cancellation or return of `units` undoes, among the SKU's lines
-    /// within `window` before `time`: the newest line of the order it references, or
-    /// else (no reference given) the newest line of its customer of exactly `units`.
-    /// Takes the units off that line.
-    /// - Returns: The matched sale's bucket and the units taken off it; nil if none matched.
+    /// Finds the sales a cancellation or return of `units` undoes, among the SKU's lines
+    /// within `window` before `time`: the lines of the order it references, newest first,
+    /// until its units are matched; or else (no reference given) the newest line of its
+    /// customer of exactly `units`. Takes the matched units off those lines.
+    /// - Returns: The matched lines' buckets and units; empty if none matched.
     mutating func match(
         slot: Int32,
         reference: UInt64,
@@ -65,24 +75,27 @@ struct SaleLedger: Sendable, Hashable {
         units: Double,
         at time: EventTime,
         window: Int64
-    ) -> (bucket: Int64, units: Double)? {
-        guard var lines = sales[slot] else { return nil }
+    ) -> [Match] {
+        guard var lines = sales[slot] else { return [] }
         lines.removeAll { $0.time.milliseconds < time.milliseconds - window }
         defer { sales[slot] = lines.isEmpty ? nil : lines }
-        let found: Int?
+        var matched: [Match] = []
         if reference != 0 {
-            found = lines.lastIndex { $0.order == reference && $0.time <= time }
-        } else if customer != 0 {
-            found = lines.lastIndex { $0.customer == customer && $0.quantity == units && $0.time <= time }
-        } else {
-            found = nil
+            var left = units
+            for k in lines.indices.reversed() where left > 0 && lines[k].order == reference && lines[k].time <= time {
+                let taken = min(left, lines[k].quantity)
+                matched.append(Match(bucket: lines[k].bucket, units: taken, counted: lines[k].counted))
+                lines[k].quantity -= taken
+                left -= taken
+            }
+        } else if customer != 0,
+            let k = lines.lastIndex(where: { $0.customer == customer && $0.quantity == units && $0.time <= time })
+        {
+            matched.append(Match(bucket: lines[k].bucket, units: units, counted: lines[k].counted))
+            lines[k].quantity = 0
         }
-        guard let k = found else { return nil }
-        let taken = min(units, lines[k].quantity)
-        let bucket = lines[k].bucket
-        lines[k].quantity -= taken
-        if lines[k].quantity <= 0 { lines.remove(at: k) }
-        return (bucket, taken)
+        lines.removeAll { $0.quantity <= 0 }
+        return matched
     }
 
     /// Drops the lines older than `window` before `time`, once per window: a SKU that
@@ -113,6 +126,7 @@ extension SaleLedger {
                 w.double(s.quantity)
                 w.int64(s.bucket)
                 w.int64(s.time.milliseconds)
+                w.bool(s.counted)
             }
         }
     }
@@ -123,17 +137,22 @@ extension SaleLedger {
             let slot = try r.count(max: skus - 1)
             var lines: [Sale] = []
             for _ in 0..<(try r.count(max: Self.perSKU)) {
-                lines.append(
-                    Sale(
-                        order: try r.uint64(),
-                        customer: try r.uint64(),
-                        quantity: try r.double(),
-                        bucket: try r.int64(),
-                        time: EventTime(milliseconds: try r.int64())
-                    )
+                let sale = Sale(
+                    order: try r.uint64(),
+                    customer: try r.uint64(),
+                    quantity: try r.double(),
+                    bucket: try r.int64(),
+                    time: EventTime(milliseconds: try r.int64()),
+                    counted: try r.bool()
                 )
+                guard sale.quantity > 0, sale.quantity.isFinite else {
+                    throw SnapshotError("a sale line of \(sale.quantity) units in the sale ledger")
+                }
+                lines.append(sale)
             }
-            sales[Int32(slot)] = lines
+            guard !lines.isEmpty, sales.updateValue(lines, forKey: Int32(slot)) == nil else {
+                throw SnapshotError("the sale ledger holds SKU \(slot) empty or twice")
+            }
         }
     }
 }

@@ -43,7 +43,8 @@ public enum SnapshotCodec {
     /// each partition-level learner's (see ``PartitionLearners``): a build with other
     /// models or learners reads it, and one the snapshot lacks starts afresh (a model from
     /// each SKU's history). Format 7 added the maximum clock skew to the settings; format 8
-    /// the demand definition and the sale ledger of net demand. Formats 2 to 7 are read
+    /// the demand definition, the sale ledger of net demand, stock per location and each SKU's
+    /// last order lines (duplicates). Formats 2 to 7 are read
     /// through ``SnapshotUpgrade``'s steps.
     public static let version: UInt16 = 8
     static let readable: ClosedRange<UInt16> = 2...version
@@ -163,6 +164,8 @@ extension PartitionEngine {
         w.uvarint(UInt64(lateEvents))
         learners.write(to: &w)
         ledger.write(to: &w)
+        locations.write(to: &w)
+        recentLines.write(to: &w)
         w.uvarint(UInt64(store.slots.count))
         // Read in place through pointers: a slot is most of a kilobyte, and both a zip of
         // the arrays and a `borrowing` parameter fed from a buffer's subscript copied it
@@ -247,9 +250,17 @@ extension PartitionEngine {
         learners.modelPrior.lanes = directory.prior(from: learners.modelPrior.lanes)
         // Its SKUs are read after it: every slot it names is checked against them then.
         ledger = try SaleLedger(from: &r, skus: r.remaining / 256)
+        locations = try StockLocations(from: &r, skus: r.remaining / 256)
+        recentLines = try RecentLines(from: &r, skus: r.remaining / 256)
         try readSKUs(from: &r, directory: directory)
+        guard recentLines.rings.keys.allSatisfy({ Int($0) < store.slots.count }) else {
+            throw SnapshotError("the recent order lines name a SKU the snapshot does not hold")
+        }
         guard ledger.sales.keys.allSatisfy({ Int($0) < store.slots.count }) else {
             throw SnapshotError("the sale ledger names a SKU the snapshot does not hold")
+        }
+        guard locations.counts.keys.allSatisfy({ store.restockRecord(Int($0)) != nil }) else {
+            throw SnapshotError("the stock locations name a SKU without a stock count")
         }
     }
 

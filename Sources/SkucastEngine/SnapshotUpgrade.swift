@@ -187,8 +187,9 @@ extension SnapshotUpgrade {
 
 extension SnapshotUpgrade {
     /// Format 8 has the demand definition and the sale-match window after the clock skew,
-    /// and the sale ledger of net demand after the partition's learners; format 7 counted
-    /// gross demand, with nothing to match.
+    /// and after the partition's learners the sale ledger of net demand and the stock
+    /// counts per location and each SKU's last order lines; format 7 counted gross demand,
+    /// with nothing to match, one stock count per SKU, and no duplicates.
     static func sevenToEight(_ t: inout Transcoder) throws(SnapshotError) {
         try t.copy { r throws(SnapshotError) in
             try Layout.skipCalendar(&r)
@@ -210,6 +211,9 @@ extension SnapshotUpgrade {
             }
         }
         t.w.optionalInt64(nil)
+        t.w.uvarint(0)
+        // No stock per location, no order lines remembered.
+        t.w.uvarint(0)
         t.w.uvarint(0)
         t.copyRest()
     }

@@ -32,7 +32,7 @@ enum OrderField: Int, CaseIterable {
         case .channel: "channel"
         case .region: "region"
         case .promotion: "promotion"
-        case .originalOrderID: "original_order_id"
+        case .originalOrderID: "original_order"
         }
     }
 }
@@ -159,7 +159,7 @@ public struct OrderEventDecoder: Sendable {
                 case .eventTime: event.eventTime = try time(&s, "event_time", limits)
                 case .customerID: event.customerID = try optionalText(&s, "customer_id", limits)
                 case .originalOrderID:
-                    event.originalOrderID = try optionalText(&s, "original_order_id", limits)
+                    event.originalOrderID = try optionalText(&s, "original_order", limits)
                 }
             }
         }

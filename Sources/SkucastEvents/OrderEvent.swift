@@ -104,7 +104,7 @@ public struct OrderEvent: Sendable, Hashable {
             w.bool(promotion)
         }
         if let originalOrderID {
-            w.key("original_order_id")
+            w.key("original_order")
             w.string(originalOrderID)
         }
         w.endObject()

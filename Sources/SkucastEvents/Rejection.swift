@@ -15,6 +15,8 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case aheadOfStreamTime = "ahead_of_stream_time"
         /// Dated further ahead of the wall clock than the maximum clock skew (live runs).
         case aheadOfWallClock = "ahead_of_wall_clock"
+        /// The same order line (order id and line number) as one its SKU had just before.
+        case duplicate
     }
 
     public let reason: Reason

@@ -13,8 +13,8 @@ public struct ProcessorCounts: Sendable, Hashable {
     /// Stock counts not taken because a newer count of their SKU was held (valid input,
     /// superseded: not a dead letter, but counted).
     public var staleStockCounts = 0
-    /// Cancellations and returns netted off demand (net demand): off the bucket of the
-    /// sale they undo, or (none matched, or its bucket closed) off the current one.
+    /// Cancellations and returns that took units off demand (net demand): off the bucket
+    /// of the sale they undo, or (none matched, or its bucket closed) off the current one.
     public var nettedOffSale = 0
     public var nettedOffCurrent = 0
 
@@ -137,8 +137,20 @@ public struct PartitionProcessor {
                 if case .aheadOfStreamTime(let latest) = outcome {
                     try reject(message, Self.ahead(order.eventTime, latest: latest), replay: replay, into: &sink)
                 }
-                if case .netted(_, let offSale) = outcome {
-                    if offSale { counts.nettedOffSale += 1 } else { counts.nettedOffCurrent += 1 }
+                if outcome == .duplicate {
+                    try reject(
+                        message,
+                        Rejection(
+                            .duplicate,
+                            "order \(order.orderID.string) line \(order.line) was seen already: it must not count twice"
+                        ),
+                        replay: replay,
+                        into: &sink
+                    )
+                }
+                if case .netted(let offSale, let offCurrent) = outcome {
+                    if offSale > 0 { counts.nettedOffSale += 1 }
+                    if offCurrent > 0 { counts.nettedOffCurrent += 1 }
                 }
                 if case .tooLate(let bucket, let closed) = outcome {
                     try reject(

@@ -65,7 +65,7 @@ struct DemandSignalTests {
         ]
         let net = Self.closes(events, demand: .net, through: 5)
         #expect(net.demand[Self.bucket(3)] == 5)
-        #expect(net.outcomes[2] == .netted(units: 74_215, offSale: true))
+        #expect(net.outcomes[2] == .netted(offSale: 74_215, offCurrent: 0))
         let gross = Self.closes(events, demand: .gross, through: 5)
         #expect(gross.demand[Self.bucket(3)] == 74_220)
         #expect(gross.outcomes[2] == .notDemand)
@@ -85,10 +85,10 @@ struct DemandSignalTests {
         let net = Self.closes(events, demand: .net, through: 8)
         #expect(net.demand[Self.bucket(3)] == 6)
         // The matched sale's bucket closed days ago: the current bucket loses what it has.
-        #expect(net.outcomes[2] == .netted(units: 4, offSale: false))
+        #expect(net.outcomes[2] == .netted(offSale: 0, offCurrent: 4))
         #expect(net.demand[Self.bucket(6)] == 0)
         // No sale of C2 for 5 units: off the current bucket too.
-        #expect(net.outcomes[4] == .netted(units: 2, offSale: false))
+        #expect(net.outcomes[4] == .netted(offSale: 0, offCurrent: 2))
         #expect(net.demand[Self.bucket(7)] == 0)
     }
 
@@ -103,9 +103,32 @@ struct DemandSignalTests {
             Self.line("C9", -4, day: 4, hour: 0, minute: 20, kind: .cancellation, customer: nil, undoes: "1"),
         ]
         let net = Self.closes(events, demand: .net, through: 5)
-        #expect(net.outcomes[2] == .netted(units: 4, offSale: true))
+        #expect(net.outcomes[2] == .netted(offSale: 4, offCurrent: 0))
         #expect(net.demand[Self.bucket(3)] == 6)
         #expect(net.demand[Self.bucket(4)] == 7)
+    }
+
+    @Test(
+        "Net demand: a return of more than the order it names takes that order's units off its bucket and only the rest off the current one; undoing a sale that never counted takes nothing"
+    )
+    func partialAndUncounted() {
+        let events = [
+            Self.line("1", 10, day: 3, hour: 23, minute: 30),
+            Self.line("2", 20, day: 4, hour: 0, minute: 5, customer: "C2"),
+            Self.line("R1", -30, day: 4, hour: 0, minute: 20, kind: .return, customer: "C1", undoes: "1"),
+            // Day 4 closes at 01:00 on day 5; this sale of day 4 comes after.
+            Self.line("9", 6, day: 5, hour: 3),
+            Self.line("3", 5, day: 4, hour: 18),
+            Self.line("C3", -5, day: 5, hour: 4, kind: .cancellation, customer: "C1"),
+        ]
+        let net = Self.closes(events, demand: .net, through: 6)
+        #expect(net.outcomes[2] == .netted(offSale: 10, offCurrent: 20))
+        #expect(net.demand[Self.bucket(3)] == 0)
+        #expect(net.demand[Self.bucket(4)] == 0)
+        #expect(net.outcomes[4] == .tooLate(bucket: Self.bucket(4), closedThrough: Self.bucket(4)))
+        // The late sale never counted: its cancellation leaves day 5's 6 units alone.
+        #expect(net.outcomes[5] == .netted(offSale: 0, offCurrent: 0))
+        #expect(net.demand[Self.bucket(5)] == 6)
     }
 
     @Test("The sale ledger survives a snapshot: a restored engine matches the same cancellation")
@@ -117,7 +140,7 @@ struct DemandSignalTests {
         ).engine
         #expect(restored == before)
         let cancel = Self.line("C1", -8, day: 3, hour: 11, kind: .cancellation)
-        #expect(restored.apply(cancel) == .netted(units: 8, offSale: true))
+        #expect(restored.apply(cancel) == .netted(offSale: 8, offCurrent: 0))
     }
 
     @Test(
@@ -161,5 +184,32 @@ struct DemandSignalTests {
         // Stock counted every unit.
         let r = try #require(giant.store.restockRecord(a))
         #expect(giant.restock.records[r].stock.position <= 2_000_000 - 1_000_000)
+    }
+
+    @Test(
+        "A duplicate order line (same order id and line) neither counts nor moves stock, in either form of the event; the SKU's last lines survive a snapshot"
+    )
+    func duplicates() throws {
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        let t = EventTime(year: 2011, month: 1, day: 3, hour: 8)!
+        engine.apply(InventoryEvent(sku: "A", onHand: 100, leadTimeDays: 7, eventTime: t)) { _ in }
+        let sale = Self.line("1", 5, day: 3)
+        #expect(engine.apply(sale) == .applied)
+        #expect(engine.apply(sale) == .duplicate)
+        var bytes: [UInt8] = []
+        sale.encodeJSON(into: &bytes)
+        let viewOutcome = bytes.withUnsafeBytes { b in
+            engine.apply(try! OrderEventDecoder().decodeInPlace(b).get()) { _ in }
+        }
+        #expect(viewOutcome == .duplicate)
+        var second = sale
+        second.line = 2
+        #expect(engine.apply(second) == .applied)
+        let r = try #require(engine.store.restockRecord(0))
+        #expect(engine.restock.records[r].stock.position == 90)
+        var restored = try SnapshotCodec.decode(SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [])))
+            .engine
+        #expect(restored == engine)
+        #expect(restored.apply(second) == .duplicate)
     }
 }

@@ -104,7 +104,7 @@ struct ModelTests {
 struct PartitionEngineTests {
     static func sale(_ sku: String, _ qty: Double, day: Int, hour: Int = 12) -> OrderEvent {
         OrderEvent(
-            orderID: "o",
+            orderID: "o\(day)-\(hour)-\(qty)",
             line: 1,
             sku: sku,
             quantity: qty,
@@ -214,7 +214,7 @@ struct ShopCalendarTests {
             for sku in ["A", "B"] {
                 _ = engine.apply(
                     OrderEvent(
-                        orderID: "o",
+                        orderID: "o\(day)",
                         line: 1,
                         sku: sku,
                         quantity: sku == "A" ? 4 : Double(day % 3 + 1),

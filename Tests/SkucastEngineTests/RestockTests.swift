@@ -272,4 +272,43 @@ struct RestockTests {
         #expect(alerts.last?.state == .raised)
         #expect(alerts.last?.onHand == 10)
     }
+
+    @Test(
+        "Stock per location: counts of two warehouses add up, each replaces only its own, a stale one is refused, and the position survives a snapshot"
+    )
+    func perLocation() throws {
+        var (engine, _) = Self.stockedEngine()
+        let slot = try #require(engine.store.slots.firstIndex { $0.sku == "85123A" })
+        let r = try #require(engine.store.restockRecord(slot))
+        func position(_ e: PartitionEngine) -> Double { e.restock.records[r].stock.position }
+        func count(_ onHand: Double, _ location: String?, hour: Int) -> InventoryEvent {
+            InventoryEvent(
+                sku: "85123A",
+                onHand: onHand,
+                leadTimeDays: 14,
+                location: location,
+                eventTime: Self.at(day: 29, hour: hour)
+            )
+        }
+        // The unlocated count of 200 is the unnamed location; two warehouses come beside it.
+        #expect(engine.apply(count(40, "north", hour: 2)) { _ in } == .taken)
+        #expect(engine.apply(count(25, "south", hour: 3)) { _ in } == .taken)
+        #expect(position(engine) == 265)
+        _ = engine.apply(Self.sale(5, Self.at(day: 29, hour: 4))) { _ in }
+        #expect(position(engine) == 260)
+        // A recount replaces its own location; sales before it are in it.
+        #expect(engine.apply(count(30, "north", hour: 5)) { _ in } == .taken)
+        #expect(position(engine) == 255)
+        // Older than south's own count: refused and counted as stale.
+        #expect(engine.apply(count(99, "south", hour: 1)) { _ in } == .stale)
+        _ = engine.apply(Self.sale(2, Self.at(day: 29, hour: 6))) { _ in }
+        // Newer than south's own count, older than north's: the sale after north's count
+        // still comes off.
+        #expect(engine.apply(count(20, "south", hour: 4)) { _ in } == .taken)
+        #expect(position(engine) == 200 + 30 + 20 - 2)
+        let restored = try SnapshotCodec.decode(SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: [])))
+            .engine
+        #expect(restored == engine)
+        #expect(restored.locations.counts.first?.value.map(\.location) == ["", "north", "south"])
+    }
 }

@@ -101,9 +101,10 @@ struct SKUIndexTests {
         var engine = PartitionEngine(configuration: EngineConfiguration())
         let decoder = OrderEventDecoder()
         let plain = Array("85123A".utf8).withUnsafeBytes { TextPrefix($0) }
-        for sku in [#"85123A"#, #"85123\u0041"#, #"\u0038\u0035123A"#] {
+        // One line of one order each: the same line again would be a duplicate.
+        for (line, sku) in [#"85123A"#, #"85123\u0041"#, #"\u0038\u0035123A"#].enumerated() {
             var bytes = Array(
-                #"{"order_id":"1","line":1,"sku":"\#(sku)","quantity":2,"kind":"sale","unit_price":1.5,"currency":"GBP","event_time":"2011-01-03T10:00:00Z"}"#
+                #"{"order_id":"1","line":\#(line + 1),"sku":"\#(sku)","quantity":2,"kind":"sale","unit_price":1.5,"currency":"GBP","event_time":"2011-01-03T10:00:00Z"}"#
                     .utf8
             )
             let outcome = try bytes.withUnsafeMutableBytes { b in

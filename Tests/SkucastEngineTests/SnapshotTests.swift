@@ -74,7 +74,7 @@ struct SnapshotTests {
         for d in 1...20 {
             _ = engine.apply(
                 OrderEvent(
-                    orderID: "o",
+                    orderID: "o\(d)",
                     line: 1,
                     sku: "S\(d % 3)",
                     quantity: Double(d),
@@ -194,7 +194,7 @@ struct SnapshotTests {
                 if d == 4 { _ = engine.apply(InventoryEvent(sku: "S\(k)", onHand: 3, eventTime: time)) { _ in } }
                 _ = engine.apply(
                     OrderEvent(
-                        orderID: "o",
+                        orderID: "o\(d)",
                         line: k,
                         sku: "S\(k)",
                         quantity: Double(1 + (k + d) % 4),
@@ -321,7 +321,7 @@ struct SnapshotTests {
                 let qty = Double(rng.next() % 50) + (rng.next() % 2 == 0 ? 0.25 : 1)
                 _ = engine.apply(
                     OrderEvent(
-                        orderID: "o",
+                        orderID: "o\(d)",
                         line: 1,
                         sku: "S\(rng.next() % 5)",
                         quantity: qty,

@@ -126,7 +126,7 @@ struct ZoneTests {
         ] {
             _ = engine.apply(
                 OrderEvent(
-                    orderID: "o",
+                    orderID: "o\(t.milliseconds)",
                     line: 1,
                     sku: "S",
                     quantity: q,
@@ -210,7 +210,7 @@ struct HourBucketTests {
                     )!
                     _ = engine.apply(
                         OrderEvent(
-                            orderID: "o",
+                            orderID: "o\(t.milliseconds)",
                             line: 1,
                             sku: "S\(k)",
                             quantity: hour >= 14 ? 2 : 1,

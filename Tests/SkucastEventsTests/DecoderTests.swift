@@ -119,6 +119,9 @@ struct DecoderTests {
     @Test("A field name packed in place in a message equals its spelling packed; near-misses differ")
     func packedFieldNames() {
         let spellings = OrderField.allCases.map(\.spelling) + InventoryField.allCases.map(\.spelling)
+        // Names are matched by their first 16 bytes and length: a longer one would also
+        // match any name that differs only after its 16th byte.
+        for spelling in spellings { #expect(spelling.utf8CodeUnitCount <= 16, "\(spelling)") }
         for spelling in spellings {
             // The name inside a longer message (two words loaded and masked), and at its
             // very end (byte by byte).

@@ -88,7 +88,7 @@ struct StreamTimeTests {
         var engine = PartitionEngine(configuration: EngineConfiguration())
         func sale(_ sku: String, _ time: EventTime) -> OrderEvent {
             OrderEvent(
-                orderID: "o",
+                orderID: "o\(time.milliseconds)",
                 line: 1,
                 sku: sku,
                 quantity: 1,
