@@ -229,18 +229,8 @@ public struct PartitionEngine: Sendable {
         guard kind == .sale, quantity > 0 else { return .notDemand }
         guard unitPrice > 0, bucket > closed else {
             // Not counted; under net demand kept so that undoing it takes nothing off.
-            if let i = known, configuration.demand == .net {
-                ledger.record(
-                    SaleLedger.Sale(
-                        order: keys.order,
-                        customer: keys.customer,
-                        quantity: quantity,
-                        bucket: bucket,
-                        time: eventTime,
-                        counted: false
-                    ),
-                    slot: Int32(i)
-                )
+            if let i = known {
+                recordSale(slot: i, keys: keys, quantity: quantity, bucket: bucket, at: eventTime, counted: false)
             }
             guard unitPrice > 0 else { return .notDemand }
             lateEvents += 1
@@ -252,19 +242,29 @@ public struct PartitionEngine: Sendable {
             BucketDemand(quantity: quantity, revenue: quantity * unitPrice, promotedQuantity: promoted ? quantity : 0),
             to: bucket
         )
-        if configuration.demand == .net {
-            ledger.record(
-                SaleLedger.Sale(
-                    order: keys.order,
-                    customer: keys.customer,
-                    quantity: quantity,
-                    bucket: bucket,
-                    time: eventTime
-                ),
-                slot: Int32(i)
-            )
-        }
+        recordSale(slot: i, keys: keys, quantity: quantity, bucket: bucket, at: eventTime, counted: true)
         return .applied
+    }
+
+    /// Keeps a sale line for net demand to match (nothing under gross demand).
+    private mutating func recordSale(
+        slot i: Int,
+        keys: MatchKeys,
+        quantity: Double,
+        bucket: Int64,
+        at time: EventTime,
+        counted: Bool
+    ) {
+        guard configuration.demand == .net else { return }
+        let sale = SaleLedger.Sale(
+            order: keys.order,
+            customer: keys.customer,
+            quantity: quantity,
+            bucket: bucket,
+            time: time,
+            counted: counted
+        )
+        ledger.record(sale, slot: Int32(i))
     }
 
     /// The last bucket behind the watermark: late means at or before it, whether or not

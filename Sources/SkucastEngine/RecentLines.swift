@@ -42,26 +42,19 @@ struct RecentLines: Sendable, Hashable {
 }
 
 extension RecentLines {
-    /// In slot order, so that equal sets write equal bytes.
     func write(to w: inout ByteWriter) {
-        w.uvarint(UInt64(rings.count))
-        for slot in rings.keys.sorted() {
-            let ring = rings[slot]!
-            w.uvarint(UInt64(slot))
+        w.slotMap(rings) { ring, w in
             w.uvarint(UInt64(ring.next))
             for k in 0..<Self.perSKU { w.uint64(ring.keys[k]) }
         }
     }
 
     init(from r: inout ByteReader, skus: Int) throws(SnapshotError) {
-        for _ in 0..<(try r.count(max: skus)) {
-            let slot = try r.count(max: skus - 1)
+        rings = try r.slotMap(skus: skus, "the recent order lines") { r throws(SnapshotError) in
             var ring = Ring()
             ring.next = try r.count(max: Self.perSKU - 1)
             for k in 0..<Self.perSKU { ring.keys[k] = try r.uint64() }
-            guard rings.updateValue(ring, forKey: Int32(slot)) == nil else {
-                throw SnapshotError("the recent order lines hold SKU \(slot) twice")
-            }
+            return ring
         }
     }
 }

@@ -112,13 +112,9 @@ struct SaleLedger: Sendable, Hashable {
 }
 
 extension SaleLedger {
-    /// In slot order, so that equal ledgers write equal bytes.
     func write(to w: inout ByteWriter) {
         w.optionalInt64(sweptAt?.milliseconds)
-        w.uvarint(UInt64(sales.count))
-        for slot in sales.keys.sorted() {
-            let lines = sales[slot]!
-            w.uvarint(UInt64(slot))
+        w.slotMap(sales) { lines, w in
             w.uvarint(UInt64(lines.count))
             for s in lines {
                 w.uint64(s.order)
@@ -133,8 +129,7 @@ extension SaleLedger {
 
     init(from r: inout ByteReader, skus: Int) throws(SnapshotError) {
         sweptAt = try r.optionalInt64().map(EventTime.init(milliseconds:))
-        for _ in 0..<(try r.count(max: skus)) {
-            let slot = try r.count(max: skus - 1)
+        sales = try r.slotMap(skus: skus, "the sale ledger") { r throws(SnapshotError) in
             var lines: [Sale] = []
             for _ in 0..<(try r.count(max: Self.perSKU)) {
                 let sale = Sale(
@@ -150,9 +145,8 @@ extension SaleLedger {
                 }
                 lines.append(sale)
             }
-            guard !lines.isEmpty, sales.updateValue(lines, forKey: Int32(slot)) == nil else {
-                throw SnapshotError("the sale ledger holds SKU \(slot) empty or twice")
-            }
+            guard !lines.isEmpty else { throw SnapshotError("the sale ledger holds a SKU without lines") }
+            return lines
         }
     }
 }

@@ -235,6 +235,38 @@ public struct ByteReader {
     }
 }
 
+/// State kept beside the SKU store by SKU slot (the sale ledger, stock per location, the
+/// recent order lines): its count, then each slot and its value, in slot order, so that
+/// equal maps write equal bytes whatever the dictionary's order.
+extension ByteWriter {
+    mutating func slotMap<Value>(_ map: [Int32: Value], _ write: (Value, inout ByteWriter) -> Void) {
+        uvarint(UInt64(map.count))
+        for slot in map.keys.sorted() {
+            uvarint(UInt64(slot))
+            write(map[slot]!, &self)
+        }
+    }
+}
+
+extension ByteReader {
+    /// Reads what ``ByteWriter/slotMap(_:_:)`` wrote, at most `skus` slots below `skus`.
+    /// - Parameter what: Names the map in errors.
+    mutating func slotMap<Value>(
+        skus: Int,
+        _ what: String,
+        _ read: (inout ByteReader) throws(SnapshotError) -> Value
+    ) throws(SnapshotError) -> [Int32: Value] {
+        var map: [Int32: Value] = [:]
+        for _ in 0..<(try count(max: skus)) {
+            let slot = Int32(try count(max: skus - 1))
+            guard map.updateValue(try read(&self), forKey: slot) == nil else {
+                throw SnapshotError("\(what) holds SKU \(slot) twice")
+            }
+        }
+        return map
+    }
+}
+
 /// CRC-32 (IEEE 802.3, as gzip and PNG compute it).
 ///
 /// zlib's: it checks 4 GB/s here, twice what a table-driven loop in Swift did, and a

@@ -42,12 +42,8 @@ struct StockLocations: Sendable, Hashable {
 }
 
 extension StockLocations {
-    /// In slot order, so that equal breakdowns write equal bytes.
     func write(to w: inout ByteWriter) {
-        w.uvarint(UInt64(counts.count))
-        for slot in counts.keys.sorted() {
-            let list = counts[slot]!
-            w.uvarint(UInt64(slot))
+        w.slotMap(counts) { list, w in
             w.uvarint(UInt64(list.count))
             for c in list {
                 w.string(c.location)
@@ -59,8 +55,7 @@ extension StockLocations {
     }
 
     init(from r: inout ByteReader, skus: Int) throws(SnapshotError) {
-        for _ in 0..<(try r.count(max: skus)) {
-            let slot = try r.count(max: skus - 1)
+        counts = try r.slotMap(skus: skus, "the stock locations") { r throws(SnapshotError) in
             var list: [Count] = []
             // Every location takes at least 25 bytes.
             for _ in 0..<(try r.count(max: r.remaining / 25)) {
@@ -71,13 +66,12 @@ extension StockLocations {
                     countedAt: EventTime(milliseconds: try r.int64())
                 )
                 guard list.last.map({ $0.location < c.location }) ?? true else {
-                    throw SnapshotError("the stock locations of SKU \(slot) are out of order")
+                    throw SnapshotError("the stock locations of a SKU are out of order")
                 }
                 list.append(c)
             }
-            guard !list.isEmpty, counts.updateValue(list, forKey: Int32(slot)) == nil else {
-                throw SnapshotError("the stock locations hold SKU \(slot) empty or twice")
-            }
+            guard !list.isEmpty else { throw SnapshotError("the stock locations hold a SKU without a count") }
+            return list
         }
     }
 }
