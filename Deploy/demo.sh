@@ -10,7 +10,9 @@
 #
 # Environment: SKUCAST_DATA (the CSV, default ../shared/data/online-retail/…),
 # SKUCAST_BROKER_PORT (default 19092), SKUCAST_HTTP_PORT (default 9464),
-# SKUCAST_KEEP_BROKER=1 to leave the broker running.
+# SKUCAST_KEEP_BROKER=1 to leave the broker running. Set-up output (apt, librdkafka's
+# build, the compiler, the broker) goes to Deploy/.local/demo-setup.log: one line per
+# step with its time here, and the log's end if a step fails.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -21,16 +23,32 @@ port="${SKUCAST_BROKER_PORT:-19092}"
 http="${SKUCAST_HTTP_PORT:-9464}"
 brokers="127.0.0.1:$port"
 step() { echo "== $*" >&2; }
+setup_log="$here/.local/demo-setup.log"
+mkdir -p "$here/.local"
+: >"$setup_log"
+# quiet WHAT COMMAND…: a set-up step, its output to the log, one line with its time.
+quiet() {
+  local what="$1" start=$SECONDS
+  shift
+  printf '== %s … ' "$what" >&2
+  if "$@" >>"$setup_log" 2>&1; then
+    echo "done ($((SECONDS - start)) s)" >&2
+  else
+    echo "failed after $((SECONDS - start)) s; the end of $setup_log:" >&2
+    tail -n 40 "$setup_log" >&2
+    exit 1
+  fi
+}
 
 [ -f "$data" ] || { echo "demo.sh: no data at $data (set SKUCAST_DATA)" >&2; exit 1; }
-step "librdkafka"
-eval "$("$here/librdkafka.sh")"
-step "build (release)"
-swift build -c release --product skucast >&2
+rdkafka_env="$(mktemp)"
+quiet "librdkafka 2.8.0 (built once from Debian's source package)" sh -c "'$here/librdkafka.sh' >'$rdkafka_env'"
+eval "$(cat "$rdkafka_env")"
+rm -f "$rdkafka_env"
+quiet "build skucast (release)" swift build -c release --product skucast
 export SKUCAST_BIN="$(swift build -c release --show-bin-path)/skucast"
-step "dev broker on $brokers, topics from Topics/"
 export SKUCAST_BROKER_PORT="$port"
-"$here/dev-broker.sh" start >/dev/null
+quiet "dev broker (Tansu) on $brokers" "$here/dev-broker.sh" start
 state="$(mktemp -d)"
 service=""
 cleanup() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SkucastKafka
+import SkucastTopics
 
 @main
 struct Skucast: AsyncParsableCommand {
@@ -86,12 +87,45 @@ enum LoggingBootstrap {
     static func once() { _ = done }
 }
 
-/// The `Topics/` folder: next to the binary's package by default.
+/// The `Topics/` folder: the one given, else `Topics` in the current directory, else the
+/// one of the package or installation the binary belongs to (a parent of its folder, or
+/// `share/skucast/Topics` beside its `bin`), so `skucast topics apply` works from anywhere.
 struct TopicsDirectoryOption: ParsableArguments {
-    @Option(help: "The folder of topic definitions.")
-    var topicsDir: String = ProcessInfo.processInfo.environment["SKUCAST_TOPICS_DIR"] ?? "Topics"
+    @Option(
+        help:
+            "The folder of topic definitions (default: ./Topics, else the Topics folder of the package or installation the binary belongs to)."
+    )
+    var topicsDir: String? = ProcessInfo.processInfo.environment["SKUCAST_TOPICS_DIR"]
 
-    var url: URL { URL(fileURLWithPath: topicsDir) }
+    /// Where the definitions were looked for, in order.
+    var candidates: [URL] {
+        if let topicsDir { return [URL(fileURLWithPath: topicsDir)] }
+        var found = [URL(fileURLWithPath: "Topics")]
+        // The binary's own path (not argv[0], which is a bare name when found on PATH).
+        var folder = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+            .resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            found.append(folder.appendingPathComponent("Topics"))
+            found.append(folder.appendingPathComponent("share/skucast/Topics"))
+            folder = folder.deletingLastPathComponent()
+        }
+        return found
+    }
+
+    /// The topic catalog, or an error that says where it was looked for and what to pass.
+    func catalog() throws -> TopicCatalog {
+        let fm = FileManager.default
+        guard
+            let folder = candidates.first(where: {
+                fm.fileExists(atPath: $0.appendingPathComponent("orders/topic.json").path)
+            })
+        else {
+            throw ValidationError(
+                "no topic definitions (orders/topic.json) in \(candidates.map(\.path).joined(separator: ", ")): pass --topics-dir DIR or set SKUCAST_TOPICS_DIR"
+            )
+        }
+        return try TopicCatalog.load(from: folder)
+    }
 }
 
 /// Prints to standard error.

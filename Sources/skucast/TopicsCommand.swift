@@ -20,7 +20,7 @@ struct TopicsCommand: ParsableCommand {
         var replicationFactor: Int?
 
         func run() throws {
-            let catalog = try TopicCatalog.load(from: topics.url)
+            let catalog = try topics.catalog()
             let admin = try KafkaAdmin(configuration: kafka.client(), logger: kafka.logger("skucast.topics"))
             let outcome = try catalog.apply(
                 using: admin,
@@ -47,7 +47,7 @@ struct TopicsCommand: ParsableCommand {
         var replicationFactor: Int?
 
         func run() throws {
-            let catalog = try TopicCatalog.load(from: topics.url)
+            let catalog = try topics.catalog()
             let admin = try KafkaAdmin(configuration: kafka.client(), logger: kafka.logger("skucast.topics"))
             let findings = try catalog.check(
                 using: admin,
@@ -56,7 +56,7 @@ struct TopicsCommand: ParsableCommand {
                 timeout: .seconds(30)
             )
             if findings.isEmpty {
-                print("ok  \(catalog.topics.count) topics match \(topics.topicsDir)")
+                print("ok  \(catalog.topics.count) topics match their definitions")
             } else {
                 for f in findings { print("mismatch  \(f)") }
                 throw ExitCode(1)

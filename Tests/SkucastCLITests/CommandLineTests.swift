@@ -13,15 +13,19 @@ let onlineRetailCSV =
         "shared/data/online-retail/online_retail_2010_2011.csv"
     ).path
 
-/// Runs the `skucast` binary built beside the test bundle.
-func skucast(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs the `skucast` binary built beside the test bundle, from the repository's root
+/// unless told another directory.
+func skucast(
+    _ arguments: [String],
+    in directory: URL = repository
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
         "skucast"
     )
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
-    process.currentDirectoryURL = repository
+    process.currentDirectoryURL = directory
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -61,9 +65,21 @@ struct CommandLineTests {
         let second = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
         #expect(second.status == 0)
         #expect(second.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("exists  ") }, "\(second.stdout)")
-        let check = try skucast(["topics", "check", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
-        #expect(check.status == 0)
+        // From any directory: the binary finds the package's Topics folder.
+        let check = try skucast(
+            ["topics", "check", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix],
+            in: FileManager.default.temporaryDirectory
+        )
+        #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("ok  5 topics match"))
+        let nowhere = try skucast(["topics", "apply", "--topics-dir", "/nonexistent/Topics"])
+        #expect(nowhere.status != 0)
+        #expect(
+            nowhere.stderr.contains(
+                "no topic definitions (orders/topic.json) in /nonexistent/Topics: pass --topics-dir"
+            ),
+            "\(nowhere.stderr)"
+        )
 
         let other = "x" + prefix
         let missing = try skucast(["topics", "check", "--brokers", broker.bootstrapServers, "--topic-prefix", other])
