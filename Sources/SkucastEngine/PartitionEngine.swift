@@ -155,7 +155,9 @@ public struct PartitionEngine: Sendable {
     public mutating func apply(_ order: OrderEvent, alerts: (RestockAlert) -> Void) -> OrderOutcome {
         var (sku, orderID) = (order.sku, order.orderID)
         let keys = configuration.demand == .net ? MatchKeys(order) : MatchKeys()
-        let identity = orderID.withUTF8 { RecentLines.key(order: UnsafeRawBufferPointer($0), line: order.line) }
+        let identity = orderID.withUTF8 {
+            RecentLines.key(order: UnsafeRawBufferPointer($0), line: order.line, kind: order.kind)
+        }
         return sku.withUTF8 { u in
             let bytes = UnsafeRawBufferPointer(u)
             return apply(
@@ -180,7 +182,7 @@ public struct PartitionEngine: Sendable {
     ///   - alerts: Receives alert changes.
     public mutating func apply(_ order: OrderEventView, alerts: (RestockAlert) -> Void) -> OrderOutcome {
         let keys = configuration.demand == .net ? MatchKeys(order) : MatchKeys()
-        let identity = order.orderID.withUTF8 { RecentLines.key(order: $0, line: order.line) }
+        let identity = order.orderID.withUTF8 { RecentLines.key(order: $0, line: order.line, kind: order.kind) }
         return order.sku.withUTF8 { sku in
             apply(
                 sku: sku,
@@ -210,11 +212,11 @@ public struct PartitionEngine: Sendable {
         alerts: (RestockAlert) -> Void
     ) -> OrderOutcome {
         if let latest = latestAccepted, eventTime > latest { return .aheadOfStreamTime(latest: latest) }
-        if maxEventTime.map({ eventTime > $0 }) ?? true { maxEventTime = eventTime }
         let hash = SKUIndex.hash(prefix, sku)
         let known = store.slot(of: sku, prefix: prefix, hash: hash)
-        // Before anything moves: a duplicate must neither count nor take stock twice.
+        // Before anything moves (stream time, stock, demand): a duplicate changes nothing.
         if let i = known, !recentLines.insert(identity, slot: Int32(i)) { return .duplicate }
+        if maxEventTime.map({ eventTime > $0 }) ?? true { maxEventTime = eventTime }
         // Stock moves whatever the lateness: a late sale still left the shelf.
         if let i = known, let r = store.restockRecord(i),
             restock.consume(r, kind: kind, quantity: quantity, at: eventTime)
@@ -338,7 +340,7 @@ public struct PartitionEngine: Sendable {
             guard let totals = locations.take(one, slot: Int32(i), held: held) else { return .stale }
             (count.onHand, count.onOrder) = totals
             // A count older than another location's newest: sales since that one still count.
-            if let held, stock.eventTime < held.countedAt {
+            if let held, stock.eventTime <= held.countedAt {
                 count.countedAt = held.countedAt
                 count.consumedSince = held.consumedSince
                 count.leadTimeDays = held.leadTimeDays
@@ -609,7 +611,7 @@ extension PartitionEngine: Equatable {
     public static func == (a: PartitionEngine, b: PartitionEngine) -> Bool {
         guard a.configuration == b.configuration, a.maxEventTime == b.maxEventTime, a.closedThrough == b.closedThrough,
             a.lateEvents == b.lateEvents, a.learners == b.learners, a.ledger == b.ledger,
-            a.store.slots == b.store.slots,
+            a.locations == b.locations, a.recentLines == b.recentLines, a.store.slots == b.store.slots,
             a.store.tallies.count == b.store.tallies.count, a.restock.records.count == b.restock.records.count
         else { return false }
         for (x, y) in zip(a.store.tallies, b.store.tallies) {

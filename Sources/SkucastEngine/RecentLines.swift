@@ -1,7 +1,7 @@
 import SkucastEvents
 
 /// The order lines each SKU saw last, by identity (order id and line number, which the
-/// `orders` schema says identify an event): a line seen again is a duplicate (a producer's
+/// `orders` schema says identify an event, and kind): a line seen again is a duplicate (a producer's
 /// retry, a replayed batch) and must not count twice. A few per SKU, fixed size and
 /// inline, so the check costs one lookup and a handful of compares: duplicates arrive
 /// close to their original, among the same SKU's last lines.
@@ -18,11 +18,13 @@ struct RecentLines: Sendable, Hashable {
     /// By the SKU's slot in the ``SKUStore``.
     var rings: [Int32: Ring] = [:]
 
-    /// The identity key of an order line: never 0.
-    static func key(order: UnsafeRawBufferPointer, line: Int) -> UInt64 {
+    /// The identity key of an order line: never 0. Its kind is part of it: a shop may
+    /// cancel a line in place, under the sale's order id and line number.
+    static func key(order: UnsafeRawBufferPointer, line: Int, kind: OrderKind) -> UInt64 {
         var h = StableHash()
         h.add(bytes: order)
         h.add(Int64(line))
+        h.add(kind.rawValue)
         return h.value == 0 ? 1 : h.value
     }
 

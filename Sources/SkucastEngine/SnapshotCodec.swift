@@ -259,7 +259,8 @@ extension PartitionEngine {
         guard ledger.sales.keys.allSatisfy({ Int($0) < store.slots.count }) else {
             throw SnapshotError("the sale ledger names a SKU the snapshot does not hold")
         }
-        guard locations.counts.keys.allSatisfy({ store.restockRecord(Int($0)) != nil }) else {
+        guard locations.counts.keys.allSatisfy({ Int($0) < store.slots.count && store.restockRecord(Int($0)) != nil })
+        else {
             throw SnapshotError("the stock locations name a SKU without a stock count")
         }
     }

@@ -4,11 +4,12 @@ import SkucastEvents
 /// SKU's position is the sum over its locations, and a count replaces only its own
 /// location's. A SKU counted without a location has no entry here (its position is its
 /// last count, as for a single location); once a named location comes, that count is its
-/// unnamed location.
+/// unnamed location, and a later count without a location replaces only that one.
 ///
 /// Order lines name no location, so sales cannot be charged to one: a count is taken to
-/// reflect every order line before it (as a warehouse system publishing after each
-/// movement does), and the SKU's position takes off what sold since its newest count.
+/// reflect every order line before it, and the SKU's position takes off what sold since
+/// its newest count. That holds when every location publishes its count after each
+/// movement, as warehouse systems do; a location counted rarely is stale in between.
 struct StockLocations: Sendable, Hashable {
     /// One location's last count.
     struct Count: Sendable, Hashable {

@@ -109,8 +109,9 @@ public struct OnlineRetailCSVError: Error, Sendable, CustomStringConvertible {
 public struct OnlineRetailOrderMapper: Sendable {
     /// The file's currency (the UCI files are in pounds sterling).
     public var currency: String
-    private var lastInvoice = ""
-    private var line = 0
+    /// Lines so far per invoice: an invoice's rows are not always together in the file
+    /// (542806 is split), and a line number must not repeat within an order.
+    private var lines: [String: Int] = [:]
 
     public init(currency: String = "GBP") {
         self.currency = currency
@@ -124,11 +125,8 @@ public struct OnlineRetailOrderMapper: Sendable {
     /// - Throws: ``OnlineRetailCSVError`` for a zero quantity, which no order line has.
     public mutating func event(for row: OnlineRetailRow, line fileLine: Int) throws(OnlineRetailCSVError) -> OrderEvent
     {
-        if row.invoice != lastInvoice {
-            lastInvoice = row.invoice
-            line = 0
-        }
-        line += 1
+        let line = lines[row.invoice, default: 0] + 1
+        lines[row.invoice] = line
         let kind: OrderKind
         if row.quantity > 0 && !row.isCancellation {
             kind = .sale

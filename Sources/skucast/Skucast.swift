@@ -93,21 +93,27 @@ enum LoggingBootstrap {
 struct TopicsDirectoryOption: ParsableArguments {
     @Option(
         help:
-            "The folder of topic definitions (default: ./Topics, else the Topics folder of the package or installation the binary belongs to)."
+            "The folder of topic definitions (default: $SKUCAST_TOPICS_DIR, else ./Topics, else the Topics folder of the package or installation the binary belongs to)."
     )
-    var topicsDir: String? = ProcessInfo.processInfo.environment["SKUCAST_TOPICS_DIR"]
+    var topicsDir: String?
 
-    /// Where the definitions were looked for, in order.
+    /// Where the definitions are looked for, in order.
     var candidates: [URL] {
-        if let topicsDir { return [URL(fileURLWithPath: topicsDir)] }
+        if let given = topicsDir ?? ProcessInfo.processInfo.environment["SKUCAST_TOPICS_DIR"] {
+            return [URL(fileURLWithPath: given)]
+        }
         var found = [URL(fileURLWithPath: "Topics")]
-        // The binary's own path (not argv[0], which is a bare name when found on PATH).
-        var folder = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
-            .resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            found.append(folder.appendingPathComponent("Topics"))
-            found.append(folder.appendingPathComponent("share/skucast/Topics"))
-            folder = folder.deletingLastPathComponent()
+        // The binary's own path (argv[0] is a bare name when found on PATH), as invoked
+        // (a symlink in an installation's bin) and resolved (the build folder).
+        let invoked = URL(fileURLWithPath: CommandLine.arguments[0])
+        let own = Bundle.main.executableURL ?? invoked
+        for binary in [invoked, own.resolvingSymlinksInPath()] where binary.path.contains("/") {
+            var folder = binary.deletingLastPathComponent()
+            while folder.path != "/" && !folder.path.isEmpty {
+                found.append(folder.appendingPathComponent("Topics"))
+                found.append(folder.appendingPathComponent("share/skucast/Topics"))
+                folder = folder.deletingLastPathComponent()
+            }
         }
         return found
     }

@@ -35,7 +35,7 @@ enum Damage: CaseIterable {
             return Array(text.replacingCharacters(in: r, with: replacement).utf8)
         }
         switch self {
-        case .truncated: return (key, Array(value.prefix(Int.random(in: 1..<(value.count - 1), using: &rng))))
+        case .truncated: return (key, Array(value.prefix(Int.random(in: 1..<value.count, using: &rng))))
         case .wrongType: return (key, replacing(#""quantity":[-0-9.e]+"#, with: #""quantity":"12""#))
         case .notANumber: return (key, replacing(#""unit_price":[-0-9.e]+"#, with: #""unit_price":NaN"#))
         case .huge: return (key, replacing(#""quantity":[-0-9.e]+"#, with: #""quantity":1e300"#))

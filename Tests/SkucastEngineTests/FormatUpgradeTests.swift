@@ -163,7 +163,8 @@ struct FormatUpgradeTests {
 
     /// A fixture written from `FormatFourInput`'s 60 days by a build whose models are
     /// today's loads equal to a run of this build with gross demand (all older formats
-    /// counted gross), less the learners it did not have: its demand never met a ceiling.
+    /// counted gross), less what it did not have: its demand never met a ceiling, and it
+    /// kept no order lines for duplicates.
     static func loadsAsToday(_ name: String) throws {
         let fixture = FormatFourInput.fixture.deletingLastPathComponent().appendingPathComponent(name)
         let old = try SnapshotCodec.decode(Array(Data(contentsOf: fixture)))
@@ -173,6 +174,9 @@ struct FormatUpgradeTests {
         FormatFourInput.feed(days: 0..<60, into: &fresh)
         #expect(fresh.learners.demandCeiling.typicalSale > 0)
         fresh.learners.demandCeiling = DemandCeiling()
+        // Nor did they remember order lines.
+        #expect(!fresh.recentLines.rings.isEmpty)
+        fresh.recentLines = RecentLines()
         #expect(old.offsets == [SourceOffset(topic: "orders", partition: 0, nextOffset: 2400)])
         #expect(old.engine.learners == fresh.learners && old.engine.leadTimeCalibration.checks > 0)
         #expect(old.engine.configuration == fresh.configuration)
