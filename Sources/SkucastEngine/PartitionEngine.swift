@@ -523,33 +523,28 @@ public struct PartitionEngine: Sendable {
     /// SKUs, each bounded as its models will learn it: one giant order must not make
     /// every other day of the week look closed.
     private mutating func learnTotal(of bucket: Int64, season: Int) {
-        var selling: [Double] = []
-        // Each bounded by the ceiling so far: in a partition of few SKUs the median is the
-        // giant order itself.
-        let before = learners.demandCeiling
+        // The selling SKUs, found in one pass over all; the rest read only them.
+        var selling: [(slot: Int, quantity: Double)] = []
         // Through the buffer: an array subscript here can copy a whole tally to read one field.
         store.tallies.withUnsafeBufferPointer { tallies in
-            store.slots.withUnsafeBufferPointer { slots in
-                for i in tallies.indices {
-                    let q = tallies[i].pending.quantity(of: bucket)
-                    if q > 0 { selling.append(min(q, before.ceiling(slots[i].forecaster.history))) }
-                }
+            for i in tallies.indices {
+                let q = tallies[i].pending.quantity(of: bucket)
+                if q > 0 { selling.append((i, q)) }
             }
         }
         guard !selling.isEmpty else {
             learnTotal(0, season: season, bucket: bucket)
             return
         }
-        learners.demandCeiling.learn(selling: &selling)
-        let ceiling = learners.demandCeiling
         var total = 0.0
-        store.tallies.withUnsafeBufferPointer { tallies in
-            store.slots.withUnsafeBufferPointer { slots in
-                for i in tallies.indices {
-                    let q = tallies[i].pending.quantity(of: bucket)
-                    if q > 0 { total += min(q, ceiling.ceiling(slots[i].forecaster.history)) }
-                }
-            }
+        store.slots.withUnsafeBufferPointer { slots in
+            // Each bounded by the ceiling so far: in a partition of few SKUs the median is
+            // the giant order itself.
+            let before = learners.demandCeiling
+            var bounded = selling.map { min($0.quantity, before.ceiling(slots[$0.slot].forecaster.history)) }
+            learners.demandCeiling.learn(selling: &bounded)
+            let ceiling = learners.demandCeiling
+            for (i, q) in selling { total += min(q, ceiling.ceiling(slots[i].forecaster.history)) }
         }
         learnTotal(total, season: season, bucket: bucket)
     }
