@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SkucastPipeline", targets: ["SkucastPipeline"]),
         .library(name: "SkucastService", targets: ["SkucastService"]),
         .library(name: "SkucastOperations", targets: ["SkucastOperations"]),
+        .library(name: "SkucastReport", targets: ["SkucastReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -72,6 +73,9 @@ let package = Package(
         .target(name: "SkucastPipeline", dependencies: ["SkucastEngine", "SkucastEvents"]),
         // The forecast protocol: a sink that scores what the pipeline publishes. No I/O.
         .target(name: "SkucastBacktest", dependencies: ["SkucastEngine", "SkucastEvents", "SkucastPipeline"]),
+        // What planners look at: the backtest's HTML report and the service's live page.
+        // Inline SVG and script only: nothing fetched when a page is opened. No I/O.
+        .target(name: "SkucastReport"),
         // The live service: Kafka in, engine per partition, outputs out, snapshots and
         // commits. The adapter layer around the pure engine.
         .target(
@@ -91,6 +95,8 @@ let package = Package(
             name: "SkucastOperations",
             dependencies: [
                 "SkucastService",
+                "SkucastEngine",
+                "SkucastReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -110,6 +116,7 @@ let package = Package(
                 "SkucastZoneInfo",
                 "SkucastPipeline",
                 "SkucastBacktest",
+                "SkucastReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -162,10 +169,15 @@ let package = Package(
             dependencies: [
                 "SkucastOperations",
                 "SkucastService",
+                "SkucastPipeline",
+                "SkucastEngine",
+                "SkucastEvents",
+                "SkucastKafka",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .testTarget(name: "SkucastReportTests", dependencies: ["SkucastReport"]),
         .testTarget(
             name: "SkucastServiceTests",
             dependencies: ["SkucastService", "SkucastEngine", "SkucastEvents"]

@@ -62,6 +62,8 @@ public struct BacktestResult: Sendable {
     /// configured service level) covered the demand that followed, per lead time: what a
     /// planner's service level rests on. Not part of the protocol; every series × origin.
     public let reorderPointCoverage: [ReorderPointCoverage]
+    /// Coverage of the published p50 and p90 per step, 1…horizon.
+    public let stepCoverage: [StepCoverage]
 }
 
 /// The reorder point against the demand over the lead time that followed it.
@@ -80,6 +82,14 @@ public struct ReorderPointCoverage: Sendable {
     public let publishedCoverage: [(level: Double, coverage: Double, activeCoverage: Double)]
     /// Series × origins counted.
     public let count: Int
+}
+
+/// How often the protocol target stayed at or below the published quantiles, at one step
+/// of the horizon, over every series × origin: calibration by step.
+public struct StepCoverage: Sendable {
+    public let step: Int
+    public let p50: Double
+    public let p90: Double
 }
 
 /// Why a backtest could not run.
@@ -111,6 +121,8 @@ public struct ProtocolScoringSink: OutputSink {
     var publishedCovered: [[Int]], publishedActiveCovered: [[Int]]
     let publishedChecked: [Int]
     let p50Name: String, p90Name: String
+    /// Per step, series × origins whose target stayed at or below the p50 and the p90.
+    var stepCovered = [SIMD2<Int>](repeating: .zero, count: RetailDailyV1.horizon)
 
     /// Why settings do not fit the protocol, or nil when they do: its forecasts are of UTC
     /// days, 14 ahead.
@@ -173,6 +185,8 @@ public struct ProtocolScoringSink: OutputSink {
             let q = forecast.message.horizon[h].quantiles
             p50[h] = protocolValue(q.first { $0.name == p50Name }!.value)
             p90[h] = max(p50[h], protocolValue(q.first { $0.name == p90Name }!.value))
+            let y = panel.y(s, day: forecast.bucket + Int64(h + 1))
+            stepCovered[h] &+= SIMD2(y <= p50[h] ? 1 : 0, y <= p90[h] ? 1 : 0)
         }
         if detail.soldRecently { active += 1 }
         for (k, levels) in detail.leadTimes.enumerated() {
@@ -253,6 +267,9 @@ public struct ProtocolScoringSink: OutputSink {
                     },
                     count: received
                 )
+            },
+            stepCoverage: stepCovered.enumerated().map { h, c in
+                StepCoverage(step: h + 1, p50: Double(c[0]) / Double(received), p90: Double(c[1]) / Double(received))
             }
         )
     }

@@ -3,7 +3,11 @@ import SkucastEvents
 extension SKUForecast {
     /// The forecast to publish: every horizon step with its quantiles, lead-time demand,
     /// and the ensemble's weights and components, so a planner can see why.
-    public func message() -> ForecastMessage {
+    public func message() -> ForecastMessage { publication().message }
+
+    /// The forecast to publish and the restock levels at the SKU's lead time behind its
+    /// lead-time demand: the levels an alert of the SKU acts on until the next close.
+    public func publication() -> (message: ForecastMessage, levels: ReorderLevels) {
         let configuration = outlook.configuration
         let calendar = configuration.calendar
         let (cycle, next, closedSeasons) = (calendar.modelCycle, nextSeason, outlook.closedSeasons)
@@ -49,7 +53,7 @@ extension SKUForecast {
         id.add(calendar.start(of: bucket + 1).milliseconds)
         id.add(calendar.size.rawValue)
         id.add(Int64(configuration.horizon))
-        return ForecastMessage(
+        let message = ForecastMessage(
             forecastID: id.hex,
             sku: sku,
             origin: calendar.start(of: bucket + 1),
@@ -63,6 +67,7 @@ extension SKUForecast {
             components: f.explanation(nextSeason: next, cycle: cycle, closedSeasons: closedSeasons),
             daysSinceLastSale: max(0, Int(f.bucketsSinceSale) - 1)
         )
+        return (message, reorder)
     }
 }
 
@@ -117,12 +122,37 @@ extension RestockAlert {
             }
             w.endObject()
         }
+        RestockFields(
+            onHand: onHand,
+            onOrder: onOrder,
+            position: projectedPosition,
+            reorderPoint: reorderPoint,
+            orderUpTo: orderUpTo,
+            suggestedOrderQuantity: suggestedOrderQuantity,
+            daysOfCover: daysOfCover,
+            leadTimeDays: leadTimeDays,
+            serviceLevel: serviceLevel
+        ).write(into: &w)
+        w.endObject()
+        buffer = w.buffer
+    }
+}
+
+/// The stock and levels an alert stands on, as the `restock-alerts` schema names them:
+/// written alike in a change of an alert and in a query's answer about an open one.
+struct RestockFields {
+    var onHand: Double, onOrder: Double, position: Double
+    var reorderPoint: Double, orderUpTo: Double, suggestedOrderQuantity: Double
+    var daysOfCover: Double?
+    var leadTimeDays: Double, serviceLevel: Double
+
+    func write(into w: inout JSONWriter) {
         w.key("on_hand")
         w.quantity(onHand)
         w.key("on_order")
         w.quantity(onOrder)
         w.key("projected_position")
-        w.quantity(projectedPosition)
+        w.quantity(position)
         w.key("reorder_point")
         w.quantity(reorderPoint)
         w.key("order_up_to")
@@ -135,7 +165,5 @@ extension RestockAlert {
         w.number(leadTimeDays)
         w.key("service_level")
         w.number(serviceLevel)
-        w.endObject()
-        buffer = w.buffer
     }
 }

@@ -89,6 +89,9 @@ public struct PartitionEngine: Sendable {
     public internal(set) var closedThrough: Int64?
     /// Events that came after their bucket had closed.
     public internal(set) var lateEvents = 0
+    /// What the last close's forecasts read, for queries to answer with what it published
+    /// (not snapshotted: after a restore, queries read the learners as they are).
+    var closeOutlook: PartitionOutlook?
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -455,6 +458,7 @@ public struct PartitionEngine: Sendable {
         learnTotal(of: bucket, season: season)
         // What every SKU's forecast of this close reads: the learners as they stood before it.
         let before = outlook
+        closeOutlook = before
         var finished = FinishedChecks()
         var bucketError = 0.0
         var bucketDemand = 0.0
@@ -483,7 +487,8 @@ public struct PartitionEngine: Sendable {
                     ) {
                         learner.learn(example)
                     }
-                    let lead = tallies[i].restock >= 0 ? tracker.leadTimeDays(Int(tallies[i].restock)) : defaultLead
+                    let record = tallies[i].restock >= 0 ? Int(tallies[i].restock) : nil
+                    let lead = record.map { tracker.leadTimeDays($0) } ?? defaultLead
                     emit(
                         ClosedBucket(
                             forecast: SKUForecast(
@@ -492,7 +497,8 @@ public struct PartitionEngine: Sendable {
                                 leadTimeDays: lead,
                                 outlook: before,
                                 forecaster: slots[i].forecaster,
-                                lastBucketDemand: demand.quantity
+                                lastBucketDemand: demand.quantity,
+                                stockOnHand: record.map { tracker.records[$0].stock.projectedOnHand }
                             )
                         )
                     )

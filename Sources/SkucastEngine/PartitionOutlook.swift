@@ -104,6 +104,9 @@ public struct SKUForecast: Sendable {
     /// The demand of the bucket that closed, every unit (its models learned it bounded:
     /// see ``DemandCeiling``).
     public let lastBucketDemand: Double
+    /// The SKU's stock on hand at the close (its count less what went since), for SKUs
+    /// with a stock count.
+    public let stockOnHand: Double?
 
     /// The seasonal position of the first step.
     var nextSeason: Int { outlook.configuration.calendar.season(of: bucket + 1) }

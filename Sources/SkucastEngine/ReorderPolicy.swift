@@ -103,6 +103,14 @@ public struct ReorderLevels: Sendable, Hashable {
         dailyDemand = leadTimeDays > 0 ? leadTimeDemand / leadTimeDays : 0
     }
 
+    /// Whether a stock position calls for an order: it is below a reorder point above zero.
+    public func calls(forOrderAt position: Double) -> Bool { position < reorderPoint && reorderPoint > 0 }
+
+    /// The order a stock position calls for: up to the order-up-to level, or nothing.
+    public func suggestedOrder(at position: Double) -> Double {
+        calls(forOrderAt: position) ? max(0, orderUpTo - position) : 0
+    }
+
     /// The p-quantile of a gamma distribution with this mean and variance (Wilson–Hilferty);
     /// the mean itself when there is no spread.
     public static func gammaQuantile(mean: Double, variance: Double, p: Double) -> Double {
@@ -283,20 +291,38 @@ public struct LeadTimeCalibration: Sendable, Hashable {
 /// Syntetos and Boylan's demand classes, from the recent buckets: how often a SKU sells
 /// (average interval between sales, ADI, cut at 1.32) and how much its sizes vary (squared
 /// coefficient of variation of non-zero demand, CV², cut at 0.49).
-public enum DemandClass: Int, Sendable, Hashable, CaseIterable {
+public enum DemandClass: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case smooth, erratic, intermittent, lumpy
+
+    public var description: String {
+        switch self {
+        case .smooth: "smooth"
+        case .erratic: "erratic"
+        case .intermittent: "intermittent"
+        case .lumpy: "lumpy"
+        }
+    }
 
     /// - Parameter history: The recent buckets.
     public init(history: DemandHistory) {
-        var (n, sum, squares) = (0.0, 0.0, 0.0)
+        var (n, sum, squares) = (0, 0.0, 0.0)
         for lag in 1...max(1, history.count) where history.value(lag: lag) > 0 {
             let y = history.value(lag: lag)
             n += 1
             sum += y
             squares += y * y
         }
+        self.init(buckets: history.count, selling: n, sum: sum, sumOfSquares: squares)
+    }
+
+    /// - Parameters:
+    ///   - buckets: Buckets looked at.
+    ///   - selling: Of those, the buckets with demand.
+    ///   - sum: Their demand; `sumOfSquares`: the sum of its squares.
+    public init(buckets: Int, selling: Int, sum: Double, sumOfSquares squares: Double) {
+        let n = Double(selling)
         // No sale in the window: as intermittent as it gets.
-        let adi = n > 0 ? Double(history.count) / n : .infinity
+        let adi = n > 0 ? Double(buckets) / n : .infinity
         let mean = n > 0 ? sum / n : 0
         let cv2 = n > 1 && mean > 0 ? max(0, squares / n - mean * mean) / (mean * mean) : 0
         switch (adi >= 1.32, cv2 >= 0.49) {

@@ -116,7 +116,7 @@ struct RestockTracker: Sendable {
                 projectedPosition: stock.position,
                 reorderPoint: levels.reorderPoint,
                 orderUpTo: levels.orderUpTo,
-                suggestedOrderQuantity: max(0, levels.orderUpTo - stock.position),
+                suggestedOrderQuantity: levels.suggestedOrder(at: stock.position),
                 daysOfCover: levels.dailyDemand > 0 ? max(0, stock.projectedOnHand) / levels.dailyDemand : nil,
                 leadTimeDays: leadTimeDays(r),
                 serviceLevel: configuration.serviceLevel
@@ -126,7 +126,7 @@ struct RestockTracker: Sendable {
 
     /// How bad a position is against the levels.
     static func severity(_ stock: StockPosition, _ levels: ReorderLevels) -> RestockSeverity {
-        if stock.position >= levels.reorderPoint || levels.reorderPoint <= 0 { return .none }
+        if !levels.calls(forOrderAt: stock.position) { return .none }
         if stock.projectedOnHand <= 0 { return .outOfStock }
         if stock.projectedOnHand < levels.leadTimeDemand { return .stockoutWithinLeadTime }
         return .belowReorderPoint

@@ -9,6 +9,13 @@ public struct EmittedForecast {
     public let bucket: Int64
     /// The forecast, structured.
     public let message: ForecastMessage
+    /// The restock levels at the SKU's lead time behind the message's lead-time demand:
+    /// what the SKU's alerts act on until its next close.
+    public let levels: ReorderLevels
+    /// The demand of the bucket that closed, every unit.
+    public let demand: Double
+    /// The SKU's stock on hand at the close, when it has a stock count.
+    public let stockOnHand: Double?
     /// Whether the forecast is published: false when its SKU has not sold recently and it
     /// reaches the sink only because the sink asked (``ForecastInterest``).
     public let isPublished: Bool
@@ -28,6 +35,12 @@ public struct EmittedForecast {
 public struct ForecastInterest: Sendable, Hashable {
     /// The forecasts published (false: a sink that reads only the detailed buckets').
     public var published: Bool
+    /// The first closed bucket whose published forecasts the sink reads (nil: all): a
+    /// sink that looks at a period spares the processor the forecasts before it.
+    public var publishedFrom: Int64?
+    /// Whether the sink reads published forecasts' bytes (``EmittedForecast/json``), or
+    /// only the structured forecast: encoding them is most of a published forecast's cost.
+    public var json: Bool
     /// Every SKU's forecast at every close, not only those published.
     public var unpublished: Bool
     /// Closed buckets whose forecasts carry a ``ForecastDetail``.
@@ -37,11 +50,15 @@ public struct ForecastInterest: Sendable, Hashable {
 
     public init(
         published: Bool = true,
+        json: Bool = true,
+        publishedFrom: Int64? = nil,
         unpublished: Bool = false,
         detail: ClosedRange<Int64>? = nil,
         detailLeadTimes: [Double] = []
     ) {
         self.published = published
+        self.json = json
+        self.publishedFrom = publishedFrom
         self.unpublished = unpublished
         self.detail = detail
         self.detailLeadTimes = detailLeadTimes

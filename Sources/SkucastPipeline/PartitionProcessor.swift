@@ -337,14 +337,18 @@ public struct PartitionProcessor {
             let published = bucket.forecast.soldWithin(forecastActiveBuckets)
             if published { counts.forecasts += 1 }
             let detailed = interest.detail?.contains(bucket.bucket) ?? false
-            guard detailed || (published ? interest.published : interest.unpublished) else { continue }
+            let wanted =
+                published
+                ? interest.published && interest.publishedFrom.map { bucket.bucket >= $0 } ?? true
+                : interest.unpublished
+            guard detailed || wanted else { continue }
             if replay {
                 if published { counts.suppressed += 1 }
                 continue
             }
-            let message = bucket.forecast.message()
+            let (message, levels) = bucket.forecast.publication()
             let detail = detailed ? bucket.forecast.detail(leadTimes: interest.detailLeadTimes) : nil
-            if published && interest.published {
+            if published && wanted && interest.json {
                 message.encodeJSON(into: &buffer)
                 try buffer.withUnsafeBytes {
                     try sink.forecast(
@@ -352,6 +356,9 @@ public struct PartitionProcessor {
                             sku: bucket.sku,
                             bucket: bucket.bucket,
                             message: message,
+                            levels: levels,
+                            demand: bucket.forecast.lastBucketDemand,
+                            stockOnHand: bucket.forecast.stockOnHand,
                             isPublished: true,
                             json: $0,
                             detail: detail
@@ -364,6 +371,9 @@ public struct PartitionProcessor {
                         sku: bucket.sku,
                         bucket: bucket.bucket,
                         message: message,
+                        levels: levels,
+                        demand: bucket.forecast.lastBucketDemand,
+                        stockOnHand: bucket.forecast.stockOnHand,
                         isPublished: published,
                         json: nil,
                         detail: detail

@@ -79,6 +79,17 @@ struct BacktestCommand: ParsableCommand {
     )
     var model: String = "ensemble"
 
+    @OptionGroup var policy: PolicyOptions
+
+    @Option(
+        help:
+            "Write a self-contained HTML report here: accuracy, forecast against actual, calibration by step, ensemble weights, the restock trade-off curve (simulated at --policy-levels, by default 0.8,0.9,0.95,0.98,0.99) and simulated stock."
+    )
+    var report: String?
+
+    @Option(name: .customLong("report-sku"), help: "A SKU the report shows besides the top sellers (repeatable).")
+    var reportSKUs: [String] = []
+
     func validate() throws {
         let sources = [csv, topic].compactMap { $0 }.count + (ordersJsonl != nil || inventoryJsonl != nil ? 1 : 0)
         guard sources == 1 else {
@@ -151,6 +162,8 @@ struct BacktestCommand: ParsableCommand {
         var unreadable: Int
         var result: BacktestResult?
         var notScored: String?
+        var policy: PolicyStudy?
+        var trail: ForecastTrailSink?
     }
 
     /// Replays the messages through the pipeline into the requested sinks.
@@ -183,6 +196,47 @@ struct BacktestCommand: ParsableCommand {
             }
         }
         if let publishedOut { sinks.published = try JSONLinesSink(directory: URL(fileURLWithPath: publishedOut)) }
+        // The simulation and the report's trails cover the scored period, or all of it.
+        let from = sinks.scoring?.panel.origins.lowerBound
+        let bucketsPerDay = configuration.calendar.bucketsPerDay
+        let simulating = policy.enabled || report != nil
+        if simulating {
+            sinks.simulation = RestockSimulationSink(
+                policies: [.alerts] + (try policy.multiples()).map { .naive(multiple: $0) },
+                shortage: policy.handling,
+                from: from,
+                bucketsPerDay: bucketsPerDay,
+                stockFromCounts: policy.initialStock == "replayed",
+                traced: reportSKUs,
+                tracedTop: report == nil ? 0 : 4
+            )
+        }
+        if report != nil { sinks.trail = ForecastTrailSink(from: from ?? .min) }
+        let run = try replay(messages, partitions: partitions, configuration: configuration, sinks: sinks)
+        try run.sink.published?.close()
+        let counts = run.counts
+        let result = try run.sink.scoring?.result(events: orders.count, lateEvents: counts.rejected[.tooLate] ?? 0)
+        var outcome = ReplayOutcome(counts: counts, unreadable: unreadable, result: result, notScored: notScored)
+        outcome.trail = run.sink.trail
+        if let simulation = run.sink.simulation?.result() {
+            outcome.policy = try study(
+                simulation,
+                messages,
+                partitions: partitions,
+                configuration: configuration,
+                from: from
+            )
+        }
+        return outcome
+    }
+
+    /// Replays the messages through the pipeline into `sinks`.
+    func replay<Message: SourceMessage>(
+        _ messages: [(Message, InputTopic)],
+        partitions: [Int32],
+        configuration: EngineConfiguration,
+        sinks: ReplaySinks
+    ) throws -> Replay<Message, ReplaySinks> {
         var replay = Replay<Message, ReplaySinks>(
             partitions: partitions,
             configuration: configuration,
@@ -191,13 +245,56 @@ struct BacktestCommand: ParsableCommand {
         )
         for (m, topic) in messages { try replay.append(m, topic) }
         try replay.endAll()
-        try replay.sink.published?.close()
-        let counts = replay.counts
-        let result = try replay.sink.scoring?.result(events: orders.count, lateEvents: counts.rejected[.tooLate] ?? 0)
-        return ReplayOutcome(counts: counts, unreadable: unreadable, result: result, notScored: notScored)
+        return replay
+    }
+
+    /// The run's simulation, and one more replay per other service level for the curve.
+    func study<Message: SourceMessage>(
+        _ simulation: RestockSimulationResult,
+        _ messages: [(Message, InputTopic)],
+        partitions: [Int32],
+        configuration: EngineConfiguration,
+        from: Int64?
+    ) throws -> PolicyStudy {
+        let own = configuration.restock.serviceLevel
+        var levels = try policy.levels()
+        if levels.isEmpty, report != nil { levels = [0.8, 0.9, 0.95, 0.98, 0.99] }
+        var points = [PolicyPoint(policy: .alerts, serviceLevel: own, outcome: simulation.overall[0])]
+        for level in levels where level != own {
+            var c = configuration
+            c.restock.serviceLevel = level
+            var sinks = ReplaySinks()
+            sinks.simulation = RestockSimulationSink(
+                policies: [.alerts],
+                shortage: policy.handling,
+                from: from,
+                bucketsPerDay: c.calendar.bucketsPerDay,
+                stockFromCounts: policy.initialStock == "replayed"
+            )
+            let run = try replay(messages, partitions: partitions, configuration: c, sinks: sinks)
+            if let r = run.sink.simulation?.result() {
+                points.append(PolicyPoint(policy: .alerts, serviceLevel: level, outcome: r.overall[0]))
+            }
+        }
+        points.sort { ($0.serviceLevel ?? 0) < ($1.serviceLevel ?? 0) }
+        for (k, p) in simulation.policies.enumerated() where p != .alerts {
+            points.append(PolicyPoint(policy: p, serviceLevel: nil, outcome: simulation.overall[k]))
+        }
+        return PolicyStudy(
+            run: simulation,
+            serviceLevel: own,
+            points: points,
+            costs: policy.costs,
+            shortage: policy.handling,
+            bucketsPerDay: configuration.calendar.bucketsPerDay
+        )
     }
 
     func report(_ outcome: ReplayOutcome, seconds: Double) {
+        defer {
+            for line in outcome.policy?.lines() ?? [] { print(line) }
+            if let report { writeReport(outcome, to: report) }
+        }
         let c = outcome.counts
         let rejected = c.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }
             .joined(separator: " ")
@@ -255,13 +352,13 @@ struct BacktestCommand: ParsableCommand {
         }
         do {
             if let forecastsOut { try Data(result.forecastFile).write(to: URL(fileURLWithPath: forecastsOut)) }
-            if let summaryJson { try writeSummary(result, to: summaryJson) }
+            if let summaryJson { try writeSummary(result, policy: outcome.policy, to: summaryJson) }
         } catch {
             note("could not write: \(error)")
         }
     }
 
-    func writeSummary(_ result: BacktestResult, to path: String) throws {
+    func writeSummary(_ result: BacktestResult, policy: PolicyStudy?, to path: String) throws {
         var object = Dictionary(uniqueKeysWithValues: result.scores.map { ($0.forecaster.description, $0.metrics) })
         // Not a forecaster: the restock policy's reorder points against what followed.
         var reorder: [String: Double] = [:]
@@ -276,26 +373,45 @@ struct BacktestCommand: ParsableCommand {
             }
         }
         object["reorder_point"] = reorder
+        // Nor are the simulated policies: one entry per policy and setting.
+        for p in policy?.points ?? [] {
+            let o = p.outcome
+            object["policy \(p.policy) \(p.serviceLevel.map { String(format: "%.2f", $0) } ?? p.setting)"] = [
+                "fill_rate": o.fillRate, "cycle_service_level": o.cycleServiceLevel, "average_stock": o.averageStock,
+                "buckets_of_demand": o.bucketsOfDemand, "stockout_buckets": Double(o.stockoutBuckets),
+                "orders": Double(o.orders), "cost": o.cost(policy!.costs, bucketsPerDay: policy!.bucketsPerDay),
+            ]
+        }
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(
             to: URL(fileURLWithPath: path)
         )
     }
 }
 
-/// A replay's sinks: the published streams as files, the protocol's scorer; either optional.
+/// A replay's sinks, each optional: the published streams as files, the protocol's
+/// scorer, the restock simulation, the report's trails.
 struct ReplaySinks: OutputSink {
     var published: JSONLinesSink?
     var scoring: ProtocolScoringSink?
+    var simulation: RestockSimulationSink?
+    var trail: ForecastTrailSink?
 
     var forecastInterest: ForecastInterest {
         var interest = scoring?.forecastInterest ?? ForecastInterest(published: false)
-        interest.published = published != nil
+        let readers = [simulation?.forecastInterest, trail?.forecastInterest].compactMap { $0 }
+        interest.published = published != nil || !readers.isEmpty
+        interest.json = published != nil
+        // All of them for the published files, else from the earliest any reader wants.
+        let from = readers.map { $0.publishedFrom ?? .min }.min()
+        interest.publishedFrom = published != nil ? nil : from == .min ? nil : from
         return interest
     }
 
     mutating func forecast(_ forecast: EmittedForecast) throws {
         try published?.forecast(forecast)
         try scoring?.forecast(forecast)
+        try simulation?.forecast(forecast)
+        try trail?.forecast(forecast)
     }
 
     mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {

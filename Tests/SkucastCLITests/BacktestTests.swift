@@ -27,17 +27,28 @@ func score(_ forecasts: URL) throws -> [String: Double] {
 /// year takes minutes in a debug build.
 struct CSVBacktest: Sendable {
     let status: Int32, stdout: String, stderr: String
-    let forecasts: URL, summary: URL
+    let forecasts: URL, summary: URL, report: URL
 
     static let shared: Result<CSVBacktest, any Error> = Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-backtest-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("ensemble.csv")
         let summary = dir.appendingPathComponent("summary.json")
+        let report = dir.appendingPathComponent("report.html")
+        // With the restock simulation at two more service levels (two more replays), beside
+        // the naive policy at twice and three times its rule of thumb, and the HTML report.
         let r = try skucast([
             "backtest", "--csv", onlineRetailCSV, "--forecasts-out", file.path, "--summary-json", summary.path,
+            "--policy-levels", "0.8,0.9", "--naive-multiples", "2,3", "--report", report.path, "--report-sku", "85123A",
         ])
-        return CSVBacktest(status: r.status, stdout: r.stdout, stderr: r.stderr, forecasts: file, summary: summary)
+        return CSVBacktest(
+            status: r.status,
+            stdout: r.stdout,
+            stderr: r.stderr,
+            forecasts: file,
+            summary: summary,
+            report: report
+        )
     }
 }
 
@@ -53,7 +64,7 @@ struct BacktestTests {
         #expect(r.stdout.contains("3603 series × 92 origins × 14 steps = 4640664 rows"), "\(r.stdout)")
         let all = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: [String: Double]]
-        )
+        ).filter { !$0.key.hasPrefix("policy ") }
         let ensemble = try #require(all["ensemble"])
         let naive = try #require(all["snaive"])
         #expect(r.stdout.contains("reorder point, 14-day lead time at service level 0.95"), "\(r.stdout)")
@@ -129,7 +140,8 @@ struct BacktestTests {
         )
         // The same summary, but for the first line (timing) and the one naming the file.
         func summary(_ out: String) -> [Substring] {
-            out.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("mean:") }
+            out.split(separator: "\n").dropFirst().prefix { !$0.hasPrefix("restock policy simulation") }
+                .filter { !$0.hasPrefix("mean:") }
         }
         #expect(summary(csv.stdout) == summary(topic.stdout), "\(topic.stdout)")
         // The protocol's line, the table's header, the ensemble, each of its models and the
