@@ -3,13 +3,16 @@
 # skucast's topics, starts the service (`skucast run`), replays the real Online Retail
 # order log into `orders` (with made-up stock counts into `inventory`, marked synthetic,
 # since the log has none) and prints forecasts and restock alerts as the service
-# publishes them. Then a graceful stop, the service's figures, and the scored backtest
-# of the same data.
+# publishes them. Then asks the running service about its open alerts and one SKU,
+# runs the scored backtest of the same data with the restock policy simulated, writes
+# the HTML report, names the live page (and, at a terminal, waits for Enter), and stops
+# the service gracefully.
 #
 #   Deploy/demo.sh [ROWS]     ROWS of the file to replay (default: all 541,909)
 #
 # Environment: SKUCAST_DATA (the CSV, default ../shared/data/online-retail/…),
-# SKUCAST_BROKER_PORT (default 19092), SKUCAST_HTTP_PORT (default 9464),
+# SKUCAST_BROKER_PORT (default 19092), SKUCAST_HTTP_PORT (default 9464), SKUCAST_DEMO_SKU
+# (the SKU asked about, default 85123A),
 # SKUCAST_KEEP_BROKER=1 to leave the broker running. Set-up output (apt, librdkafka's
 # build, the compiler, the broker) goes to Deploy/.local/demo-setup.log: one line per
 # step with its time here, and the log's end if a step fails.
@@ -69,11 +72,39 @@ step "forecasts and restock alerts as skucast publishes them (a sample of foreca
 if command -v curl >/dev/null; then
   step "the service's metrics"
   curl -fsS "http://127.0.0.1:$http/metrics" | grep -E '^skucast_(events_in|events_rejected_total\{reason="too_late"|forecasts_out|alerts_out|open_alerts|forecast_error|snapshot_bytes|consumer_lag)' || true
+  step "ask the service (interactive queries): the most severe open alerts, and one SKU"
+  curl -fsS "http://127.0.0.1:$http/alerts?limit=3" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+print(f"{a[\"total\"]} open alerts in partitions {a[\"partitions\"]}; the first:")
+for x in a["alerts"]:
+    print(f"  {x[\"sku\"]}: {x[\"severity\"]}, position {x[\"projected_position\"]:g} against reorder point {x[\"reorder_point\"]:g}; order {x[\"suggested_order_quantity\"]:g}")
+' || true
+  sku="${SKUCAST_DEMO_SKU:-85123A}"
+  curl -fsS "http://127.0.0.1:$http/skus/$sku" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+f = s.get("forecast")
+if not f:
+    print(f"{s[\"sku\"]}: no forecast yet"); sys.exit()
+week = sum(h["mean"] for h in f["horizon"][:7])
+lead = f["lead_time_demand"]
+stock = s.get("stock") or {}
+alert = s.get("alert") or {}
+print(f"{s[\"sku\"]} (partition {s[\"partition\"]}): from {f[\"origin\"][:10]}, next 7 days {week:.1f} units; {lead[\"lead_time_days\"]:g}-day lead-time demand {lead[\"mean\"]:.1f}, quantiles {lead[\"quantiles\"]}")
+print(f"  stock on hand {stock.get(\"on_hand\", \"unknown\")}, alert {alert.get(\"severity\", \"none\")}; top weights " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(f["model"]["weights"].items(), key=lambda kv: -kv[1])[:3]))
+' || true
+fi
+report="$here/.local/report.html"
+step "backtest: the same data through the same engine, scored (retail-daily-v1), restock policies simulated, HTML report"
+"$SKUCAST_BIN" backtest --csv "$data" ${rows:+--limit "$rows"} --inventory synthetic --initial-stock reorder-point --report "$report"
+step "open the report: file://$report"
+step "the live page (open alerts, SKU search): http://127.0.0.1:$http/"
+if [ -t 0 ]; then
+  read -r -p "press Enter to stop the service and the broker " _ || true
 fi
 step "graceful stop (SIGTERM: checkpoint, commit, leave)"
 kill -TERM "$service"
 wait "$service" || { cat "$state/run.log" >&2; exit 1; }
 service=""
 tail -n 1 "$state/run.log"
-step "forecast the same data with the same engine (retail-daily-v1 backtest: every model, scored)"
-"$SKUCAST_BIN" backtest --csv "$data"

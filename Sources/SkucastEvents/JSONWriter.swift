@@ -52,6 +52,13 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// A value already encoded as JSON (a published message inside an answer).
+    public mutating func raw(_ json: [UInt8]) {
+        separate()
+        buffer.append(contentsOf: json)
+        needsComma = true
+    }
+
     public mutating func null() {
         separate()
         buffer.append(contentsOf: Array("null".utf8))

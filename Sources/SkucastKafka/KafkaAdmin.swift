@@ -117,7 +117,11 @@ public final class KafkaAdmin: Sendable {
                 )
             }
         }
-        let results = try request(RD_KAFKA_ADMIN_OP_CREATETOPICS, operation: "create topics", timeout: timeout) {
+        let results = try handle.adminRequest(
+            RD_KAFKA_ADMIN_OP_CREATETOPICS,
+            operation: "create topics",
+            timeout: timeout
+        ) {
             options,
             queue in
             rd_kafka_CreateTopics(handle.pointer, &newTopics, newTopics.count, options, queue)
@@ -188,7 +192,7 @@ public final class KafkaAdmin: Sendable {
         let found = result.keys.sorted()
         var resources: [OpaquePointer?] = found.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }
         defer { for r in resources { rd_kafka_ConfigResource_destroy(r) } }
-        let configs = try request(
+        let configs = try handle.adminRequest(
             RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
             operation: "describe topic configs",
             timeout: timeout
@@ -222,7 +226,11 @@ public final class KafkaAdmin: Sendable {
         guard !names.isEmpty else { return }
         var deletes: [OpaquePointer?] = names.map { rd_kafka_DeleteTopic_new($0) }
         defer { for d in deletes { rd_kafka_DeleteTopic_destroy(d) } }
-        let results = try request(RD_KAFKA_ADMIN_OP_DELETETOPICS, operation: "delete topics", timeout: timeout) {
+        let results = try handle.adminRequest(
+            RD_KAFKA_ADMIN_OP_DELETETOPICS,
+            operation: "delete topics",
+            timeout: timeout
+        ) {
             options,
             queue in
             rd_kafka_DeleteTopics(handle.pointer, &deletes, deletes.count, options, queue)
@@ -237,41 +245,6 @@ public final class KafkaAdmin: Sendable {
         where err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART {
             throw KafkaError(err, operation: "delete topic \(name)")
         }
-    }
-
-    /// Runs one admin request on a private queue and reads its result event.
-    private func request<R>(
-        _ op: rd_kafka_admin_op_t,
-        operation: String,
-        timeout: Duration,
-        send: (OpaquePointer?, OpaquePointer?) -> Void,
-        results: (OpaquePointer) -> R
-    ) throws(KafkaError) -> R {
-        let queue = rd_kafka_queue_new(handle.pointer)
-        defer { rd_kafka_queue_destroy(queue) }
-        let options = rd_kafka_AdminOptions_new(handle.pointer, op)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        var errstr = [CChar](repeating: 0, count: 512)
-        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeout.timeoutMilliseconds, &errstr, errstr.count)
-        if op != RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS {
-            _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeout.timeoutMilliseconds, &errstr, errstr.count)
-        }
-        send(options, queue)
-        // The request itself times out after `timeout`; the extra second lets its
-        // timeout event arrive rather than racing it.
-        guard let event = rd_kafka_queue_poll(queue, (timeout + .seconds(1)).timeoutMilliseconds) else {
-            throw KafkaError(code: .timedOut, message: "no answer within \(timeout)", operation: operation)
-        }
-        defer { rd_kafka_event_destroy(event) }
-        let err = rd_kafka_event_error(event)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(
-                err,
-                operation: operation,
-                detail: rd_kafka_event_error_string(event).map { String(cString: $0) }
-            )
-        }
-        return results(event)
     }
 
     private static func string(_ buffer: [CChar]) -> String {

@@ -118,7 +118,7 @@ extension ClientCallbacks {
 ///
 /// `poll` and `close` are serialized; the other methods may be called from any thread.
 public final class KafkaConsumer: @unchecked Sendable {
-    private let handle: KafkaHandle
+    let handle: KafkaHandle
     private let callbacks: ConsumerCallbacks
     private let queue: OpaquePointer
     private let state = Mutex(State())

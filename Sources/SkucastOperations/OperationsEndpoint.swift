@@ -1,6 +1,9 @@
+import Foundation
 import Hummingbird
 import Logging
 import Prometheus
+import SkucastEngine
+import SkucastReport
 import SkucastService
 
 /// `/healthz`, `/readyz` and Prometheus `/metrics` for a running ``ForecastService``:
@@ -11,12 +14,23 @@ public struct OperationsEndpoint: Sendable {
     public var stallLimit: Duration = .seconds(60)
     let status: @Sendable () -> ServiceStatus
     let registry: PrometheusCollectorRegistry
+    let query: (@Sendable (ServiceQuery) async -> QueryAnswer)?
+
+    /// Open alerts a page of `/alerts` holds unless asked otherwise, and at most.
+    public static let alertsPage = (default: 50, most: 1000)
 
     /// - Parameters:
     ///   - registry: The Prometheus registry the service's metrics go to.
+    ///   - query: Asks the service (``ForecastService/queries``); nil: no `/skus` or
+    ///     `/alerts`.
     ///   - status: Reads the service's status (``ForecastService/status``).
-    public init(registry: PrometheusCollectorRegistry, status: @escaping @Sendable () -> ServiceStatus) {
+    public init(
+        registry: PrometheusCollectorRegistry,
+        query: (@Sendable (ServiceQuery) async -> QueryAnswer)? = nil,
+        status: @escaping @Sendable () -> ServiceStatus
+    ) {
         self.registry = registry
+        self.query = query
         self.status = status
     }
 
@@ -55,7 +69,67 @@ public struct OperationsEndpoint: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer))
             )
         }
+        if let query { addQueries(to: router, query) }
         return router
+    }
+
+    /// `/` (the live page), `/skus/{sku}` and `/alerts`.
+    func addQueries(
+        to router: Router<BasicRequestContext>,
+        _ query: @escaping @Sendable (ServiceQuery) async -> QueryAnswer
+    ) {
+        router.get("/") { _, _ -> Response in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: LivePage.html))
+            )
+        }
+        router.get("skus/:sku") { _, context -> Response in
+            let raw = context.parameters.get("sku") ?? ""
+            let sku = raw.removingPercentEncoding ?? raw
+            guard !sku.isEmpty else {
+                return Self.json(QueryAnswer(status: 400, json: Array(#"{"error":"no SKU"}"#.utf8)))
+            }
+            return Self.json(await query(.sku(sku)))
+        }
+        router.get("alerts") { request, _ -> Response in
+            let parameters = request.uri.queryParameters
+            var severity: RestockSeverity?
+            if let name = parameters.get("severity"), !name.isEmpty {
+                guard let s = RestockSeverity(rawValue: name), s != .none else {
+                    return Self.json(
+                        QueryAnswer(
+                            status: 400,
+                            json: Array(
+                                #"{"error":"severity must be out_of_stock, stockout_within_lead_time or below_reorder_point"}"#
+                                    .utf8
+                            )
+                        )
+                    )
+                }
+                severity = s
+            }
+            let offset = parameters.get("offset").flatMap { Int($0) } ?? 0
+            let limit = parameters.get("limit").flatMap { Int($0) } ?? Self.alertsPage.default
+            guard offset >= 0, limit > 0, limit <= Self.alertsPage.most else {
+                return Self.json(
+                    QueryAnswer(
+                        status: 400,
+                        json: Array(#"{"error":"offset must be 0 or more and limit between 1 and 1000"}"#.utf8)
+                    )
+                )
+            }
+            return Self.json(await query(.alerts(severity: severity, offset: offset, limit: limit)))
+        }
+    }
+
+    static func json(_ answer: QueryAnswer) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.json))
+        )
     }
 
     /// An application serving the routes on `host:port`.

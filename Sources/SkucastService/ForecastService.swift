@@ -36,6 +36,12 @@ public final class ForecastService: @unchecked Sendable {
     var restoredFrom: [Int32: String] = [:]
     /// The latest status, readable from any thread (the HTTP endpoint's).
     public let statusBoard = StatusBoard()
+    /// Queries from other threads, answered between batches.
+    public let queries = QueryDesk()
+    /// Partitions of each input topic.
+    var inputPartitions = 0
+    /// The group's members as last described, for queries about partitions owned elsewhere.
+    var groupMembers: (members: [KafkaGroupMember], at: ContinuousClock.Instant)?
     let metrics: ServiceMetrics
     var caughtUpOnce = false
     var firstInput: ContinuousClock.Instant?
@@ -118,6 +124,7 @@ public final class ForecastService: @unchecked Sendable {
             }
             counts[name] = topic.partitions.count
         }
+        inputPartitions = counts[t.orders] ?? 0
         guard counts[t.orders] == counts[t.inventory] else {
             throw ServiceError(
                 "\(t.orders) has \(counts[t.orders]!) partitions and \(t.inventory) \(counts[t.inventory]!): the inputs must be co-partitioned (same partition count, keyed by SKU with the same partitioner)"
@@ -135,6 +142,7 @@ public final class ForecastService: @unchecked Sendable {
     /// - Throws: Kafka, snapshot store and delivery failures. State is then not committed
     ///   past the last checkpoint, so a restart loses nothing.
     public func run(shouldStop: () -> Bool) throws {
+        defer { queries.close() }
         try consumer.subscribe(topics: configuration.topics.inputs)
         var idleSince: ContinuousClock.Instant?
         while !shouldStop() {
@@ -157,6 +165,7 @@ public final class ForecastService: @unchecked Sendable {
             if checkpointer.isDue(processors) { try checkpointer.checkpoint(Array(processors.keys), of: &processors) }
             let lag = currentLag()
             publishStatus(lag: lag)
+            answerQueries()
             if let idle = configuration.stopWhenIdle {
                 if batch.isEmpty, !processors.isEmpty, lag == 0 {
                     idleSince = idleSince ?? clock.now

@@ -52,9 +52,21 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Port of that endpoint; 0 for any free port (logged).")
     var httpPort: Int = Int(ProcessInfo.processInfo.environment["SKUCAST_HTTP_PORT"] ?? "") ?? 9464
 
+    @Option(
+        help: ArgumentHelp(
+            "The host:port other instances name when a query's SKU is owned here (put in the consumer's client.id as skucast@host:port); by default --http-host:--http-port, none with port 0.",
+            valueName: "host:port"
+        )
+    )
+    var advertisedHttp: String?
+
     func run() async throws {
         let logger = kafka.logger("skucast.run")
-        var configuration = ServiceConfiguration(client: kafka.client())
+        var client = kafka.client()
+        if let address = advertisedHttp ?? (httpPort == 0 ? nil : "\(httpHost):\(httpPort)") {
+            client.clientID = "skucast@\(address)"
+        }
+        var configuration = ServiceConfiguration(client: client)
         configuration.groupID = group
         configuration.topics = ServiceTopics(prefix: kafka.topicPrefix)
         configuration.engine = try engine.configuration()
@@ -78,7 +90,12 @@ struct RunCommand: AsyncParsableCommand {
             metrics: PrometheusMetricsFactory(registry: registry)
         )
         let board = service.statusBoard
-        let endpoint = OperationsEndpoint(registry: registry) { board.current }
+        let desk = service.queries
+        let endpoint = OperationsEndpoint(
+            registry: registry,
+            query: { await desk.ask($0) },
+            status: { board.current }
+        )
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .notice)
         // SIGTERM and SIGINT shut the group down gracefully, in reverse order: the service

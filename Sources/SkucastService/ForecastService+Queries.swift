@@ -1,0 +1,54 @@
+import SkucastEngine
+import SkucastEvents
+import SkucastKafka
+
+/// Who owns a partition of the input topics under the range strategy: members sorted by
+/// member id, each given a run of partitions, the first `count % members` one more.
+enum RangeAssignment {
+    /// The index of the member (in member id order) that owns `partition`.
+    static func owner(of partition: Int, partitions count: Int, members: Int) -> Int? {
+        guard members > 0, partition >= 0, partition < count else { return nil }
+        let (each, extra) = (count / members, count % members)
+        // The first `extra` members own each + 1 partitions.
+        let split = extra * (each + 1)
+        return partition < split ? partition / (each + 1) : each > 0 ? extra + (partition - split) / each : nil
+    }
+}
+
+extension ForecastService {
+    /// Answers the queries waiting at this turn of the loop.
+    func answerQueries() {
+        queries.answerWaiting { query in
+            let answers = QueryAnswers(engines: processors.mapValues(\.engine), partitions: inputPartitions)
+            return answers.answer(query) { owner(of: $0) }
+        }
+    }
+
+    /// The member that owns partition `p` of the inputs: as the coordinator describes the
+    /// group, or, when the broker leaves assignments out, by the range strategy's rule
+    /// over the members it lists. Nil when the group cannot be described.
+    func owner(of p: Int32) -> KafkaGroupMember? {
+        if groupMembers.map({ clock.now - $0.at > .seconds(5) }) ?? true {
+            do {
+                groupMembers = (try consumer.describeGroup(configuration.groupID, timeout: .seconds(2)), clock.now)
+            } catch {
+                logger.warning("describe group \(configuration.groupID): \(error)")
+                return nil
+            }
+        }
+        guard let members = groupMembers?.members else { return nil }
+        let orders = configuration.topics.orders
+        if let m = members.first(where: { $0.assignment.contains(KafkaTopicPartition(topic: orders, partition: p)) }) {
+            return m
+        }
+        let sorted = members.sorted { $0.memberID < $1.memberID }
+        return RangeAssignment.owner(of: Int(p), partitions: inputPartitions, members: sorted.count).map { sorted[$0] }
+    }
+
+    /// The query address an instance advertises in its client id (`skucast@host:port`).
+    static func queryURL(clientID: String) -> String? {
+        guard let at = clientID.lastIndex(of: "@") else { return nil }
+        let address = clientID[clientID.index(after: at)...]
+        return address.contains(":") ? "http://\(address)" : nil
+    }
+}
