@@ -73,27 +73,33 @@ if command -v curl >/dev/null; then
   step "the service's metrics"
   curl -fsS "http://127.0.0.1:$http/metrics" | grep -E '^skucast_(events_in|events_rejected_total\{reason="too_late"|forecasts_out|alerts_out|open_alerts|forecast_error|snapshot_bytes|consumer_lag)' || true
   step "ask the service (interactive queries): the most severe open alerts, and one SKU"
-  curl -fsS "http://127.0.0.1:$http/alerts?limit=3" | python3 -c '
+  alerts_summary=$(cat <<'PY'
 import json, sys
 a = json.load(sys.stdin)
-print(f"{a[\"total\"]} open alerts in partitions {a[\"partitions\"]}; the first:")
+print(f"{a['total']} open alerts in partitions {a['partitions']}; the most severe:")
 for x in a["alerts"]:
-    print(f"  {x[\"sku\"]}: {x[\"severity\"]}, position {x[\"projected_position\"]:g} against reorder point {x[\"reorder_point\"]:g}; order {x[\"suggested_order_quantity\"]:g}")
-' || true
-  sku="${SKUCAST_DEMO_SKU:-85123A}"
-  curl -fsS "http://127.0.0.1:$http/skus/$sku" | python3 -c '
+    print(f"  {x['sku']}: {x['severity']}, position {x['projected_position']:g} against reorder point {x['reorder_point']:g}; order {x['suggested_order_quantity']:g}")
+PY
+)
+  sku_summary=$(cat <<'PY'
 import json, sys
 s = json.load(sys.stdin)
 f = s.get("forecast")
 if not f:
-    print(f"{s[\"sku\"]}: no forecast yet"); sys.exit()
+    print(f"{s['sku']}: no forecast yet")
+    sys.exit()
 week = sum(h["mean"] for h in f["horizon"][:7])
 lead = f["lead_time_demand"]
 stock = s.get("stock") or {}
 alert = s.get("alert") or {}
-print(f"{s[\"sku\"]} (partition {s[\"partition\"]}): from {f[\"origin\"][:10]}, next 7 days {week:.1f} units; {lead[\"lead_time_days\"]:g}-day lead-time demand {lead[\"mean\"]:.1f}, quantiles {lead[\"quantiles\"]}")
-print(f"  stock on hand {stock.get(\"on_hand\", \"unknown\")}, alert {alert.get(\"severity\", \"none\")}; top weights " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(f["model"]["weights"].items(), key=lambda kv: -kv[1])[:3]))
-' || true
+weights = sorted(f["model"]["weights"].items(), key=lambda kv: -kv[1])[:3]
+print(f"{s['sku']} (partition {s['partition']}): from {f['origin'][:10]}, next 7 days {week:.1f} units; {lead['lead_time_days']:g}-day lead-time demand {lead['mean']:.1f}, quantiles {lead['quantiles']}")
+print(f"  stock on hand {stock.get('on_hand', 'unknown')}, alert {alert.get('severity', 'none')}; top weights " + ", ".join(f"{k} {v:.2f}" for k, v in weights))
+PY
+)
+  curl -fsS "http://127.0.0.1:$http/alerts?limit=3" | python3 -c "$alerts_summary" || true
+  sku="${SKUCAST_DEMO_SKU:-85123A}"
+  curl -fsS "http://127.0.0.1:$http/skus/$sku" | python3 -c "$sku_summary" || true
 fi
 report="$here/.local/report.html"
 step "backtest: the same data through the same engine, scored (retail-daily-v1), restock policies simulated, HTML report"

@@ -121,20 +121,34 @@ struct SimulatedShelf: Sendable {
 
     var onOrder: Double { pending.reduce(0) { $0 + $1.quantity } }
 
-    /// Takes in what arrives at the start of `bucket`.
+    /// Takes in what arrives at the start of `bucket`: one replenishment cycle ends,
+    /// however many orders land together.
     /// - Returns: Units received.
     mutating func receive(at bucket: Int64) -> Double {
         var received = 0.0
+        // Kept in arrival order (see ``order(_:at:leadTimeBuckets:)``).
         while let first = pending.first, first.arrival <= bucket {
             pending.removeFirst()
             onHand += first.quantity
             received += first.quantity
-            outcome.unitsReceived += first.quantity
-            outcome.cycles += 1
-            if !stockoutSinceArrival { outcome.cyclesWithoutStockout += 1 }
-            stockoutSinceArrival = false
         }
+        guard received > 0 else { return 0 }
+        outcome.unitsReceived += received
+        endCycle()
         return received
+    }
+
+    /// Counts the replenishment cycle since the last arrival.
+    mutating func endCycle() {
+        outcome.cycles += 1
+        if !stockoutSinceArrival { outcome.cyclesWithoutStockout += 1 }
+        stockoutSinceArrival = false
+    }
+
+    /// The end of the simulation: a cycle still open counts if it has run out already
+    /// (one that has not might yet, so it is left out).
+    mutating func finish() {
+        if stockoutSinceArrival { endCycle() }
     }
 
     /// Serves a bucket's demand and counts the stock left at its end.
@@ -157,7 +171,9 @@ struct SimulatedShelf: Sendable {
         // Whole units, up; to a millionth first, so that float noise adds no unit.
         let units = ((quantity * 1e6).rounded() / 1e6).rounded(.up)
         guard units > 0 else { return }
-        pending.append(Order(arrival: bucket + leadTimeBuckets + 1, quantity: units))
+        // A shorter lead time than an earlier order's lands before it.
+        let order = Order(arrival: bucket + leadTimeBuckets + 1, quantity: units)
+        pending.insert(order, at: pending.firstIndex { $0.arrival > order.arrival } ?? pending.count)
         outcome.orders += 1
         outcome.unitsOrdered += units
     }
@@ -172,6 +188,7 @@ struct RecentDemand: Sendable {
     /// Records a bucket's demand; buckets skipped since the last had none.
     mutating func record(_ demand: Double, at bucket: Int64) {
         let n = Int64(buckets.count)
+        if let last, bucket <= last { return }
         if let last, bucket - last >= n {
             buckets = Array(repeating: 0, count: buckets.count)
         } else if let last {

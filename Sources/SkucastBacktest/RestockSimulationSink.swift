@@ -66,11 +66,19 @@ public struct RestockSimulationSink: OutputSink {
         }
 
         /// Simulates buckets without demand (no forecast published: the SKU did not
-        /// sell) up to `last`. A position only rises in them, so no policy orders.
-        mutating func advance(through last: Int64, _ policies: [SimulatedPolicy], _ shortage: ShortageHandling) {
+        /// sell) up to `last`, each with its close: the naive policy's point can stay
+        /// above a position its last order did not lift enough.
+        mutating func advance(
+            through last: Int64,
+            _ policies: [SimulatedPolicy],
+            _ shortage: ShortageHandling,
+            records: Bool
+        ) {
             var b = simulatedThrough + 1
             while b <= last {
-                step(bucket: b, demand: 0, policies, shortage)
+                recent.record(0, at: b)
+                step(bucket: b, demand: 0, policies, shortage, records: records)
+                decide(at: b, policies)
                 b += 1
             }
         }
@@ -80,7 +88,8 @@ public struct RestockSimulationSink: OutputSink {
             bucket: Int64,
             demand: Double,
             _ policies: [SimulatedPolicy],
-            _ shortage: ShortageHandling
+            _ shortage: ShortageHandling,
+            records: Bool
         ) {
             var arrived = 0.0
             for k in shelves.indices {
@@ -94,6 +103,7 @@ public struct RestockSimulationSink: OutputSink {
                 demandSum += demand
                 demandSquares += demand * demand
             }
+            guard records else { return }
             trajectory.onHand.append(Float(shelves[0].onHand))
             trajectory.demand.append(Float(demand))
             trajectory.reorderPoint.append(Float(reorderPoint(policies[0])))
@@ -126,6 +136,8 @@ public struct RestockSimulationSink: OutputSink {
     let tracedTop: Int
     var skus: [SKU] = []
     var index: [String: Int] = [:]
+    /// Whether stock trajectories are kept (only when some are asked for).
+    var recordsTrajectories: Bool { !traced.isEmpty || tracedTop > 0 }
     var lastClose: Int64?
 
     /// - Parameters:
@@ -167,10 +179,11 @@ public struct RestockSimulationSink: OutputSink {
             index[forecast.sku] = i
             skus.append(SKU(name: forecast.sku))
         }
-        skus[i].recent.record(forecast.demand, at: b)
-        guard b >= from else { return }
-        let lead = Int64((forecast.message.leadTimeDays * bucketsPerDay).rounded(.up))
+        // Whole buckets, up; to a millionth first, so that float noise adds no bucket.
+        let lead = Int64(((forecast.message.leadTimeDays * bucketsPerDay * 1e6).rounded() / 1e6).rounded(.up))
         if skus[i].shelves.isEmpty {
+            skus[i].recent.record(forecast.demand, at: b)
+            guard b >= from else { return }
             skus[i].leadTimeBuckets = lead
             skus[i].levels = forecast.levels
             skus[i].firstBucket = b + 1
@@ -180,9 +193,10 @@ public struct RestockSimulationSink: OutputSink {
                 SimulatedShelf(onHand: (counted.map { max(0, $0) } ?? sku.reorderPoint(p)).rounded(.up))
             }
         } else {
-            let (policies, shortage) = (policies, shortage)
-            skus[i].advance(through: b - 1, policies, shortage)
-            skus[i].step(bucket: b, demand: forecast.demand, policies, shortage)
+            let (policies, shortage, records) = (policies, shortage, recordsTrajectories)
+            skus[i].advance(through: b - 1, policies, shortage, records: records)
+            skus[i].recent.record(forecast.demand, at: b)
+            skus[i].step(bucket: b, demand: forecast.demand, policies, shortage, records: records)
             skus[i].leadTimeBuckets = lead
             skus[i].levels = forecast.levels
         }
@@ -208,7 +222,8 @@ public struct RestockSimulationSink: OutputSink {
         var skusByClass = DemandClass.allCases.map { _ in 0 }
         var first: Int64?
         for i in skus.indices where !skus[i].shelves.isEmpty {
-            if let lastClose { skus[i].advance(through: lastClose, policies, shortage) }
+            if let lastClose { skus[i].advance(through: lastClose, policies, shortage, records: recordsTrajectories) }
+            for k in skus[i].shelves.indices { skus[i].shelves[k].finish() }
             let s = skus[i]
             first = min(first ?? s.firstBucket, s.firstBucket)
             let demandClass = DemandClass(

@@ -110,8 +110,9 @@ public struct OperationsEndpoint: Sendable {
                 }
                 severity = s
             }
-            let offset = parameters.get("offset").flatMap { Int($0) } ?? 0
-            let limit = parameters.get("limit").flatMap { Int($0) } ?? Self.alertsPage.default
+            // Absent: the default; present, it must be a number.
+            let offset = parameters.get("offset").map { Int($0) ?? -1 } ?? 0
+            let limit = parameters.get("limit").map { Int($0) ?? 0 } ?? Self.alertsPage.default
             guard offset >= 0, limit > 0, limit <= Self.alertsPage.most else {
                 return Self.json(
                     QueryAnswer(

@@ -28,18 +28,23 @@ extension ForecastService {
     /// group, or, when the broker leaves assignments out, by the range strategy's rule
     /// over the members it lists. Nil when the group cannot be described.
     func owner(of p: Int32) -> KafkaGroupMember? {
+        // At most one description every 5 s, failed or not: the lookup runs on the poll
+        // loop's thread.
         if groupMembers.map({ clock.now - $0.at > .seconds(5) }) ?? true {
             do {
-                groupMembers = (try consumer.describeGroup(configuration.groupID, timeout: .seconds(2)), clock.now)
+                groupMembers = (
+                    try consumer.describeGroup(configuration.groupID, timeout: .seconds(2)), clock.now
+                )
             } catch {
+                groupMembers = ([], clock.now)
                 logger.warning("describe group \(configuration.groupID): \(error)")
-                return nil
             }
         }
-        guard let members = groupMembers?.members else { return nil }
+        guard let members = groupMembers?.members, !members.isEmpty else { return nil }
         let orders = configuration.topics.orders
-        if let m = members.first(where: { $0.assignment.contains(KafkaTopicPartition(topic: orders, partition: p)) }) {
-            return m
+        guard members.allSatisfy({ $0.assignment.isEmpty }) else {
+            // The broker says who owns what (mid-rebalance, perhaps nobody yet).
+            return members.first { $0.assignment.contains(KafkaTopicPartition(topic: orders, partition: p)) }
         }
         let sorted = members.sorted { $0.memberID < $1.memberID }
         return RangeAssignment.owner(of: Int(p), partitions: inputPartitions, members: sorted.count).map { sorted[$0] }

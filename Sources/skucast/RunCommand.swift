@@ -54,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The host:port other instances name when a query's SKU is owned here (put in the consumer's client.id as skucast@host:port); by default --http-host:--http-port, none with port 0.",
+            "The host:port other instances name when a query's SKU is owned here (put in the consumer's client.id as skucast@host:port); by default --http-host:--http-port, none for port 0 or a wildcard host.",
             valueName: "host:port"
         )
     )
@@ -63,7 +63,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = kafka.logger("skucast.run")
         var client = kafka.client()
-        if let address = advertisedHttp ?? (httpPort == 0 ? nil : "\(httpHost):\(httpPort)") {
+        // A wildcard or any-port address names no instance: advertise it only when given.
+        let wildcard = ["0.0.0.0", "::", "[::]"].contains(httpHost) || httpPort == 0
+        if let address = advertisedHttp ?? (wildcard ? nil : "\(httpHost):\(httpPort)") {
             client.clientID = "skucast@\(address)"
         }
         var configuration = ServiceConfiguration(client: client)

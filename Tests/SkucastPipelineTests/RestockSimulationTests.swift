@@ -8,15 +8,14 @@ import Testing
 @Suite("Restock policy simulation")
 struct RestockSimulationTests {
     /// A published forecast of SKU `S` at the close of `bucket` (day buckets), with the
-    /// given demand and restock levels; lead time 2 days.
+    /// given demand, restock levels and lead time.
     func forecast(
         _ bucket: Int64,
         demand: Double,
         reorderPoint: Double = 10,
-        orderUpTo: Double = 20
-    )
-        -> EmittedForecast
-    {
+        orderUpTo: Double = 20,
+        leadTimeDays: Double = 2
+    ) -> EmittedForecast {
         let origin = EventTime(milliseconds: (bucket + 1) * 86_400_000)
         return EmittedForecast(
             sku: "S",
@@ -28,7 +27,7 @@ struct RestockSimulationTests {
                 bucket: "day",
                 timeZone: "UTC",
                 horizon: [ForecastMessage.Step(step: 1, start: origin, mean: 1, quantiles: [])],
-                leadTimeDays: 2,
+                leadTimeDays: leadTimeDays,
                 leadTimeMean: 2,
                 leadTimeQuantiles: [],
                 weights: [],
@@ -114,5 +113,60 @@ struct RestockSimulationTests {
         #expect(o.startingStock == 4)
         #expect(o.orders == 1)
         #expect(o.unitsOrdered == 55)
+    }
+
+    @Test("An order placed with a shorter lead time lands first; orders landing together end one cycle")
+    func arrivalOrder() throws {
+        var sink = RestockSimulationSink(
+            policies: [.alerts],
+            shortage: .lost,
+            from: 100,
+            bucketsPerDay: 1,
+            traced: ["S"]
+        )
+        try sink.forecast(forecast(100, demand: 1, reorderPoint: 10, orderUpTo: 30, leadTimeDays: 5))
+        // 101: 6 left → 24 ordered, due at 107. 102: 3 left; the levels rise and the lead
+        // time shortens: 3 + 24 < 40 → 23 ordered, due at 104, before the first.
+        try sink.forecast(forecast(101, demand: 4, reorderPoint: 10, orderUpTo: 30, leadTimeDays: 5))
+        try sink.forecast(forecast(102, demand: 3, reorderPoint: 40, orderUpTo: 50, leadTimeDays: 1))
+        try sink.forecast(forecast(104, demand: 5, reorderPoint: 40, orderUpTo: 50, leadTimeDays: 1))
+        try sink.forecast(forecast(108, demand: 0, reorderPoint: 40, orderUpTo: 50, leadTimeDays: 1))
+        let result = sink.result()
+        let t = try #require(result.trajectories.first)
+        #expect(t.arrivals == [0, 0, 0, 23, 0, 0, 24, 0])
+        #expect(t.onHand == [6, 3, 3, 21, 21, 21, 45, 45])
+        let o = result.overall[0]
+        #expect(o.orders == 2 && o.cycles == 2 && o.cyclesWithoutStockout == 2)
+    }
+
+    @Test("A cycle still open at the end counts once it has run out")
+    func openCycle() throws {
+        var sink = RestockSimulationSink(policies: [.alerts], shortage: .lost, from: 100, bucketsPerDay: 1)
+        try sink.forecast(forecast(100, demand: 1))
+        // 10 on the shelf, 15 asked: 5 lost; the order placed lands after the end.
+        try sink.forecast(forecast(101, demand: 15))
+        let o = sink.result().overall[0]
+        #expect(o.stockoutBuckets == 1 && o.orders == 1)
+        #expect(o.cycles == 1 && o.cyclesWithoutStockout == 0)
+        #expect(o.cycleServiceLevel == 0)
+    }
+
+    @Test("The naive policy also decides on days without sales: one order need not lift the position above its point")
+    func naiveInGaps() throws {
+        var sink = RestockSimulationSink(
+            policies: [.naive(multiple: 4)],
+            shortage: .lost,
+            from: 100,
+            bucketsPerDay: 1
+        )
+        // 2 a day, lead time 10 days × 4: the point is 80, and it starts there.
+        for b in Int64(73)...100 { try sink.forecast(forecast(b, demand: 2, leadTimeDays: 10)) }
+        // 101: 70 sold, 10 left; mean 124/28, point 177 → 124 ordered, position 134.
+        try sink.forecast(forecast(101, demand: 70, leadTimeDays: 10))
+        // 102, no sale: mean 122/28, point 174 > 134 → 122 more. Then the point falls below 256.
+        try sink.forecast(forecast(110, demand: 0, leadTimeDays: 10))
+        let o = sink.result().overall[0]
+        #expect(o.startingStock == 80)
+        #expect(o.orders == 2 && o.unitsOrdered == 124 + 122)
     }
 }
