@@ -78,7 +78,7 @@ import json, sys
 a = json.load(sys.stdin)
 print(f"{a['total']} open alerts in partitions {a['partitions']}; the most severe:")
 for x in a["alerts"]:
-    print(f"  {x['sku']}: {x['severity']}, position {x['projected_position']:g} against reorder point {x['reorder_point']:g}; order {x['suggested_order_quantity']:g}")
+    print(f"  {x['sku']}: {x['severity']}, position {x['projected_position']:.0f} against reorder point {x['reorder_point']:.0f}; order {x['suggested_order_quantity']:.0f}")
 PY
 )
   sku_summary=$(cat <<'PY'
@@ -93,8 +93,9 @@ lead = f["lead_time_demand"]
 stock = s.get("stock") or {}
 alert = s.get("alert") or {}
 weights = sorted(f["model"]["weights"].items(), key=lambda kv: -kv[1])[:3]
-print(f"{s['sku']} (partition {s['partition']}): from {f['origin'][:10]}, next 7 days {week:.1f} units; {lead['lead_time_days']:g}-day lead-time demand {lead['mean']:.1f}, quantiles {lead['quantiles']}")
-print(f"  stock on hand {stock.get('on_hand', 'unknown')}, alert {alert.get('severity', 'none')}; top weights " + ", ".join(f"{k} {v:.2f}" for k, v in weights))
+quantiles = ", ".join(f"{k} {v:.0f}" for k, v in lead["quantiles"].items())
+print(f"{s['sku']} (partition {s['partition']}): from {f['origin'][:10]}, next 7 days {week:.1f} units; {lead['lead_time_days']:g}-day lead-time demand {lead['mean']:.1f} ({quantiles})")
+print(f"  stock on hand {stock.get('on_hand', 'unknown')} (synthetic counts), alert {alert.get('severity', 'none')}; top weights " + ", ".join(f"{k} {v:.2f}" for k, v in weights))
 PY
 )
   curl -fsS "http://127.0.0.1:$http/alerts?limit=3" | python3 -c "$alerts_summary" || true

@@ -83,7 +83,7 @@ struct BacktestCommand: ParsableCommand {
 
     @Option(
         help:
-            "Write a self-contained HTML report here: accuracy, forecast against actual, calibration by step, ensemble weights, the restock trade-off curve (simulated at --policy-levels, by default 0.8,0.9,0.95,0.98,0.99) and simulated stock."
+            "Write a self-contained HTML report here: accuracy, forecast against actual, calibration by step, ensemble weights, the restock trade-off curve (simulated at --policy-levels, by default 0.5,0.7,0.8,0.9,0.95,0.98,0.99) and simulated stock."
     )
     var report: String?
 
@@ -258,7 +258,7 @@ struct BacktestCommand: ParsableCommand {
     ) throws -> PolicyStudy {
         let own = configuration.restock.serviceLevel
         var levels = try policy.levels()
-        if levels.isEmpty, report != nil { levels = [0.8, 0.9, 0.95, 0.98, 0.99] }
+        if levels.isEmpty, report != nil { levels = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99] }
         var points = [PolicyPoint(policy: .alerts, serviceLevel: own, outcome: simulation.overall[0])]
         for level in levels where level != own {
             var c = configuration
