@@ -41,13 +41,7 @@ public struct SKUStanding: Sendable {
 extension PartitionEngine {
     /// What the partition knows of `sku`, or nil if it has never seen it.
     public func standing(of sku: String) -> SKUStanding? {
-        var text = sku
-        let found = text.withUTF8 { u in
-            let bytes = UnsafeRawBufferPointer(u)
-            let prefix = TextPrefix(bytes)
-            return store.slot(of: bytes, prefix: prefix, hash: SKUIndex.hash(prefix, bytes))
-        }
-        guard let i = found else { return nil }
+        guard let i = store.slot(of: sku) else { return nil }
         let record = store.restockRecord(i)
         var forecast: SKUForecast?
         if let bucket = closedThrough, store.slots[i].firstBucket <= bucket {
@@ -99,7 +93,7 @@ extension PartitionEngine {
             reorderPoint: levels.reorderPoint,
             orderUpTo: levels.orderUpTo,
             suggestedOrderQuantity: levels.suggestedOrder(at: stock.position),
-            daysOfCover: levels.dailyDemand > 0 ? max(0, stock.onHand) / levels.dailyDemand : nil,
+            daysOfCover: levels.daysOfCover(onHand: stock.onHand),
             serviceLevel: configuration.restock.serviceLevel,
             changes: open.changes
         )

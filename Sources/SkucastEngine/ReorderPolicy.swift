@@ -111,6 +111,11 @@ public struct ReorderLevels: Sendable, Hashable {
         calls(forOrderAt: position) ? max(0, orderUpTo - position) : 0
     }
 
+    /// Days stock on hand lasts at the expected demand; nil when none is expected.
+    public func daysOfCover(onHand: Double) -> Double? {
+        dailyDemand > 0 ? max(0, onHand) / dailyDemand : nil
+    }
+
     /// The p-quantile of a gamma distribution with this mean and variance (Wilson–Hilferty);
     /// the mean itself when there is no spread.
     public static func gammaQuantile(mean: Double, variance: Double, p: Double) -> Double {

@@ -117,7 +117,7 @@ struct RestockTracker: Sendable {
                 reorderPoint: levels.reorderPoint,
                 orderUpTo: levels.orderUpTo,
                 suggestedOrderQuantity: levels.suggestedOrder(at: stock.position),
-                daysOfCover: levels.dailyDemand > 0 ? max(0, stock.projectedOnHand) / levels.dailyDemand : nil,
+                daysOfCover: levels.daysOfCover(onHand: stock.projectedOnHand),
                 leadTimeDays: leadTimeDays(r),
                 serviceLevel: configuration.serviceLevel
             )

@@ -47,15 +47,25 @@ struct SKUStore: Sendable {
         }
     }
 
-    /// The slot of a SKU, added if new with `bucket` as its first.
-    mutating func slot(for sku: String, from bucket: Int64) -> Int {
+    /// A SKU's bytes and index key, lent to `body`.
+    static func withKey<R>(_ sku: String, _ body: (UnsafeRawBufferPointer, TextPrefix, UInt64) -> R) -> R {
         var text = sku
         return text.withUTF8 { u in
             let bytes = UnsafeRawBufferPointer(u)
             let prefix = TextPrefix(bytes)
-            let hash = SKUIndex.hash(prefix, bytes)
-            return slot(of: bytes, prefix: prefix, hash: hash)
-                ?? add(sku: sku, prefix: prefix, hash: hash, from: bucket)
+            return body(bytes, prefix, SKUIndex.hash(prefix, bytes))
+        }
+    }
+
+    /// The slot of a SKU named by text (a query's), if seen.
+    func slot(of sku: String) -> Int? {
+        Self.withKey(sku) { slot(of: $0, prefix: $1, hash: $2) }
+    }
+
+    /// The slot of a SKU, added if new with `bucket` as its first.
+    mutating func slot(for sku: String, from bucket: Int64) -> Int {
+        Self.withKey(sku) { bytes, prefix, hash in
+            slot(of: bytes, prefix: prefix, hash: hash) ?? add(sku: sku, prefix: prefix, hash: hash, from: bucket)
         }
     }
 
