@@ -153,7 +153,7 @@ struct BacktestCommand: ParsableCommand {
                 unreadable: files.unreadable.count
             )
         }
-        report(outcome, seconds: (clock.now - start).seconds)
+        report(outcome, configuration: configuration, seconds: (clock.now - start).seconds)
     }
 
     /// What a replay did and, where the protocol applies, its scores.
@@ -290,10 +290,13 @@ struct BacktestCommand: ParsableCommand {
         )
     }
 
-    func report(_ outcome: ReplayOutcome, seconds: Double) {
+    /// The metrics the table and the report show, in their order.
+    static let metricColumns = ["wRMSSE", "RMSSE", "Bias", "LT-WAPE", "MASE", "wMASE", "WAPE", "SPL90", "cov90"]
+
+    func report(_ outcome: ReplayOutcome, configuration: EngineConfiguration, seconds: Double) {
         defer {
             for line in outcome.policy?.lines() ?? [] { print(line) }
-            if let report { writeReport(outcome, to: report) }
+            if let report { writeReport(outcome, configuration: configuration, to: report) }
         }
         let c = outcome.counts
         let rejected = c.rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }
@@ -309,7 +312,7 @@ struct BacktestCommand: ParsableCommand {
         print(
             "backtest retail-daily-v1\(validation ? " (validation period)" : ""): \(result.events) events (\(outcome.unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * RetailDailyV1.horizon) rows"
         )
-        let columns = ["wRMSSE", "RMSSE", "Bias", "LT-WAPE", "MASE", "wMASE", "WAPE", "SPL90", "cov90"]
+        let columns = Self.metricColumns
         print(
             "model".padding(toLength: 20, withPad: " ", startingAt: 0)
                 + columns.map { $0.padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()

@@ -6,15 +6,14 @@ import SkucastReport
 
 extension BacktestCommand {
     /// Writes the HTML report of a replay to `path` and says where, how big and how long.
-    func writeReport(_ outcome: ReplayOutcome, to path: String) {
+    /// - Parameters:
+    ///   - configuration: The engine's configuration of the replay.
+    func writeReport(_ outcome: ReplayOutcome, configuration: EngineConfiguration, to path: String) {
         let clock = ContinuousClock()
         let start = clock.now
-        let configuration: EngineConfiguration
-        do { configuration = try engine.configuration() } catch { return note("could not write the report: \(error)") }
         let calendar = configuration.calendar
         func day(_ bucket: Int64) -> String { String(calendar.start(of: bucket).description.prefix(10)) }
         func days(_ first: Int64, _ n: Int) -> [String] { (0..<n).map { day(first + Int64($0)) } }
-        let columns = ["wRMSSE", "RMSSE", "Bias", "LT-WAPE", "MASE", "wMASE", "WAPE", "SPL90", "cov90"]
         var settings = [
             "Source: \(csv ?? topic.map { "topic \($0)" } ?? [ordersJsonl, inventoryJsonl].compactMap { $0 }.joined(separator: ", "))",
             "Engine: \(calendar.size.rawValue) buckets in \(calendar.zone.identifier), horizon \(configuration.horizon), \(engine.demand) demand, service level \(configuration.restock.serviceLevel), default lead time \(configuration.restock.defaultLeadTimeDays) days",
@@ -35,9 +34,6 @@ extension BacktestCommand {
         let trails = outcome.trail?.trails(of: reportSKUs, top: 4) ?? []
         let weights = outcome.trail?.weights
         let study = outcome.policy
-        func point(_ p: PolicyPoint) -> BacktestReport.PolicyPoint {
-            point(p.policy.description, p.setting, p.outcome, study!)
-        }
         func point(
             _ policy: String,
             _ setting: String,
@@ -56,24 +52,20 @@ extension BacktestCommand {
                 cost: o.cost(s.costs, bucketsPerDay: s.bucketsPerDay)
             )
         }
-        var byClass: [BacktestReport.ClassRow] = []
-        if let study {
-            for (k, p) in study.run.policies.enumerated() where p == .alerts || p == .naive(multiple: 1) {
-                for c in DemandClass.allCases where study.run.skusByClass[c.rawValue] > 0 {
-                    byClass.append(
-                        BacktestReport.ClassRow(
-                            policy: p.description,
-                            demandClass: "\(c) (\(study.run.skusByClass[c.rawValue]) SKUs)",
-                            point: point(p.description, "", study.run.byClass[k][c.rawValue], study)
-                        )
+        let byClass =
+            study.map { s in
+                s.classRows.map {
+                    BacktestReport.ClassRow(
+                        policy: $0.policy.description,
+                        demandClass: $0.demandClass,
+                        point: point($0.policy.description, "", $0.outcome, s)
                     )
                 }
-            }
-        }
+            } ?? []
         let document = BacktestReport(
             title: "skucast backtest\(validation ? " (validation period)" : "")",
             settings: settings,
-            metricColumns: columns,
+            metricColumns: Self.metricColumns,
             scores: outcome.result?.scores.map {
                 BacktestReport.ScoreRow(name: $0.forecaster.description, metrics: $0.metrics)
             }
@@ -94,7 +86,8 @@ extension BacktestCommand {
             weights: weights.map { w in
                 BacktestReport.WeightHistory(days: w.buckets.map(day), models: w.models, weights: w.weights)
             },
-            policyCurve: study?.points.map(point) ?? [],
+            policyCurve: study.map { s in s.points.map { point($0.policy.description, $0.setting, $0.outcome, s) } }
+                ?? [],
             policyByClass: byClass,
             trajectories: study?.run.trajectories.map {
                 BacktestReport.InventoryTrajectory(

@@ -151,14 +151,19 @@ struct PolicyStudy {
             )
         }
         out.append(String(format: "per demand class at service level %.2f:", serviceLevel))
-        for (k, policy) in run.policies.enumerated() where policy == .alerts || policy == .naive(multiple: 1) {
-            for c in DemandClass.allCases where run.skusByClass[c.rawValue] > 0 {
-                out.append(
-                    row(policy.description, "\(c) (\(run.skusByClass[c.rawValue]) SKUs)", run.byClass[k][c.rawValue])
-                )
-            }
-        }
+        for r in classRows { out.append(row(r.policy.description, r.demandClass, r.outcome)) }
         return out
+    }
+
+    /// skucast's policy and the naive rule of thumb at the run's service level, per demand
+    /// class with SKUs: the class named with its SKU count.
+    var classRows: [(policy: SimulatedPolicy, demandClass: String, outcome: PolicyOutcome)] {
+        run.policies.enumerated().filter { $0.element == .alerts || $0.element == .naive(multiple: 1) }
+            .flatMap { k, policy in
+                DemandClass.allCases.filter { run.skusByClass[$0.rawValue] > 0 }.map { c in
+                    (policy, "\(c) (\(run.skusByClass[c.rawValue]) SKUs)", run.byClass[k][c.rawValue])
+                }
+            }
     }
 
     func row(_ policy: String, _ setting: String, _ o: PolicyOutcome) -> String {
