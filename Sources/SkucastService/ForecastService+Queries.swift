@@ -49,9 +49,17 @@ extension ForecastService {
         let sorted = members.sorted { $0.memberID < $1.memberID }
         return RangeAssignment.owner(of: Int(p), partitions: inputPartitions, members: sorted.count).map { sorted[$0] }
     }
+}
 
-    /// The query address an instance advertises in its client id (`skucast@host:port`).
-    static func queryURL(clientID: String) -> String? {
+/// How an instance tells its group where its queries are answered: in its consumer's
+/// `client.id`, as `skucast@HOST:PORT` (the coordinator shows other members the client id,
+/// or a member id made from it).
+public enum QueryAddress {
+    /// The client id advertising `address` (`host:port`).
+    public static func clientID(advertising address: String) -> String { "skucast@\(address)" }
+
+    /// The query URL a client id advertises, if it advertises one.
+    public static func url(clientID: String) -> String? {
         guard let at = clientID.lastIndex(of: "@") else { return nil }
         let address = clientID[clientID.index(after: at)...]
         return address.contains(":") ? "http://\(address)" : nil

@@ -45,7 +45,7 @@ public struct QueryAnswers: Sendable {
                 w.key("host")
                 w.string(owner.host)
                 w.key("url")
-                if let url = ForecastService.queryURL(clientID: owner.effectiveClientID) {
+                if let url = QueryAddress.url(clientID: owner.effectiveClientID) {
                     w.string(url)
                 } else {
                     w.null()

@@ -66,7 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         // A wildcard or any-port address names no instance: advertise it only when given.
         let wildcard = ["0.0.0.0", "::", "[::]"].contains(httpHost) || httpPort == 0
         if let address = advertisedHttp ?? (wildcard ? nil : "\(httpHost):\(httpPort)") {
-            client.clientID = "skucast@\(address)"
+            client.clientID = QueryAddress.clientID(advertising: address)
         }
         var configuration = ServiceConfiguration(client: client)
         configuration.groupID = group

@@ -194,8 +194,8 @@ struct QueryEndpointTests {
         #expect(owners(6, 4) == [0, 0, 1, 1, 2, 3])
         #expect(owners(6, 8) == [0, 1, 2, 3, 4, 5])
         #expect(RangeAssignment.owner(of: 6, partitions: 6, members: 2) == nil)
-        #expect(ForecastService.queryURL(clientID: "skucast@10.0.0.7:9464") == "http://10.0.0.7:9464")
-        #expect(ForecastService.queryURL(clientID: "skucast") == nil)
+        #expect(QueryAddress.url(clientID: "skucast@10.0.0.7:9464") == "http://10.0.0.7:9464")
+        #expect(QueryAddress.url(clientID: "skucast") == nil)
         #expect(Self.other.effectiveClientID == "skucast@127.0.0.1:9999")
     }
 }
