@@ -572,21 +572,16 @@ public struct BacktestReport: Sendable {
         return Set(scored.filter { $0.distance - best <= 1e-12 }.map(\.name))
     }
 
-    private static let style = """
-        body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; }
-        main { max-width: 1000px; margin: 0 auto; padding: 16px 20px 48px; }
-        h1 { font-size: 1.5em; margin: 0.6em 0 0.3em; }
-        h2 { font-size: 1.2em; margin-top: 2em; padding-bottom: 4px; border-bottom: 1px solid #ddd; }
-        h3 { font-size: 1em; }
-        nav { margin: 8px 0; color: #666; }
-        a { color: #1f5fa8; }
-        .settings { color: #444; padding-left: 1.2em; }
-        .empty { color: #666; font-style: italic; }
-        table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tabular-nums; }
-        th, td { border: 1px solid #ccc; padding: 3px 8px; }
-        th { background: #f4f4f4; text-align: left; font-weight: 600; }
-        .num { text-align: right; }
-        svg.chart { display: block; margin: 12px 0 20px; }
+    /// The report's own rules, after ``PageStyle/base``.
+    private static let style =
+        PageStyle.base + """
+            h2 { font-size: 1.2em; margin-top: 2em; padding-bottom: 4px; border-bottom: 1px solid #ddd; }
+            h3 { font-size: 1em; }
+            nav { margin: 8px 0; color: #666; }
+            .settings { color: #444; padding-left: 1.2em; }
+            .empty { color: #666; font-style: italic; }
+            table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tabular-nums; }
+            svg.chart { display: block; margin: 12px 0 20px; }
 
-        """
+            """
 }

@@ -16,21 +16,15 @@ public enum LivePage {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>skucast</title>
         <style>
-        body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; }
-        main { max-width: 1000px; margin: 0 auto; padding: 16px 20px 48px; }
-        h1 { font-size: 1.5em; margin: 0.6em 0 0.3em; }
+        \#(PageStyle.base)
         h2 { font-size: 1.2em; margin-top: 1.6em; padding-bottom: 4px; border-bottom: 1px solid #ddd; }
         h3 { font-size: 1.1em; margin-bottom: 0.2em; }
         h4 { font-size: 1em; margin: 1.2em 0 0.3em; }
-        a { color: #1f5fa8; }
         .controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
         .muted, .empty { color: #666; }
         .empty { font-style: italic; }
         .error { color: #b3261e; }
         table { border-collapse: collapse; margin: 8px 0 12px; font-variant-numeric: tabular-nums; }
-        th, td { border: 1px solid #ccc; padding: 3px 8px; }
-        th { background: #f4f4f4; text-align: left; font-weight: 600; }
-        .num { text-align: right; }
         .sev { padding: 0 6px; border-radius: 3px; white-space: nowrap; }
         .sev-out_of_stock { background: #fbd5d2; }
         .sev-stockout_within_lead_time { background: #fde2c4; }
