@@ -44,6 +44,8 @@ public final class ForecastService: @unchecked Sendable {
     var groupMembers: (members: [KafkaGroupMember], at: ContinuousClock.Instant)?
     let metrics: ServiceMetrics
     var caughtUpOnce = false
+    /// Whether the group has ever given this instance partitions (see ``run(shouldStop:)``).
+    var assignedOnce = false
     var firstInput: ContinuousClock.Instant?
     var lastInput: ContinuousClock.Instant?
     var openAlerts = 0
@@ -167,7 +169,11 @@ public final class ForecastService: @unchecked Sendable {
             publishStatus(lag: lag)
             answerQueries()
             if let idle = configuration.stopWhenIdle {
-                if batch.isEmpty, !processors.isEmpty, lag == 0 {
+                // An instance left without partitions after having had some is idle too: a
+                // group that never finishes its rebalance (the dev broker waits for ever for
+                // a leader that left) must not keep it running. Before its first assignment
+                // it waits, or it would stop while still joining.
+                if batch.isEmpty, processors.isEmpty ? assignedOnce : lag == 0 {
                     idleSince = idleSince ?? clock.now
                     if clock.now - idleSince! >= idle {
                         logger.info("input consumed and idle: stopping")
@@ -312,6 +318,7 @@ public final class ForecastService: @unchecked Sendable {
             // Someone else owns them already: nothing may be committed.
             for p in numbers { retire(p) }
         case .assigned:
+            assignedOnce = assignedOnce || !event.partitions.isEmpty
             let inputs = configuration.topics.inputs
             for p in numbers {
                 let mine = Set(event.partitions.filter { $0.partition == p }.map(\.topic))

@@ -21,8 +21,9 @@ public struct ServiceConfiguration: Sendable {
     /// `session.timeout.ms` of the group.
     public var sessionTimeout: Duration = .seconds(10)
     /// Stop (with a final checkpoint) once every assigned partition has been read to the
-    /// high watermark its last fetch reported and nothing arrived for this long: for
-    /// replays, tests and the demo. Nil runs until told to stop.
+    /// high watermark its last fetch reported and nothing arrived for this long, or once it
+    /// has been left without partitions for this long after having had some: for replays,
+    /// tests and the demo. Nil runs until told to stop.
     public var stopWhenIdle: Duration?
     /// How long a final flush of outputs may take before the service gives up on it.
     public var flushTimeout: Duration = .seconds(60)
