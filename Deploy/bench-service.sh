@@ -6,6 +6,9 @@
 #
 #   Deploy/bench-service.sh [RUNS]      default 3
 #
+# Each run measures every output setting in SKUCAST_OUTPUTS (;-separated `skucast run`
+# flags), by default JSON and Protocol Buffers values, both zstd-compressed.
+#
 # skucast's figure is its own: wall time from the first input message fetched to the
 # last one processed (it excludes the group join, which takes about half the session
 # timeout on the dev broker). kcat's is process start to exit.
@@ -29,6 +32,11 @@ for run in $(seq 1 "$runs"); do
   n=$( { "$kcat" -C -e -q -b "$b" -t orders -o beginning -f '\n'; "$kcat" -C -e -q -b "$b" -t inventory -o beginning -f '\n'; } | wc -l)
   t1=$(date +%s.%N)
   python3 -c "print(f'kcat -C -e (orders, then inventory): {int($n)} messages in {$t1-$t0:.2f} s: {int($n/($t1-$t0))} msg/s')"
-  "$skucast" run --brokers "$b" --group "bench-$run" --state-dir "$state" --session-timeout-ms 2000 \
-    --stop-when-idle 1 --http-port 0 --log-level warning | sed 's/^/skucast run: /'
+  IFS=';' read -ra outputs <<<"${SKUCAST_OUTPUTS:---output-encoding json;--output-encoding protobuf}"
+  for output in "${outputs[@]}"; do
+    # shellcheck disable=SC2086
+    "$skucast" run --brokers "$b" --group "bench-$run-$RANDOM" --state-dir "$state/$run-$RANDOM" \
+      --session-timeout-ms 2000 --stop-when-idle 1 --http-port 0 --log-level warning $output \
+      | sed "s/^/skucast run $output: /"
+  done
 done

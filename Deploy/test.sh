@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: checks the formatting (`swift format lint`), installs
 # what is missing (librdkafka 2.8.0 built from Debian's source package, the Tansu dev
-# broker, Python's jsonschema and the scorer's pandas/pyarrow, Debian's chromium for the
+# broker, Python's jsonschema, protobuf and grpcio-tools (the reference decoder of the
+# protobuf outputs) and the scorer's pandas/pyarrow, Debian's chromium for the
 # browser tests, Debian's docker-compose to check the compose file), then `swift test`.
 # Tests start their own throw-away broker on a free loopback port.
 set -euo pipefail
@@ -16,8 +17,9 @@ step "librdkafka"
 eval "$("$here/librdkafka.sh")"
 step "dev broker (Tansu)"
 export SKUCAST_TANSU="$("$here/dev-broker.sh" install)"
-step "Python: JSON Schema validator, the forecast protocol's reference scorer"
-python3 -c "import jsonschema, numpy, pandas, pyarrow" 2>/dev/null || python3 -m pip install -q jsonschema numpy pandas pyarrow >&2
+step "Python: JSON Schema validator, protobuf decoder, the forecast protocol's reference scorer"
+python3 -c "import jsonschema, numpy, pandas, pyarrow, google.protobuf, grpc_tools" 2>/dev/null \
+  || python3 -m pip install -q jsonschema numpy pandas pyarrow protobuf grpcio-tools >&2
 python3 Topics/validate.py
 step "headless browser: Debian's chromium (the report and live page are checked in it)"
 if ! command -v chromium >/dev/null; then

@@ -230,7 +230,7 @@ public struct ProtocolScoringSink: OutputSink {
         }
     }
 
-    public mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {}
+    public mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {}
 
     public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {}
 

@@ -84,10 +84,10 @@ public struct ForecastTrailSink: OutputSink {
 
     /// Published forecasts of the period, structured: their bytes are not read.
     public var forecastInterest: ForecastInterest {
-        ForecastInterest(json: false, publishedFrom: from == .min ? nil : from)
+        ForecastInterest(values: false, publishedFrom: from == .min ? nil : from)
     }
 
-    public mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {}
+    public mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {}
 
     public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {}
 

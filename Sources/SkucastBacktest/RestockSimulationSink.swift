@@ -206,10 +206,10 @@ public struct RestockSimulationSink: OutputSink {
     /// Published forecasts, structured (their bytes are not read), from the naive policy's
     /// window before the period on.
     public var forecastInterest: ForecastInterest {
-        ForecastInterest(json: false, publishedFrom: from == .min ? nil : from - Int64(SimulatedPolicy.naiveWindow))
+        ForecastInterest(values: false, publishedFrom: from == .min ? nil : from - Int64(SimulatedPolicy.naiveWindow))
     }
 
-    public mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {}
+    public mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {}
 
     public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {}
 

@@ -138,6 +138,47 @@ extension RestockAlert {
     }
 }
 
+extension RestockAlert {
+    /// Appends the alert's value in `encoding` to `buffer` (its contents are replaced).
+    public func encode(_ encoding: OutputEncoding, cause: AlertCause?, into buffer: inout [UInt8]) {
+        switch encoding {
+        case .json: encodeJSON(cause: cause, into: &buffer)
+        case .protobuf: encodeProtobuf(cause: cause, into: &buffer)
+        }
+    }
+
+    /// Appends the alert's Protocol Buffers value (`Topics/restock-alerts/value.proto`) to
+    /// `buffer` (its contents are replaced).
+    public func encodeProtobuf(cause: AlertCause?, into buffer: inout [UInt8]) {
+        var w = ProtobufWriter(buffer: buffer)
+        buffer = []
+        w.string(1, alertID)
+        w.string(2, eventID)
+        w.string(3, sku)
+        w.string(4, state.rawValue)
+        w.string(5, severity.rawValue)
+        w.integer(6, eventTime.milliseconds)
+        if let cause {
+            w.message(7) { m in
+                m.string(1, cause.topic)
+                m.integer(2, Int64(cause.partition))
+                m.integer(3, cause.offset)
+                m.optionalString(4, cause.orderID)
+            }
+        }
+        w.double(8, onHand)
+        w.double(9, onOrder)
+        w.double(10, projectedPosition)
+        w.double(11, reorderPoint)
+        w.double(12, orderUpTo)
+        w.double(13, suggestedOrderQuantity)
+        w.optionalDouble(14, daysOfCover)
+        w.double(15, leadTimeDays)
+        w.double(16, serviceLevel)
+        buffer = w.buffer
+    }
+}
+
 /// The stock and levels an alert stands on, as the `restock-alerts` schema names them:
 /// written alike in a change of an alert and in a query's answer about an open one.
 struct RestockFields {

@@ -19,10 +19,11 @@ public struct EmittedForecast {
     /// Whether the forecast is published: false when its SKU has not sold recently and it
     /// reaches the sink only because the sink asked (``ForecastInterest``).
     public let isPublished: Bool
-    /// The published value (the `forecasts` schema), lent for the call; nil when the
-    /// forecast is not published or the sink does not read published forecasts
-    /// (``ForecastInterest/published``).
-    public let json: UnsafeRawBufferPointer?
+    /// The published value (the `forecasts` schema, in the sink's
+    /// ``OutputSink/valueEncoding``), lent for the call; nil when the forecast is not
+    /// published or the sink does not read published forecasts' values
+    /// (``ForecastInterest/values``).
+    public let value: UnsafeRawBufferPointer?
     /// Present when the sink asked for it (``ForecastInterest/detail``).
     public let detail: ForecastDetail?
 
@@ -38,9 +39,9 @@ public struct ForecastInterest: Sendable, Hashable {
     /// The first closed bucket whose published forecasts the sink reads (nil: all): a
     /// sink that looks at a period spares the processor the forecasts before it.
     public var publishedFrom: Int64?
-    /// Whether the sink reads published forecasts' bytes (``EmittedForecast/json``), or
+    /// Whether the sink reads published forecasts' bytes (``EmittedForecast/value``), or
     /// only the structured forecast: encoding them is most of a published forecast's cost.
-    public var json: Bool
+    public var values: Bool
     /// Every SKU's forecast at every close, not only those published.
     public var unpublished: Bool
     /// Closed buckets whose forecasts carry a ``ForecastDetail``.
@@ -50,14 +51,14 @@ public struct ForecastInterest: Sendable, Hashable {
 
     public init(
         published: Bool = true,
-        json: Bool = true,
+        values: Bool = true,
         publishedFrom: Int64? = nil,
         unpublished: Bool = false,
         detail: ClosedRange<Int64>? = nil,
         detailLeadTimes: [Double] = []
     ) {
         self.published = published
-        self.json = json
+        self.values = values
         self.publishedFrom = publishedFrom
         self.unpublished = unpublished
         self.detail = detail
@@ -73,20 +74,24 @@ public struct ForecastInterest: Sendable, Hashable {
 public protocol OutputSink {
     /// What the sink reads beyond published forecasts.
     var forecastInterest: ForecastInterest { get }
+    /// How the sink wants forecast and alert values encoded.
+    var valueEncoding: OutputEncoding { get }
     /// A forecast made at a bucket close.
     mutating func forecast(_ forecast: EmittedForecast) throws
     /// A change of a restock alert.
     /// - Parameters:
     ///   - sku: The key.
-    ///   - json: The value (the `restock-alerts` schema), lent for the call.
+    ///   - value: The value (the `restock-alerts` schema, in ``valueEncoding``), lent for
+    ///     the call.
     ///   - timestamp: The event time of the change, milliseconds.
-    mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws
+    mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws
     /// A rejected input, with its original bytes and why.
     mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws
 }
 
 extension OutputSink {
     public var forecastInterest: ForecastInterest { .published }
+    public var valueEncoding: OutputEncoding { .json }
 }
 
 /// The input topics of one engine partition, in the order snapshots list their offsets.

@@ -280,9 +280,9 @@ public struct PartitionProcessor {
                 counts.suppressed += 1
                 continue
             }
-            alert.encodeJSON(cause: cause, into: &buffer)
+            alert.encode(sink.valueEncoding, cause: cause, into: &buffer)
             try buffer.withUnsafeBytes {
-                try sink.alert(sku: alert.sku, json: $0, timestamp: alert.eventTime.milliseconds)
+                try sink.alert(sku: alert.sku, value: $0, timestamp: alert.eventTime.milliseconds)
             }
         }
     }
@@ -348,8 +348,8 @@ public struct PartitionProcessor {
             }
             let (message, levels) = bucket.forecast.publication()
             let detail = detailed ? bucket.forecast.detail(leadTimes: interest.detailLeadTimes) : nil
-            if published && wanted && interest.json {
-                message.encodeJSON(into: &buffer)
+            if published && wanted && interest.values {
+                message.encode(sink.valueEncoding, into: &buffer)
                 try buffer.withUnsafeBytes {
                     try sink.forecast(
                         EmittedForecast(
@@ -360,7 +360,7 @@ public struct PartitionProcessor {
                             demand: bucket.forecast.lastBucketDemand,
                             stockOnHand: bucket.forecast.stockOnHand,
                             isPublished: true,
-                            json: $0,
+                            value: $0,
                             detail: detail
                         )
                     )
@@ -375,7 +375,7 @@ public struct PartitionProcessor {
                         demand: bucket.forecast.lastBucketDemand,
                         stockOnHand: bucket.forecast.stockOnHand,
                         isPublished: published,
-                        json: nil,
+                        value: nil,
                         detail: detail
                     )
                 )

@@ -13,17 +13,20 @@ public struct MemorySink: OutputSink {
 
     public var forecasts: [Record] = []
     public var alerts: [Record] = []
+    public var valueEncoding: OutputEncoding
     public var deadLetters: [(message: RecordedMessage, rejection: Rejection)] = []
 
-    public init() {}
-
-    public mutating func forecast(_ forecast: EmittedForecast) throws {
-        guard let json = forecast.json else { return }
-        forecasts.append(Record(key: forecast.sku, value: Array(json), timestamp: forecast.timestamp))
+    public init(valueEncoding: OutputEncoding = .json) {
+        self.valueEncoding = valueEncoding
     }
 
-    public mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
-        alerts.append(Record(key: sku, value: Array(json), timestamp: timestamp))
+    public mutating func forecast(_ forecast: EmittedForecast) throws {
+        guard let value = forecast.value else { return }
+        forecasts.append(Record(key: forecast.sku, value: Array(value), timestamp: forecast.timestamp))
+    }
+
+    public mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {
+        alerts.append(Record(key: sku, value: Array(value), timestamp: timestamp))
     }
 
     public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {
@@ -65,12 +68,12 @@ public final class JSONLinesSink: OutputSink {
     deinit { try? close() }
 
     public func forecast(_ forecast: EmittedForecast) throws {
-        guard let json = forecast.json else { return }
-        try line(0, json)
+        guard let value = forecast.value else { return }
+        try line(0, value)
     }
 
-    public func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
-        try line(1, json)
+    public func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {
+        try line(1, value)
     }
 
     public func deadLetter(_ message: InputMessage, rejection: Rejection) throws {

@@ -83,9 +83,15 @@ public final class ForecastService: @unchecked Sendable {
         let ledger = DeliveryLedger()
         var producerConfiguration = KafkaProducerConfiguration(client: configuration.client)
         producerConfiguration.linger = .milliseconds(2)
-        producerConfiguration.compression = "lz4"
+        producerConfiguration.compression = configuration.compression
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger) { ledger.record($0) }
-        sink = KafkaOutputSink(producer: producer, topics: configuration.topics, version: configuration.version)
+        sink = KafkaOutputSink(
+            producer: producer,
+            topics: configuration.topics,
+            version: configuration.version,
+            encoding: configuration.outputEncoding
+        )
+        sink.alertLatency = self.metrics.alertLatency
         let inputs = configuration.topics.inputs
         checkpointer = Checkpointer(
             store: store,
@@ -134,6 +140,11 @@ public final class ForecastService: @unchecked Sendable {
         }
     }
 
+    /// Histogram buckets for the service's latency timers, by metric name, for a backend
+    /// that takes them (`PrometheusMetricsFactory.durationHistogramBuckets`): the default
+    /// buckets start at 5 ms, too coarse for the service's share of an alert's latency.
+    public static let durationHistogramBuckets = [ServiceMetrics.alertLatencyLabel: ServiceMetrics.alertLatencyBuckets]
+
     /// A snapshot of the service's progress, safe to read from any thread.
     public var status: ServiceStatus { statusBoard.current }
 
@@ -149,6 +160,7 @@ public final class ForecastService: @unchecked Sendable {
         var idleSince: ContinuousClock.Instant?
         while !shouldStop() {
             let batch = try consumer.poll(maxMessages: 8192, timeout: .milliseconds(100), onRebalance: rebalance)
+            sink.fetchedAt = batch.isEmpty ? nil : clock.now
             for error in batch.errors { logger.warning("consume: \(error)") }
             for m in batch {
                 guard
@@ -159,6 +171,7 @@ public final class ForecastService: @unchecked Sendable {
                 merges[m.partition, default: InputMerge()].append(m, topic)
             }
             for p in merges.keys.sorted() { try drain(p) }
+            sink.fetchedAt = nil
             if !batch.isEmpty {
                 firstInput = firstInput ?? clock.now
                 lastInput = clock.now

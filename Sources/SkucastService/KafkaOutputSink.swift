@@ -1,3 +1,4 @@
+import CoreMetrics
 import SkucastEvents
 import SkucastKafka
 import SkucastPipeline
@@ -55,24 +56,45 @@ public struct KafkaOutputSink: OutputSink {
     let topics: ServiceTopics
     /// Written into the dead-letter headers.
     let version: String
+    public let valueEncoding: OutputEncoding
+    /// The `content-type` header of forecasts and alerts: a consumer tells the encodings
+    /// apart without knowing how the service was started.
+    let forecastType: [KafkaHeader]
+    let alertType: [KafkaHeader]
+    /// When the batch being processed was fetched (nil between batches): an alert handed
+    /// to the producer records its latency from then in ``alertLatency``.
+    var fetchedAt: ContinuousClock.Instant?
+    var alertLatency: Timer?
 
-    public init(producer: KafkaProducer, topics: ServiceTopics, version: String) {
+    public init(producer: KafkaProducer, topics: ServiceTopics, version: String, encoding: OutputEncoding) {
         self.producer = producer
         self.topics = topics
         self.version = version
+        self.valueEncoding = encoding
+        forecastType = [KafkaHeader(name: "content-type", string: encoding.contentType(message: "Forecast"))]
+        alertType = [KafkaHeader(name: "content-type", string: encoding.contentType(message: "RestockAlert"))]
     }
 
     public mutating func forecast(_ forecast: EmittedForecast) throws {
-        guard let json = forecast.json else { return }
-        try send(topics.forecasts, forecast.sku, json, forecast.timestamp)
+        guard let value = forecast.value else { return }
+        try send(topics.forecasts, forecast.sku, value, forecastType, forecast.timestamp)
     }
 
-    public mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
-        try send(topics.alerts, sku, json, timestamp)
+    public mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {
+        try send(topics.alerts, sku, value, alertType, timestamp)
+        if let fetchedAt, let alertLatency {
+            alertLatency.recordNanoseconds((ContinuousClock.now - fetchedAt).nanoseconds)
+        }
     }
 
-    private func send(_ topic: String, _ sku: String, _ value: UnsafeRawBufferPointer, _ timestamp: Int64) throws {
-        _ = try producer.send(topic: topic, key: sku, value: value, timestamp: timestamp)
+    private func send(
+        _ topic: String,
+        _ sku: String,
+        _ value: UnsafeRawBufferPointer,
+        _ headers: [KafkaHeader],
+        _ timestamp: Int64
+    ) throws {
+        _ = try producer.send(topic: topic, key: sku, value: value, headers: headers, timestamp: timestamp)
     }
 
     public mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {

@@ -1,4 +1,5 @@
 import SkucastEngine
+import SkucastEvents
 import SkucastKafka
 import SkucastPipeline
 
@@ -25,6 +26,10 @@ public struct ServiceConfiguration: Sendable {
     /// has been left without partitions for this long after having had some: for replays,
     /// tests and the demo. Nil runs until told to stop.
     public var stopWhenIdle: Duration?
+    /// How forecast and alert values are encoded.
+    public var outputEncoding: OutputEncoding = .json
+    /// `compression.type` of the producer: how batches of outputs travel and are stored.
+    public var compression = "zstd"
     /// How long a final flush of outputs may take before the service gives up on it.
     public var flushTimeout: Duration = .seconds(60)
     public var version = "0.1.0"

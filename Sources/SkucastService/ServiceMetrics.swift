@@ -25,6 +25,9 @@ final class ServiceMetrics {
     let snapshotBytes: Gauge
     let snapshotAge: Gauge
     let forecastError: Gauge
+    /// From the poll that fetched an input to an alert it changed handed to the producer:
+    /// the service's own share of an alert's latency.
+    let alertLatency: Timer
     var last = ProcessorCounts()
 
     init(factory: any MetricsFactory, topics: ServiceTopics) {
@@ -60,7 +63,16 @@ final class ServiceMetrics {
         snapshotBytes = Gauge(label: "skucast_snapshot_bytes", factory: factory)
         snapshotAge = Gauge(label: "skucast_snapshot_age_seconds", factory: factory)
         forecastError = Gauge(label: "skucast_forecast_error_wape", factory: factory)
+        alertLatency = Timer(label: Self.alertLatencyLabel, factory: factory)
     }
+
+    static let alertLatencyLabel = "skucast_alert_latency_seconds"
+
+    /// Buckets for ``alertLatency``: fine below a millisecond, where the service's share
+    /// should be, and up to a second for stalls.
+    static let alertLatencyBuckets: [Duration] =
+        [20, 50, 100, 200, 300, 500, 750].map { .microseconds($0) }
+        + [1, 2, 5, 10, 25, 50, 100, 250, 1000].map { .milliseconds($0) }
 
     /// Moves the counters to `counts` (cumulative over the run).
     func update(_ counts: ProcessorCounts) {

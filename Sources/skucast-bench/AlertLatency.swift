@@ -23,6 +23,11 @@ struct AlertLatency: ParsableCommand {
     var warmUp: Int = 5
     @Flag(help: "Measure the broker alone: consume the orders themselves instead of alerts.")
     var baseline = false
+    @Option(
+        help:
+            "The service's /metrics URL: its histogram skucast_alert_latency_seconds is read when the measured period starts and when it ends, and the difference summarised."
+    )
+    var metrics: String?
 
     func run() throws {
         let orders = topicPrefix + "orders"
@@ -99,6 +104,7 @@ struct AlertLatency: ParsableCommand {
             }
         }
         reader.start()
+        var histogramAtStart: [(Double, Double)]?
 
         // Live: orders of one unit at the rate; every SKU restocked to 130 (just above
         // its reorder point, about three days of 40) every 4 s, so it crosses again and again.
@@ -117,11 +123,17 @@ struct AlertLatency: ParsableCommand {
                 try order(names[sent % skus], 1, t)
                 sent += 1
             }
+            if let metrics, histogramAtStart == nil, t >= measureFrom {
+                histogramAtStart = try ServiceHistogram.read(metrics)
+            }
             Thread.sleep(forTimeInterval: 0.0005)
         }
         try producer.flush(timeout: .seconds(30))
         Thread.sleep(forTimeInterval: 2)
         stop.store(true, ordering: .relaxed)
+        if let metrics, let histogramAtStart {
+            print(ServiceHistogram.summary(from: histogramAtStart, to: try ServiceHistogram.read(metrics)))
+        }
         while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         let l = latencies.withLock { $0 }.sorted()
         guard !l.isEmpty else { throw ValidationError("no alerts measured: is skucast run consuming \(orders)?") }
@@ -141,6 +153,44 @@ struct AlertLatency: ParsableCommand {
                 l.last!
             )
         )
+    }
+}
+
+/// The service's own alert latency histogram, read from its `/metrics` page.
+enum ServiceHistogram {
+    /// Cumulative counts by upper bound (seconds), ascending.
+    static func read(_ url: String) throws -> [(Double, Double)] {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        curl.arguments = ["curl", "-fsS", url]
+        let pipe = Pipe()
+        curl.standardOutput = pipe
+        try curl.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        let prefix = "skucast_alert_latency_seconds_bucket{le=\""
+        return text.split(separator: "\n").compactMap { line -> (Double, Double)? in
+            guard line.hasPrefix(prefix) else { return nil }
+            let rest = line.dropFirst(prefix.count)
+            guard let quote = rest.firstIndex(of: "\""), let space = rest.lastIndex(of: " ") else { return nil }
+            let bound = rest[..<quote] == "+Inf" ? Double.infinity : Double(rest[..<quote]) ?? .nan
+            return Double(rest[rest.index(after: space)...]).map { (bound, $0) }
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    /// p50 and p99 of the alerts recorded between two readings, as bucket bounds.
+    static func summary(from start: [(Double, Double)], to end: [(Double, Double)]) -> String {
+        let before = Dictionary(start, uniquingKeysWith: { a, _ in a })
+        let counts = end.map { ($0.0, $0.1 - (before[$0.0] ?? 0)) }
+        guard let total = counts.last?.1, total > 0 else {
+            return "the service's own share: no alerts recorded in the measured period"
+        }
+        func q(_ p: Double) -> String {
+            let bound = counts.first { $0.1 >= p * total }?.0 ?? .infinity
+            return bound.isFinite ? String(format: "<= %g ms", bound * 1000) : "above the last bucket"
+        }
+        return
+            "the service's own share over the same period (skucast_alert_latency_seconds, poll that fetched the order to the alert handed to the producer; \(Int(total)) alerts): p50 \(q(0.5)), p99 \(q(0.99))"
     }
 }
 

@@ -403,7 +403,7 @@ struct ReplaySinks: OutputSink {
         var interest = scoring?.forecastInterest ?? ForecastInterest(published: false)
         let readers = [simulation?.forecastInterest, trail?.forecastInterest].compactMap { $0 }
         interest.published = published != nil || !readers.isEmpty
-        interest.json = published != nil
+        interest.values = published != nil
         // All of them for the published files, else from the earliest any reader wants.
         let from = readers.map { $0.publishedFrom ?? .min }.min()
         interest.publishedFrom = published != nil ? nil : from == .min ? nil : from
@@ -417,8 +417,8 @@ struct ReplaySinks: OutputSink {
         try trail?.forecast(forecast)
     }
 
-    mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
-        try published?.alert(sku: sku, json: json, timestamp: timestamp)
+    mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {
+        try published?.alert(sku: sku, value: value, timestamp: timestamp)
     }
 
     mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {

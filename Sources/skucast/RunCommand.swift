@@ -3,6 +3,7 @@ import Foundation
 import Prometheus
 import ServiceLifecycle
 import SkucastEngine
+import SkucastEvents
 import SkucastOperations
 import SkucastService
 
@@ -46,6 +47,17 @@ struct RunCommand: AsyncParsableCommand {
     )
     var stopWhenIdle: Double?
 
+    @Option(
+        help:
+            "Encoding of forecast and alert values: protobuf (Topics/*/value.proto) or json (Topics/*/value.schema.json)."
+    )
+    var outputEncoding: OutputEncoding = .json
+
+    @Option(
+        help: "Compression of the batches the service produces (compression.type): zstd, lz4, snappy, gzip or none."
+    )
+    var compression: String = "zstd"
+
     @Option(help: "Address of the /healthz, /readyz and /metrics endpoint.")
     var httpHost: String = ProcessInfo.processInfo.environment["SKUCAST_HTTP_HOST"] ?? "127.0.0.1"
 
@@ -78,6 +90,8 @@ struct RunCommand: AsyncParsableCommand {
         configuration.sessionTimeout = .milliseconds(Int64(sessionTimeoutMs))
         configuration.closeGrace = .milliseconds(Int64(closeGraceSeconds * 1000))
         configuration.stopWhenIdle = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
+        configuration.outputEncoding = outputEncoding
+        configuration.compression = compression
         logger.info(
             "starting",
             metadata: ["kafka": "\(configuration.client)", "group": "\(group)", "state": "\(stateDir)"]
@@ -85,11 +99,13 @@ struct RunCommand: AsyncParsableCommand {
 
         let store = try DirectorySnapshotStore(root: "\(stateDir)/\(group)", retain: snapshotsRetained)
         let registry = PrometheusCollectorRegistry()
+        var metricsFactory = PrometheusMetricsFactory(registry: registry)
+        metricsFactory.durationHistogramBuckets = ForecastService.durationHistogramBuckets
         let service = try ForecastService(
             configuration: configuration,
             store: store,
             logger: logger,
-            metrics: PrometheusMetricsFactory(registry: registry)
+            metrics: metricsFactory
         )
         let board = service.statusBoard
         let desk = service.queries
@@ -128,3 +144,5 @@ struct RunCommand: AsyncParsableCommand {
         )
     }
 }
+
+extension OutputEncoding: ExpressibleByArgument {}

@@ -4,6 +4,7 @@ import SkucastEngine
 import SkucastEvents
 import SkucastKafka
 import SkucastKafkaTesting
+import SkucastTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -273,7 +274,7 @@ struct ServiceTests {
     }
 
     @Test(
-        "Quiet partitions close on the wall clock: orders of a live feed dated yesterday, then silence; every SKU gets its forecast from today's midnight without another event"
+        "Quiet partitions close on the wall clock: orders of a live feed dated yesterday, then silence; every SKU gets its forecast from today's midnight without another event (in Protocol Buffers)"
     )
     func quietPartitionsClose() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-quiet-\(UUID())")
@@ -309,14 +310,23 @@ struct ServiceTests {
         let run = try skucast(
             runArguments(prefix, state: root.appendingPathComponent("state")) + [
                 "--lateness-minutes", "0", "--close-grace-seconds", "1", "--stop-when-idle", "4",
+                "--output-encoding", "protobuf",
             ]
         )
         #expect(run.status == 0, "\(run.stderr)")
-        let origin = EventTime(milliseconds: today).description
+        // In Protocol Buffers, as asked: said in a header, read by the reference library.
         let forecasts = try readTopic(prefix + "forecasts", broker: broker)
+        #expect(
+            forecasts.allSatisfy {
+                $0.headers.first { $0.name == "content-type" }?.value
+                    == Array("application/x-protobuf; proto=skucast.v1.Forecast".utf8)
+            }
+        )
+        let decoded = try ReferenceProtobuf.decode("forecasts", forecasts.map { $0.value ?? [] })
+        #expect(decoded.map { $0["sku"] as? String } == forecasts.map(\.keyString))
         let closedToday = Set(
-            forecasts.compactMap { m -> String? in
-                field("origin", in: m.value ?? []) == origin ? field("sku", in: m.value ?? []) : nil
+            decoded.compactMap { f -> String? in
+                f["origin_ms"] as? String == String(today) ? f["sku"] as? String : nil
             }
         )
         #expect(closedToday == Set(skus), "\(run.stdout) \(run.stderr)")
@@ -396,6 +406,8 @@ struct ServiceTests {
         }
         #expect(metrics.contains("skucast_events_late_total 1"))
         #expect(metrics.contains("skucast_partitions_assigned 6"))
+        // The service's share of alert latency, in buckets fine enough for a millisecond.
+        #expect(metrics.contains(#"skucast_alert_latency_seconds_bucket{le="0.0005"}"#), "\(metrics)")
 
         // SIGTERM: finish, checkpoint, leave, exit 0 in bounded time.
         let stopAsked = Date()

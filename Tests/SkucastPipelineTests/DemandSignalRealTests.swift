@@ -34,7 +34,7 @@ struct OneSKUSink: OutputSink {
         )
     }
 
-    mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {}
+    mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {}
     mutating func deadLetter(_ message: InputMessage, rejection: Rejection) throws {}
 }
 

@@ -249,9 +249,9 @@ struct ProcessorTests {
                 try memory.forecast(f)
                 try file.forecast(f)
             }
-            mutating func alert(sku: String, json: UnsafeRawBufferPointer, timestamp: Int64) throws {
-                try memory.alert(sku: sku, json: json, timestamp: timestamp)
-                try file.alert(sku: sku, json: json, timestamp: timestamp)
+            mutating func alert(sku: String, value: UnsafeRawBufferPointer, timestamp: Int64) throws {
+                try memory.alert(sku: sku, value: value, timestamp: timestamp)
+                try file.alert(sku: sku, value: value, timestamp: timestamp)
             }
             mutating func deadLetter(_ m: InputMessage, rejection: Rejection) throws {
                 try memory.deadLetter(m, rejection: rejection)

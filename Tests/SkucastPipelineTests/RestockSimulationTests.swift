@@ -44,7 +44,7 @@ struct RestockSimulationTests {
             demand: demand,
             stockOnHand: nil,
             isPublished: true,
-            json: nil,
+            value: nil,
             detail: nil
         )
     }
