@@ -144,7 +144,10 @@ let package = Package(
         // Runs the built `skucast` binary as a user would.
         .testTarget(
             name: "SkucastCLITests",
-            dependencies: ["SkucastKafka", "SkucastKafkaTesting", "SkucastEngine", "SkucastTestSupport", "skucast"]
+            dependencies: [
+                "SkucastKafka", "SkucastKafkaTesting", "SkucastEngine", "SkucastService", "SkucastTestSupport",
+                "skucast",
+            ]
         ),
         // What the test targets share (a seeded generator for property tests, the reference
         // protobuf decoder).

@@ -34,6 +34,7 @@ public final class ForecastService: @unchecked Sendable {
     /// Counts of partitions given up (revoked or lost), so status stays cumulative.
     var retiredCounts = ProcessorCounts()
     var restoredFrom: [Int32: String] = [:]
+    var restores = (fromSnapshot: 0, fromEarliest: 0)
     /// The latest status, readable from any thread (the HTTP endpoint's).
     public let statusBoard = StatusBoard()
     /// Queries from other threads, answered between batches.
@@ -305,6 +306,7 @@ public final class ForecastService: @unchecked Sendable {
             lastCheckpointSeconds: checkpointer.lastSeconds,
             lastSnapshotBytes: checkpointer.lastBytes,
             restoredFrom: restoredFrom,
+            restores: restores,
             lag: lag,
             ready: !processors.isEmpty && caughtUpOnce,
             lastLoop: clock.now,
@@ -346,6 +348,13 @@ public final class ForecastService: @unchecked Sendable {
             {
                 processors[p] = restored.processor
                 restoredFrom[p] = restored.source?.location
+                if restored.source == nil {
+                    restores.fromEarliest += 1
+                    metrics.restored.earliest.increment()
+                } else {
+                    restores.fromSnapshot += 1
+                    metrics.restored.snapshot.increment()
+                }
             }
         }
         publishStatus(lag: currentLag())

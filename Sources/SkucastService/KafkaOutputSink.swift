@@ -11,6 +11,8 @@ public struct ServiceTopics: Sendable, Hashable {
     public var forecasts: String
     public var alerts: String
     public var deadLetter: String
+    /// Partition snapshots, with ``KafkaSnapshotStore``.
+    public var state: String
 
     /// - Parameter prefix: Put before every name (e.g. `staging.`).
     public init(prefix: String = "") {
@@ -19,6 +21,7 @@ public struct ServiceTopics: Sendable, Hashable {
         forecasts = prefix + "forecasts"
         alerts = prefix + "restock-alerts"
         deadLetter = prefix + "dead-letter"
+        state = prefix + "state"
     }
 
     /// The input topics in ``InputTopic`` order.

@@ -28,6 +28,9 @@ final class ServiceMetrics {
     /// From the poll that fetched an input to an alert it changed handed to the producer:
     /// the service's own share of an alert's latency.
     let alertLatency: Timer
+    /// Partitions this member took over, by where their state came from: a snapshot, or
+    /// nothing (rebuilt from the earliest offset).
+    let restored: (snapshot: Counter, earliest: Counter)
     var last = ProcessorCounts()
 
     init(factory: any MetricsFactory, topics: ServiceTopics) {
@@ -64,6 +67,10 @@ final class ServiceMetrics {
         snapshotAge = Gauge(label: "skucast_snapshot_age_seconds", factory: factory)
         forecastError = Gauge(label: "skucast_forecast_error_wape", factory: factory)
         alertLatency = Timer(label: Self.alertLatencyLabel, factory: factory)
+        restored = (
+            Counter(label: "skucast_partitions_restored_total", dimensions: [("from", "snapshot")], factory: factory),
+            Counter(label: "skucast_partitions_restored_total", dimensions: [("from", "earliest")], factory: factory)
+        )
     }
 
     static let alertLatencyLabel = "skucast_alert_latency_seconds"

@@ -9,6 +9,8 @@ public struct ServiceStatus: Sendable {
     public var lastCheckpointSeconds = 0.0
     public var lastSnapshotBytes = 0
     public var restoredFrom: [Int32: String] = [:]
+    /// Partitions taken over during the run: from a snapshot, or from the earliest offset.
+    public var restores = (fromSnapshot: 0, fromEarliest: 0)
     /// Input messages behind the high watermark, over all assigned partitions.
     public var lag: Int64 = 0
     /// Partitions assigned, restored and read up to their high watermark once.

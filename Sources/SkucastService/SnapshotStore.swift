@@ -55,6 +55,7 @@ public protocol SnapshotStore: Sendable {
 /// Why a snapshot store failed: the operation, the path and the system's reason.
 public struct SnapshotStoreError: Error, Sendable, CustomStringConvertible {
     public let description: String
+    init(description: String) { self.description = description }
     init(_ operation: String, _ path: String, errno code: Int32 = errno) {
         description = "\(operation) \(path): \(String(cString: strerror(code)))"
     }

@@ -8,6 +8,8 @@ public struct TopicDefinition: Codable, Sendable, Hashable {
         case input
         case output
         case deadLetter = "dead-letter"
+        /// Where the service keeps partition snapshots (`--state-store kafka`).
+        case state
     }
 
     /// How a key or value is encoded.

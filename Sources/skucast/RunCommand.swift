@@ -22,8 +22,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Directory of partition snapshots (shared by the instances of a group on one machine).")
     var stateDir: String = ProcessInfo.processInfo.environment["SKUCAST_STATE_DIR"] ?? "skucast-state"
 
-    @Option(help: "Snapshots kept per partition.")
+    @Option(help: "Snapshots kept per partition (directory store).")
     var snapshotsRetained: Int = 3
+
+    @Option(
+        help:
+            "Where partition snapshots live: directory (--state-dir, one machine) or kafka (the state topic, so a partition restores on any machine)."
+    )
+    var stateStore: StateStoreKind =
+        StateStoreKind(rawValue: ProcessInfo.processInfo.environment["SKUCAST_STATE_STORE"] ?? "") ?? .directory
 
     @Option(help: "Checkpoint after this many events per partition.")
     var checkpointEvents: Int = 200_000
@@ -94,10 +101,17 @@ struct RunCommand: AsyncParsableCommand {
         configuration.compression = compression
         logger.info(
             "starting",
-            metadata: ["kafka": "\(configuration.client)", "group": "\(group)", "state": "\(stateDir)"]
+            metadata: [
+                "kafka": "\(configuration.client)", "group": "\(group)",
+                "state": stateStore == .kafka ? "\(configuration.topics.state)" : "\(stateDir)",
+            ]
         )
 
-        let store = try DirectorySnapshotStore(root: "\(stateDir)/\(group)", retain: snapshotsRetained)
+        let store: any SnapshotStore =
+            switch stateStore {
+            case .directory: try DirectorySnapshotStore(root: "\(stateDir)/\(group)", retain: snapshotsRetained)
+            case .kafka: try KafkaSnapshotStore(topic: configuration.topics.state, client: client, logger: logger)
+            }
         let registry = PrometheusCollectorRegistry()
         var metricsFactory = PrometheusMetricsFactory(registry: registry)
         metricsFactory.durationHistogramBuckets = ForecastService.durationHistogramBuckets
@@ -140,9 +154,14 @@ struct RunCommand: AsyncParsableCommand {
             "\($0.key.rawValue)=\($0.value)"
         }.joined(separator: " ")
         print(
-            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)"
+            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; partitions restored: \(s.restores.fromSnapshot) from snapshots, \(s.restores.fromEarliest) from the earliest offset; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)"
         )
     }
 }
 
 extension OutputEncoding: ExpressibleByArgument {}
+
+/// Where `skucast run` keeps partition snapshots.
+enum StateStoreKind: String, ExpressibleByArgument, CaseIterable {
+    case directory, kafka
+}

@@ -61,7 +61,7 @@ struct CommandLineTests {
             first.stdout.contains("created  \(prefix)orders  partitions=6 cleanup.policy=delete retention.ms=-1"),
             "\(first.stdout)"
         )
-        #expect(first.stdout.split(separator: "\n").count == 5)
+        #expect(first.stdout.split(separator: "\n").count == 6)
         let second = try skucast(["topics", "apply", "--brokers", broker.bootstrapServers, "--topic-prefix", prefix])
         #expect(second.status == 0)
         #expect(second.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("exists  ") }, "\(second.stdout)")
@@ -71,7 +71,7 @@ struct CommandLineTests {
             in: FileManager.default.temporaryDirectory
         )
         #expect(check.status == 0, "\(check.stderr)")
-        #expect(check.stdout.contains("ok  5 topics match"))
+        #expect(check.stdout.contains("ok  6 topics match"))
         let nowhere = try skucast(["topics", "apply", "--topics-dir", "/nonexistent/Topics"])
         #expect(nowhere.status != 0)
         #expect(

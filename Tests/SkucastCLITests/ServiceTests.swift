@@ -4,6 +4,7 @@ import SkucastEngine
 import SkucastEvents
 import SkucastKafka
 import SkucastKafkaTesting
+import SkucastService
 import SkucastTestSupport
 import Testing
 
@@ -271,6 +272,76 @@ struct ServiceTests {
 
         try finalStatesEqual(calm: calm, calmState, other: crowd, state)
         try compareOutputs(calm: calm, other: crowd, kills: 1)
+    }
+
+    @Test(
+        "State in Kafka: two instances with separate state directories, as on two machines; one killed mid-replay; the survivor restores its partitions from the state topic, and ends with a single instance's state and outputs"
+    )
+    func stateInKafka() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-kstate-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tag = UUID().uuidString.prefix(6).lowercased()
+        let calm = "kcalm\(tag)."
+        try prepare(calm)
+        let calmState = root.appendingPathComponent("single")
+        let reference = try skucast(runArguments(calm, state: calmState) + ["--stop-when-idle", "2"])
+        #expect(reference.status == 0, "\(reference.stderr)")
+
+        let moved = "kmoved\(tag)."
+        try prepare(moved)
+        func arguments(_ machine: String) -> [String] {
+            runArguments(moved, state: root.appendingPathComponent(machine)).map { $0 == "notice" ? "info" : $0 }
+                + ["--state-store", "kafka", "--stop-when-idle", "15"]
+        }
+        func log(_ name: String) -> URL { root.appendingPathComponent("\(name).log") }
+        let a = try spawnSkucast(arguments("machine-a"), log: log("a"))
+        let b = try spawnSkucast(arguments("machine-b"), log: log("b"))
+        // Until b has written a snapshot of its own partitions, then kill it.
+        let deadline = Date().addingTimeInterval(60)
+        while b.isRunning && Date() < deadline {
+            let text = (try? String(contentsOf: log("b"), encoding: .utf8)) ?? ""
+            if text.contains("partitions assigned") { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        Thread.sleep(forTimeInterval: 3)
+        let killed = b.isRunning
+        kill(b.processIdentifier, SIGKILL)
+        b.waitUntilExit()
+        while a.isRunning && Date() < deadline.addingTimeInterval(120) { Thread.sleep(forTimeInterval: 0.2) }
+        if a.isRunning { kill(a.processIdentifier, SIGKILL) }
+        a.waitUntilExit()
+        let survivor = (try? String(contentsOf: log("a"), encoding: .utf8)) ?? ""
+        #expect(a.terminationStatus == 0, "\(survivor.suffix(6000))")
+        #expect(killed, "the replay ended before the kill: make it longer")
+        let before = (try? String(contentsOf: log("b"), encoding: .utf8)) ?? ""
+        // b's partitions, as the group gave them to it before the kill.
+        let bPartitions = Set(
+            before.split(separator: "\n").filter { $0.contains("partitions assigned") }.flatMap { line in
+                line.matches(of: /orders\[(\d+)\]/).map { Int($0.1)! }
+            }
+        )
+        #expect(!bPartitions.isEmpty, "\(before.suffix(3000))")
+        for p in bPartitions {
+            #expect(
+                survivor.contains("partition=\(p) skus=") && survivor.contains("snapshot=kafka:\(moved)state[\(p)]/"),
+                "partition \(p) was not restored from the state topic: \(survivor.suffix(4000))"
+            )
+        }
+        let summary = try #require(survivor.firstMatch(of: /partitions restored: (\d+) from snapshots/))
+        #expect(Int(summary.1)! >= bPartitions.count, "counted")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("machine-a/\(group(moved))").path))
+
+        // The state topic's newest snapshots equal the single instance's final ones.
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let store = try KafkaSnapshotStore(topic: moved + "state", client: broker.clientConfiguration(), logger: logger)
+        let expected = try finalSnapshots(calmState.appendingPathComponent(group(calm)), partitions: 6)
+        for p in 0..<6 {
+            let newest = try #require(try store.newestValid(of: Int32(p)) { s, e in Issue.record("\(s): \(e)") })
+            #expect(newest.0.engine == expected[p].engine, "partition \(p): the engine state differs")
+            #expect(newest.0.offsets.map(\.nextOffset) == expected[p].offsets.map(\.nextOffset))
+        }
+        try compareOutputs(calm: calm, other: moved, kills: 1)
     }
 
     @Test(

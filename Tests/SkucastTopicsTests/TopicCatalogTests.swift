@@ -18,10 +18,10 @@ func admin() throws -> KafkaAdmin {
 
 @Suite("Topic contract")
 struct TopicCatalogTests {
-    @Test("Topics/ defines the five topics, with co-partitioned inputs")
+    @Test("Topics/ defines the six topics, with co-partitioned inputs and a state topic to match")
     func loadsRepositoryTopics() throws {
         let catalog = try TopicCatalog.load(from: topicsDirectory)
-        #expect(catalog.topics.map(\.name) == ["dead-letter", "forecasts", "inventory", "orders", "restock-alerts"])
+        #expect(catalog.topics.map(\.name) == ["dead-letter", "forecasts", "inventory", "orders", "restock-alerts", "state"])
         let orders = try #require(catalog.topic(named: "orders"))
         let inventory = try #require(catalog.topic(named: "inventory"))
         #expect(orders.role == .input && inventory.role == .input)
@@ -29,6 +29,10 @@ struct TopicCatalogTests {
         #expect(orders.key.field == "sku" && inventory.key.field == "sku")
         #expect(catalog.topic(named: "dead-letter")?.role == .deadLetter)
         #expect(catalog.topic(named: "forecasts")?.configs["cleanup.policy"] == "compact")
+        // Input partition p's snapshots go to state partition p, kept by compaction.
+        let state = try #require(catalog.topic(named: "state"))
+        #expect(state.role == .state && state.partitions >= orders.partitions)
+        #expect(state.configs["cleanup.policy"] == "compact")
         for topic in catalog.topics {
             let schema = topic.value.schema ?? "headers.schema.json"
             let data = try Data(
@@ -42,7 +46,7 @@ struct TopicCatalogTests {
     func examplesAreValid() throws {
         let result = try runValidator([])
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("12 messages checked, 0 errors"), "\(result.output)")
+        #expect(result.output.contains("13 messages checked, 0 errors"), "\(result.output)")
     }
 
     @Test("Input topics that are not co-partitioned are refused")
@@ -60,14 +64,14 @@ struct TopicCatalogTests {
         let admin = try admin()
         let prefix = "t\(UUID().uuidString.prefix(6).lowercased())."
         #expect(
-            try catalog.check(using: admin, prefix: prefix, timeout: .seconds(10)).count == 5,
+            try catalog.check(using: admin, prefix: prefix, timeout: .seconds(10)).count == 6,
             "all missing before apply"
         )
 
         let first = try catalog.apply(using: admin, prefix: prefix, timeout: .seconds(10))
-        #expect(first.count == 5 && first.values.allSatisfy { $0 == .created })
+        #expect(first.count == 6 && first.values.allSatisfy { $0 == .created })
         let second = try catalog.apply(using: admin, prefix: prefix, timeout: .seconds(10))
-        #expect(second.count == 5 && second.values.allSatisfy { $0 == .alreadyExisted })
+        #expect(second.count == 6 && second.values.allSatisfy { $0 == .alreadyExisted })
         #expect(try catalog.check(using: admin, prefix: prefix, timeout: .seconds(10)) == [])
 
         let metadata = try admin.metadata(topics: nil, timeout: .seconds(5))
