@@ -6,11 +6,11 @@
 # holding them, and (re)starts the dev broker on PORT with skucast's topics
 # (SKUCAST_SKIP_TOPICS=1: the broker alone). Callers set `here` and `root` first.
 bench_start() {
-  local port="$1" products=()
+  local port="$1"
   shift
-  for p in "$@"; do products+=(--product "$p"); done
   eval "$("$here/librdkafka.sh")"
-  (cd "$root" && swift build -c release "${products[@]}" >&2)
+  # One product per build: given several --product flags, swift build builds only the last.
+  for p in "$@"; do (cd "$root" && swift build -c release --product "$p" >&2); done
   bin="$(cd "$root" && swift build -c release --show-bin-path)"
   export SKUCAST_BROKER_PORT="$port" SKUCAST_BIN="$bin/skucast"
   "$here/dev-broker.sh" stop >/dev/null 2>&1 || true

@@ -5,6 +5,9 @@
 #
 #   Deploy/bench-recovery.sh [SKUS] [SESSION_MS]     default 1000000 SKUs, session timeout 3000 ms
 #
+# SKUCAST_RUN_ARGS="--state-store kafka" keeps the snapshots in the state topic instead of
+# the state directory (the restart then reads them from the broker).
+#
 # A killed member stays in the group until its session times out, so the restart waits
 # about that long for the rebalance before restoring anything.
 set -euo pipefail
@@ -31,7 +34,7 @@ until ready; do sleep 0.5; done
 # A checkpoint of everything: SIGTERM would do it too, but then nothing is left to kill.
 # The first instance stops gracefully (final checkpoint), the second restores and is killed.
 kill -TERM $pid; wait $pid || true
-du -sh "$state/recovery" | sed 's/^/snapshots: /'
+du -sh "$state/recovery" 2>/dev/null | sed 's/^/snapshots: /' || echo "snapshots: in the state topic"
 run
 until ready; do sleep 0.2; done
 sleep 1
@@ -42,3 +45,4 @@ until ready; do sleep 0.05; done
 t1=$(date +%s.%N)
 python3 -c "print(f'recovery after kill -9 with $skus SKUs: {$t1-$t0:.2f} s until /readyz (session timeout ${session} ms)')"
 grep -E "snapshots loaded|partitions assigned|partitions lost|partitions revoked" "$state/run.log" | tail -3 | cut -c1-200
+grep -E "checkpoint|snapshot" "$state/run.log" | grep -v "snapshots loaded" | tail -2 | cut -c1-200 || true
