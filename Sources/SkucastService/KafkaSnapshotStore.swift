@@ -34,6 +34,9 @@ public final class KafkaSnapshotStore: SnapshotStore {
     /// Bytes of snapshots a listing read in passing, until they are read: a restore lists,
     /// then reads the newest, and should not fetch it twice.
     let listed = Mutex<[String: [UInt8]]>([:])
+    /// Set by ``followAll()``.
+    private let following = Mutex<StandbyFollower?>(nil)
+    var follower: StandbyFollower? { following.withLock { $0 } }
 
     /// - Parameters:
     ///   - topic: The state topic.
@@ -95,42 +98,25 @@ public final class KafkaSnapshotStore: SnapshotStore {
         newestSlot.withLock { $0[partition] = slot }
     }
 
-    /// A snapshot being gathered from its chunks while the partition is read.
-    struct Gathered {
-        var id: String
-        var position: [Int64]
-        var chunks: [[UInt8]?]
-        var missing: Int
-        var slot: Int
-    }
-
     public func snapshots(of partition: Int32) throws -> [StoredSnapshot] {
-        var latest: [Int: Gathered] = [:]
-        try readPartition(partition) { slot, id, position, index, count, value in
-            // A new id in a slot is a later write to it: the one before is superseded.
-            if latest[slot]?.id != id {
-                latest[slot] = Gathered(
-                    id: id,
-                    position: position,
-                    chunks: Array(repeating: nil, count: count),
-                    missing: count,
-                    slot: slot
-                )
-            }
-            guard var g = latest[slot], index < g.chunks.count, g.chunks[index] == nil else { return }
-            g.chunks[index] = value
-            g.missing -= 1
-            latest[slot] = g
+        if let follower, let warm = follower.newest(of: partition, waiting: .seconds(10)) {
+            let stored = StoredSnapshot(
+                partition: partition,
+                position: warm.stored.position,
+                location: warm.stored.location + " (standby copy)"
+            )
+            listed.withLock { $0[stored.location] = warm.bytes }
+            newestSlot.withLock { $0[partition] = warm.slot }
+            return [stored]
         }
-        let complete = latest.values.filter { $0.missing == 0 }.sorted {
-            $0.position.lexicographicallyPrecedes($1.position)
-        }
-        .reversed()
+        var gatherer = SnapshotGatherer()
+        try readPartition(partition) { gatherer.add($0) }
+        let complete = gatherer.complete
         if let newest = complete.first { newestSlot.withLock { $0[partition] = newest.slot } }
         return complete.map { g in
-            let location = "kafka:\(topic)[\(partition)]/slot\(g.slot)/\(g.id)"
-            listed.withLock { $0[location] = g.chunks.flatMap { $0! } }
-            return StoredSnapshot(partition: partition, position: g.position, location: location)
+            let stored = g.stored(topic: topic, partition: partition)
+            listed.withLock { $0[stored.location] = g.bytes }
+            return stored
         }
     }
 
@@ -145,11 +131,8 @@ public final class KafkaSnapshotStore: SnapshotStore {
     }
 
     /// Reads partition `partition` of the state topic from its start to its end, handing
-    /// each chunk's slot, snapshot id, position, index, count and bytes to `chunk`.
-    func readPartition(
-        _ partition: Int32,
-        chunk: (Int, String, [Int64], Int, Int, [UInt8]) -> Void
-    ) throws {
+    /// each snapshot chunk to `chunk`.
+    func readPartition(_ partition: Int32, chunk: (SnapshotChunk) -> Void) throws {
         var configuration = KafkaConsumerConfiguration(client: client, groupID: "skucast-state-reader")
         configuration.reportEndOfPartition = true
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
@@ -161,26 +144,112 @@ public final class KafkaSnapshotStore: SnapshotStore {
             let batch = try consumer.poll(maxMessages: 1024, timeout: .milliseconds(200))
             if let error = batch.errors.first { throw error }
             for m in batch {
-                var headers: [String: String] = [:]
-                for h in m.headers { headers[h.name] = String(decoding: h.value ?? [], as: UTF8.self) }
-                let key = String(decoding: m.key ?? [], as: UTF8.self).split(separator: "/")
-                let parts = headers[Header.chunk]?.split(separator: "/").compactMap { Int($0) } ?? []
-                guard key.count == 3, let slot = Int(key[1]), slot == 0 || slot == 1,
-                    let id = headers[Header.id], parts.count == 2,
-                    let position = headers[Header.position]?.split(separator: ",").map({ Int64($0) }),
-                    !position.contains(nil), let value = m.value
-                else {
+                guard let c = SnapshotChunk(m) else {
                     logger.warning(
                         "state topic: a record that is no snapshot chunk, skipped",
                         metadata: ["offset": "\(m.offset)"]
                     )
                     continue
                 }
-                chunk(slot, id, position.map { $0! }, parts[0], parts[1], value)
+                chunk(c)
             }
             if batch.reachedEnd.contains(tp) { return }
         }
         throw SnapshotStoreError(kafka: "read \(topic)[\(partition)]", "not read to its end in 600 s")
+    }
+
+    /// Standby replicas, as Kafka Streams' `num.standby.replicas`: from now on, follow the
+    /// whole state topic and keep every partition's newest complete snapshot in memory,
+    /// so a partition this instance takes over restores without reading the topic.
+    /// Costs the memory of one snapshot per partition.
+    public func followAll() throws {
+        let follower = try StandbyFollower(topic: topic, client: client, logger: logger)
+        following.withLock { $0 = follower }
+    }
+
+    /// Stops following the state topic.
+    public func stopFollowing() {
+        following.withLock {
+            $0?.stop()
+            $0 = nil
+        }
+    }
+
+    deinit { stopFollowing() }
+}
+
+/// One record of the state topic: a chunk of a snapshot.
+struct SnapshotChunk {
+    var partition: Int32
+    var slot: Int
+    var id: String
+    var position: [Int64]
+    var index: Int
+    var count: Int
+    var bytes: [UInt8]
+
+    /// The chunk a record holds; nil for a record that is none.
+    init?(_ m: KafkaMessage) {
+        var headers: [String: String] = [:]
+        for h in m.headers { headers[h.name] = String(decoding: h.value ?? [], as: UTF8.self) }
+        let key = String(decoding: m.key ?? [], as: UTF8.self).split(separator: "/")
+        let parts = headers[KafkaSnapshotStore.Header.chunk]?.split(separator: "/").compactMap { Int($0) } ?? []
+        let position = headers[KafkaSnapshotStore.Header.position]?.split(separator: ",").map { Int64($0) } ?? []
+        guard key.count == 3, let slot = Int(key[1]), slot == 0 || slot == 1,
+            let id = headers[KafkaSnapshotStore.Header.id], parts.count == 2, parts[0] < parts[1],
+            !position.isEmpty, !position.contains(nil), let value = m.value
+        else { return nil }
+        (self.partition, self.slot, self.id) = (m.partition, slot, id)
+        (self.position, self.index, self.count, self.bytes) = (position.map { $0! }, parts[0], parts[1], value)
+    }
+}
+
+/// Gathers one partition's snapshots from its chunks, read in offset order. A new id in a
+/// slot is a later write to that slot: the snapshot it held before is superseded.
+struct SnapshotGatherer {
+    struct Gathered {
+        var id: String
+        var position: [Int64]
+        var chunks: [[UInt8]?]
+        var missing: Int
+        var slot: Int
+
+        var bytes: [UInt8] { chunks.flatMap { $0 ?? [] } }
+
+        func stored(topic: String, partition: Int32) -> StoredSnapshot {
+            StoredSnapshot(
+                partition: partition,
+                position: position,
+                location: "kafka:\(topic)[\(partition)]/slot\(slot)/\(id)"
+            )
+        }
+    }
+
+    var latest: [Int: Gathered] = [:]
+
+    /// Adds a chunk.
+    /// - Returns: The snapshot it completes, if it does.
+    @discardableResult
+    mutating func add(_ c: SnapshotChunk) -> Gathered? {
+        if latest[c.slot]?.id != c.id {
+            latest[c.slot] = Gathered(
+                id: c.id,
+                position: c.position,
+                chunks: Array(repeating: nil, count: c.count),
+                missing: c.count,
+                slot: c.slot
+            )
+        }
+        guard var g = latest[c.slot], c.index < g.chunks.count, g.chunks[c.index] == nil else { return nil }
+        g.chunks[c.index] = c.bytes
+        g.missing -= 1
+        latest[c.slot] = g
+        return g.missing == 0 ? g : nil
+    }
+
+    /// The complete snapshots, newest (furthest into the input) first.
+    var complete: [Gathered] {
+        latest.values.filter { $0.missing == 0 }.sorted { $1.position.lexicographicallyPrecedes($0.position) }
     }
 }
 

@@ -32,6 +32,12 @@ struct RunCommand: AsyncParsableCommand {
     var stateStore: StateStoreKind =
         StateStoreKind(rawValue: ProcessInfo.processInfo.environment["SKUCAST_STATE_STORE"] ?? "") ?? .directory
 
+    @Flag(
+        help:
+            "With --state-store kafka: keep warm copies of every partition's newest snapshot by following the state topic (Kafka Streams' standby replicas), so a partition taken over restores without reading the topic."
+    )
+    var standby = false
+
     @Option(help: "Checkpoint after this many events per partition.")
     var checkpointEvents: Int = 200_000
 
@@ -112,6 +118,13 @@ struct RunCommand: AsyncParsableCommand {
             case .directory: try DirectorySnapshotStore(root: "\(stateDir)/\(group)", retain: snapshotsRetained)
             case .kafka: try KafkaSnapshotStore(topic: configuration.topics.state, client: client, logger: logger)
             }
+        if standby {
+            guard let kafkaStore = store as? KafkaSnapshotStore else {
+                throw ValidationError("--standby needs --state-store kafka")
+            }
+            try kafkaStore.followAll()
+            logger.info("standby: following the state topic", metadata: ["topic": "\(configuration.topics.state)"])
+        }
         let registry = PrometheusCollectorRegistry()
         var metricsFactory = PrometheusMetricsFactory(registry: registry)
         metricsFactory.durationHistogramBuckets = ForecastService.durationHistogramBuckets

@@ -275,7 +275,7 @@ struct ServiceTests {
     }
 
     @Test(
-        "State in Kafka: two instances with separate state directories, as on two machines; one killed mid-replay; the survivor restores its partitions from the state topic, and ends with a single instance's state and outputs"
+        "State in Kafka: two instances with separate state directories, as on two machines; one killed mid-replay; the survivor restores its partitions from its standby copies of the state topic, and ends with a single instance's state and outputs"
     )
     func stateInKafka() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-kstate-\(UUID())")
@@ -294,7 +294,8 @@ struct ServiceTests {
                 + ["--state-store", "kafka", "--stop-when-idle", "15"]
         }
         func log(_ name: String) -> URL { root.appendingPathComponent("\(name).log") }
-        let a = try spawnSkucast(arguments("machine-a"), log: log("a"))
+        // a keeps standby copies; b reads the topic when partitions come its way.
+        let a = try spawnSkucast(arguments("machine-a") + ["--standby"], log: log("a"))
         let b = try spawnSkucast(arguments("machine-b"), log: log("b"))
         // Until b has written a snapshot of its own partitions, then kill it.
         let deadline = Date().addingTimeInterval(60)
@@ -322,9 +323,13 @@ struct ServiceTests {
         )
         #expect(!bPartitions.isEmpty, "\(before.suffix(3000))")
         for p in bPartitions {
+            let restored = survivor.split(separator: "\n").filter {
+                $0.contains("partition=\(p) skus=") && $0.contains("snapshot=kafka:\(moved)state[\(p)]/")
+            }
+            #expect(!restored.isEmpty, "partition \(p) was not restored from the state topic: \(survivor.suffix(4000))")
             #expect(
-                survivor.contains("partition=\(p) skus=") && survivor.contains("snapshot=kafka:\(moved)state[\(p)]/"),
-                "partition \(p) was not restored from the state topic: \(survivor.suffix(4000))"
+                restored.last?.contains("(standby copy)") == true,
+                "partition \(p) was not restored from a standby copy: \(restored)"
             )
         }
         let summary = try #require(survivor.firstMatch(of: /partitions restored: (\d+) from snapshots/))

@@ -21,7 +21,11 @@ struct TopicCatalogTests {
     @Test("Topics/ defines the six topics, with co-partitioned inputs and a state topic to match")
     func loadsRepositoryTopics() throws {
         let catalog = try TopicCatalog.load(from: topicsDirectory)
-        #expect(catalog.topics.map(\.name) == ["dead-letter", "forecasts", "inventory", "orders", "restock-alerts", "state"])
+        #expect(
+            catalog.topics.map(\.name) == [
+                "dead-letter", "forecasts", "inventory", "orders", "restock-alerts", "state",
+            ]
+        )
         let orders = try #require(catalog.topic(named: "orders"))
         let inventory = try #require(catalog.topic(named: "inventory"))
         #expect(orders.role == .input && inventory.role == .input)
