@@ -20,7 +20,7 @@ port="${SKUCAST_BENCH_PORT:-19330}"
 bench_start "$port" skucast skucast-bench
 state="$(mktemp -d)"
 "$bin/skucast" run --brokers "127.0.0.1:$port" --group latency --state-dir "$state" --session-timeout-ms 2000 \
-  --http-port "$((port + 1))" --log-level warning ${SKUCAST_RUN_ARGS:-} >"$state/run.log" 2>&1 &
+  --http-port "$((port + 1))" --log-level warning ${SKUCAST_RUN_ARGS:-} >"${SKUCAST_RUN_LOG:-$state/run.log}" 2>&1 &
 service=$!
 trap 'kill -TERM $service 2>/dev/null; wait $service 2>/dev/null; "$here/dev-broker.sh" stop >/dev/null 2>&1; rm -rf "$state"' EXIT
 sleep 3

@@ -65,7 +65,8 @@ extension SKUForecast {
             leadTimeQuantiles: zip(names, leadQuantiles).map { NamedValue($0, $1) },
             weights: SKUForecaster.modelNames.enumerated().map { NamedValue($1, w[$0]) },
             components: f.explanation(nextSeason: next, cycle: cycle, closedSeasons: closedSeasons),
-            daysSinceLastSale: max(0, Int(f.bucketsSinceSale) - 1)
+            daysSinceLastSale: max(0, Int(f.bucketsSinceSale) - 1),
+            quantileLevels: levels
         )
         return (message, reorder)
     }
@@ -92,8 +93,7 @@ extension RestockAlert {
     ///   - cause: The input event that changed the alert, when known.
     ///   - buffer: Receives the bytes.
     public func encodeJSON(cause: AlertCause?, into buffer: inout [UInt8]) {
-        var w = JSONWriter(buffer: buffer)
-        buffer = []
+        var w = JSONWriter(reusing: &buffer)
         w.beginObject()
         w.key("alert_id")
         w.string(alertID)
@@ -150,8 +150,7 @@ extension RestockAlert {
     /// Appends the alert's Protocol Buffers value (`Topics/restock-alerts/value.proto`) to
     /// `buffer` (its contents are replaced).
     public func encodeProtobuf(cause: AlertCause?, into buffer: inout [UInt8]) {
-        var w = ProtobufWriter(buffer: buffer)
-        buffer = []
+        var w = ProtobufWriter(reusing: &buffer)
         w.string(1, alertID)
         w.string(2, eventID)
         w.string(3, sku)

@@ -28,8 +28,7 @@ extension ForecastMessage {
     /// Appends the message's Protocol Buffers value (`Topics/forecasts/value.proto`) to
     /// `buffer` (its contents are replaced).
     public func encodeProtobuf(into buffer: inout [UInt8]) {
-        var w = ProtobufWriter(buffer: buffer)
-        buffer = []
+        var w = ProtobufWriter(reusing: &buffer)
         w.string(1, forecastID)
         w.string(2, sku)
         w.integer(3, origin.milliseconds)
@@ -38,7 +37,10 @@ extension ForecastMessage {
         w.packedIntegers(6, count: horizon.count) { horizon[$0].start.milliseconds }
         w.packedFloats(7, count: horizon.count) { horizon[$0].mean }
         let names = leadTimeQuantiles.isEmpty ? horizon.first?.quantiles ?? [] : leadTimeQuantiles
-        w.packedDoubles(8, names.map { Self.quantileLevel($0.name) })
+        w.packedDoubles(
+            8,
+            quantileLevels.count == names.count ? quantileLevels : names.map { Self.quantileLevel($0.name) }
+        )
         let perStep = names.count
         w.packedFloats(9, count: horizon.count * perStep) { horizon[$0 / perStep].quantiles[$0 % perStep].value }
         w.message(10) { m in

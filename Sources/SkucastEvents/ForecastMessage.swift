@@ -38,6 +38,9 @@ public struct ForecastMessage: Sendable, Hashable {
     public var weights: [NamedValue]
     public var components: [NamedValue]
     public var daysSinceLastSale: Int?
+    /// The levels the quantiles' names stand for (0.5 for `p50`), in their order; empty
+    /// when only the names are known (then read back from the names, to 0.1 %).
+    public var quantileLevels: [Double]
 
     public init(
         forecastID: String,
@@ -51,7 +54,8 @@ public struct ForecastMessage: Sendable, Hashable {
         leadTimeQuantiles: [NamedValue],
         weights: [NamedValue],
         components: [NamedValue],
-        daysSinceLastSale: Int?
+        daysSinceLastSale: Int?,
+        quantileLevels: [Double] = []
     ) {
         self.forecastID = forecastID
         self.sku = sku
@@ -65,6 +69,7 @@ public struct ForecastMessage: Sendable, Hashable {
         self.weights = weights
         self.components = components
         self.daysSinceLastSale = daysSinceLastSale
+        self.quantileLevels = quantileLevels
     }
 
     /// The quantile name for a level: 0.9 → `p90`, 0.975 → `p97.5`.
@@ -75,8 +80,7 @@ public struct ForecastMessage: Sendable, Hashable {
 
     /// Appends the message's JSON value (the `forecasts` schema) to `buffer`.
     public func encodeJSON(into buffer: inout [UInt8]) {
-        var w = JSONWriter(buffer: buffer)
-        buffer = []
+        var w = JSONWriter(reusing: &buffer)
         func quantiles(_ q: [NamedValue]) {
             w.beginObject()
             for v in q {

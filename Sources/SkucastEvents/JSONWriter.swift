@@ -10,6 +10,16 @@ public struct JSONWriter: Sendable {
         self.buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Takes over `storage` (left empty) to write into, its contents discarded and its
+    /// capacity kept: a caller that encodes one message after another into the same
+    /// buffer allocates nothing once it is large enough. Hand the bytes back with
+    /// `storage = writer.buffer`.
+    public init(reusing storage: inout [UInt8]) {
+        self.buffer = []
+        swap(&self.buffer, &storage)
+        self.buffer.removeAll(keepingCapacity: true)
+    }
+
     public mutating func beginObject() {
         separate()
         buffer.append(UInt8(ascii: "{"))

@@ -68,8 +68,7 @@ public struct OrderEvent: Sendable, Hashable {
     /// loading or replaying, and allocates nothing but the buffer's growth.
     /// - Parameter buffer: Receives the bytes; reuse one buffer across events.
     public func encodeJSON(into buffer: inout [UInt8]) {
-        var w = JSONWriter(buffer: buffer)
-        buffer = []
+        var w = JSONWriter(reusing: &buffer)
         w.beginObject()
         w.key("order_id")
         w.string(orderID)
@@ -185,8 +184,7 @@ public struct InventoryEvent: Sendable, Hashable {
 
     /// Appends the event's JSON value (the `inventory` schema) to `buffer`.
     public func encodeJSON(into buffer: inout [UInt8]) {
-        var w = JSONWriter(buffer: buffer)
-        buffer = []
+        var w = JSONWriter(reusing: &buffer)
         w.beginObject()
         w.key("sku")
         w.string(sku)

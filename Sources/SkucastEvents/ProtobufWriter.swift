@@ -5,9 +5,13 @@
 public struct ProtobufWriter: Sendable {
     public private(set) var buffer: [UInt8]
 
-    /// - Parameter buffer: Storage to reuse; its contents are discarded, its capacity kept.
-    public init(buffer: [UInt8]) {
-        self.buffer = buffer
+    /// Takes over `storage` (left empty) to write into, its contents discarded and its
+    /// capacity kept: a caller that encodes one message after another into the same
+    /// buffer allocates nothing once it is large enough. Hand the bytes back with
+    /// `storage = writer.buffer`.
+    public init(reusing storage: inout [UInt8]) {
+        self.buffer = []
+        swap(&self.buffer, &storage)
         self.buffer.removeAll(keepingCapacity: true)
     }
 
