@@ -17,6 +17,8 @@ struct PartitionLearners: Sendable, Hashable {
     var leadTimeCalibration = LeadTimeCalibration()
     /// Bounds how far one bucket moves a SKU's models.
     var demandCeiling = DemandCeiling()
+    /// What each SKU's last published forecast said, when publishing on change.
+    var publicationLog = PublicationLog()
 }
 
 extension PartitionLearners {
@@ -30,6 +32,7 @@ extension PartitionLearners {
             Registration(\.ensembleError),
             Registration(\.leadTimeCalibration),
             Registration(\.demandCeiling),
+            Registration(\.publicationLog),
         ]
     }
 

@@ -17,8 +17,27 @@ public struct ProcessorCounts: Sendable, Hashable {
     /// of the sale they undo, or (none matched, or its bucket closed) off the current one.
     public var nettedOffSale = 0
     public var nettedOffCurrent = 0
+    /// Forecasts of active SKUs not published because they had not moved beyond the
+    /// tolerance (``PublishOnChange``).
+    public var unchanged = 0
 
     public init() {}
+}
+
+/// Publishing on change: a SKU's forecast goes out at a close only when its lead-time
+/// demand (mean, or the quantile at the service level) moved by more than `tolerance`
+/// (relative, at least a unit) since its last published forecast, or `maxAge` buckets
+/// after it. The compacted `forecasts` topic still holds a current forecast of every
+/// SKU, with a fraction of the messages. What was last published is part of the
+/// partition's snapshot, so a restore and a replay decide exactly as the live run did.
+public struct PublishOnChange: Sendable, Hashable {
+    public var tolerance: Double
+    public var maxAge: Int
+
+    public init(tolerance: Double, maxAge: Int = 7) {
+        self.tolerance = tolerance
+        self.maxAge = max(1, maxAge)
+    }
 }
 
 /// One engine partition: decodes the messages of its input partitions, drives the
@@ -37,6 +56,8 @@ public struct PartitionProcessor {
     /// a SKU dormant for a month keeps its last forecast on the compacted topic instead of
     /// a fresh near-zero one every day.
     public let forecastActiveBuckets: Int
+    /// Nil: every close publishes the forecasts of active SKUs.
+    public let publishOnChange: PublishOnChange?
     public internal(set) var counts = ProcessorCounts()
     public internal(set) var eventsSinceSnapshot = 0
     /// The wall clock, set by a live driver before each batch: events dated further ahead
@@ -55,11 +76,13 @@ public struct PartitionProcessor {
     ///   - snapshot: State to continue from; a fresh engine when nil.
     ///   - configuration: The engine's configuration for a fresh start.
     ///   - forecastActiveBuckets: See ``forecastActiveBuckets``.
+    ///   - publishOnChange: See ``PublishOnChange``; nil publishes at every close.
     public init(
         partition: Int32,
         snapshot: PartitionSnapshot?,
         configuration: EngineConfiguration,
-        forecastActiveBuckets: Int = 28
+        forecastActiveBuckets: Int = 28,
+        publishOnChange: PublishOnChange? = nil
     ) {
         self.partition = partition
         self.engine = snapshot?.engine ?? PartitionEngine(configuration: configuration)
@@ -69,6 +92,7 @@ public struct PartitionProcessor {
         self.next = next
         self.acknowledgedBelow = next
         self.forecastActiveBuckets = min(max(1, forecastActiveBuckets), DemandHistory.capacity)
+        self.publishOnChange = publishOnChange
         buffer.reserveCapacity(4096)
     }
 
@@ -334,7 +358,23 @@ public struct PartitionProcessor {
         counts.bucketsClosed += closed.count
         let interest = sink.forecastInterest
         for bucket in closed {
-            let published = bucket.forecast.soldWithin(forecastActiveBuckets)
+            var published = bucket.forecast.soldWithin(forecastActiveBuckets)
+            // On change, the forecast is worked out to compare it, in a replay too: the
+            // log of what was published must move exactly as in the live run.
+            var publication: (message: ForecastMessage, levels: ReorderLevels)?
+            if published, let change = publishOnChange {
+                let p = bucket.forecast.publication()
+                publication = p
+                published = engine.publicationDue(
+                    sku: bucket.sku,
+                    bucket: bucket.bucket,
+                    leadTimeMean: p.message.leadTimeMean,
+                    leadTimeQuantile: p.message.leadTimeQuantiles.last?.value ?? 0,
+                    tolerance: change.tolerance,
+                    maxAge: change.maxAge
+                )
+                if !published { counts.unchanged += 1 }
+            }
             if published { counts.forecasts += 1 }
             let detailed = interest.detail?.contains(bucket.bucket) ?? false
             let wanted =
@@ -346,7 +386,7 @@ public struct PartitionProcessor {
                 if published { counts.suppressed += 1 }
                 continue
             }
-            let (message, levels) = bucket.forecast.publication()
+            let (message, levels) = publication ?? bucket.forecast.publication()
             let detail = detailed ? bucket.forecast.detail(leadTimes: interest.detailLeadTimes) : nil
             if published && wanted && interest.values {
                 message.encode(sink.valueEncoding, into: &buffer)

@@ -17,11 +17,13 @@ public struct Replay<Message: SourceMessage, Sink: OutputSink> {
     ///   - partitions: The input partitions, each with a fresh engine.
     ///   - configuration: The engines' configuration.
     ///   - forecastActiveBuckets: See ``PartitionProcessor/forecastActiveBuckets``.
+    ///   - publishOnChange: See ``PublishOnChange``; nil publishes at every close.
     ///   - sink: Receives every output.
     public init(
         partitions: some Sequence<Int32>,
         configuration: EngineConfiguration,
         forecastActiveBuckets: Int = 28,
+        publishOnChange: PublishOnChange? = nil,
         sink: Sink
     ) {
         self.configuration = configuration
@@ -32,10 +34,25 @@ public struct Replay<Message: SourceMessage, Sink: OutputSink> {
                 partition: p,
                 snapshot: nil,
                 configuration: configuration,
-                forecastActiveBuckets: forecastActiveBuckets
+                forecastActiveBuckets: forecastActiveBuckets,
+                publishOnChange: publishOnChange
             )
             merges[p] = InputMerge()
         }
+    }
+
+    /// Continues from processors restored from snapshots: feed it the input from each
+    /// processor's ``PartitionProcessor/resumeAt`` on.
+    /// - Parameters:
+    ///   - processors: By partition.
+    ///   - sink: Receives every output.
+    public init(processors: [Int32: PartitionProcessor], sink: Sink) {
+        let any = processors.values.first
+        self.configuration = any?.engine.configuration ?? EngineConfiguration()
+        self.forecastActiveBuckets = any?.forecastActiveBuckets ?? 28
+        self.sink = sink
+        self.processors = processors
+        for p in processors.keys { merges[p] = InputMerge() }
     }
 
     /// Queues a message and processes what the merge releases.
@@ -104,5 +121,6 @@ extension ProcessorCounts {
         forecasts += o.forecasts
         alerts += o.alerts
         suppressed += o.suppressed
+        unchanged += o.unchanged
     }
 }

@@ -113,6 +113,7 @@ public final class ForecastService: @unchecked Sendable {
             inputs: inputs,
             engine: configuration.engine,
             forecastActiveBuckets: configuration.forecastActiveBuckets,
+            publishOnChange: configuration.publishOnChange,
             logger: logger
         )
         try checkTopics()

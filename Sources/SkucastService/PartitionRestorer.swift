@@ -13,6 +13,7 @@ struct PartitionRestorer {
     let inputs: [String]
     let engine: EngineConfiguration
     let forecastActiveBuckets: Int
+    let publishOnChange: PublishOnChange?
     let logger: Logger
 
     /// A partition ready to process, and the snapshot it came from (nil: from the start).
@@ -46,7 +47,8 @@ struct PartitionRestorer {
                 partition: p,
                 snapshot: snapshot?.0,
                 configuration: engine,
-                forecastActiveBuckets: forecastActiveBuckets
+                forecastActiveBuckets: forecastActiveBuckets,
+                publishOnChange: publishOnChange
             )
             for topic in InputTopic.allCases {
                 let tp = KafkaTopicPartition(topic: inputs[topic.rawValue], partition: p)

@@ -15,6 +15,8 @@ public struct ServiceConfiguration: Sendable {
     public var checkpointInterval: Duration = .seconds(30)
     /// See ``PartitionProcessor/forecastActiveBuckets``.
     public var forecastActiveBuckets = 28
+    /// See ``PublishOnChange``; nil publishes at every close.
+    public var publishOnChange: PublishOnChange?
     /// A caught-up partition of a live feed closes a bucket once the wall clock passes its
     /// end plus the allowed lateness plus this grace, input or not (see
     /// ``PartitionProcessor/punctuate(at:grace:into:)``).

@@ -16,6 +16,7 @@ final class ServiceMetrics {
     let forecasts: Counter
     let alerts: Counter
     let suppressed: Counter
+    let unchanged: Counter
     let staleStock: Counter
     let netted: (offSale: Counter, offCurrent: Counter)
     let lag: Gauge
@@ -50,6 +51,7 @@ final class ServiceMetrics {
         forecasts = Counter(label: "skucast_forecasts_out_total", factory: factory)
         alerts = Counter(label: "skucast_alerts_out_total", factory: factory)
         suppressed = Counter(label: "skucast_outputs_not_repeated_total", factory: factory)
+        unchanged = Counter(label: "skucast_forecasts_unchanged_total", factory: factory)
         staleStock = Counter(
             label: "skucast_inputs_ignored_total",
             dimensions: [("reason", "stale_stock_count")],
@@ -97,6 +99,7 @@ final class ServiceMetrics {
         netted.offCurrent.increment(by: max(0, counts.nettedOffCurrent - last.nettedOffCurrent))
         forecasts.increment(by: max(0, counts.forecasts - last.forecasts))
         alerts.increment(by: max(0, counts.alerts - last.alerts))
+        unchanged.increment(by: max(0, counts.unchanged - last.unchanged))
         suppressed.increment(by: max(0, counts.suppressed - last.suppressed))
         last = counts
     }

@@ -241,6 +241,7 @@ struct BacktestCommand: ParsableCommand {
             partitions: partitions,
             configuration: configuration,
             forecastActiveBuckets: engine.forecastActiveBuckets,
+            publishOnChange: engine.publishOnChange,
             sink: sinks
         )
         for (m, topic) in messages { try replay.append(m, topic) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SkucastEngine
+import SkucastPipeline
 import SkucastZoneInfo
 
 /// The engine's settings: the same flags for `skucast run` and `skucast backtest`, so a
@@ -47,6 +48,20 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Publish forecasts for SKUs that sold within this many buckets (1…28).")
     var forecastActiveBuckets: Int = 28
 
+    @Option(
+        help:
+            "Publish a SKU's forecast only when its lead-time demand (mean or service-level quantile) moved by more than this share since the last one it published, or --publish-max-age buckets after it; 0 publishes at every close."
+    )
+    var publishTolerance: Double = 0
+
+    @Option(help: "With --publish-tolerance: publish a SKU's forecast at least every this many buckets.")
+    var publishMaxAge: Int = 7
+
+    /// Publishing on change, when asked for.
+    var publishOnChange: PublishOnChange? {
+        publishTolerance > 0 ? PublishOnChange(tolerance: publishTolerance, maxAge: publishMaxAge) : nil
+    }
+
     func validate() throws {
         guard BucketSize(rawValue: bucket) != nil else { throw ValidationError("--bucket must be hour, day or week") }
         do { _ = try ZoneRules.named(timeZone) } catch { throw ValidationError("--time-zone: \(error)") }
@@ -62,6 +77,9 @@ struct EngineOptions: ParsableArguments {
         }
         guard (1...28).contains(forecastActiveBuckets) else {
             throw ValidationError("--forecast-active-buckets must be in 1…28")
+        }
+        guard publishTolerance >= 0, publishMaxAge >= 1 else {
+            throw ValidationError("--publish-tolerance must be 0 or more and --publish-max-age at least 1")
         }
     }
 

@@ -100,6 +100,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.checkpointEvents = checkpointEvents
         configuration.checkpointInterval = .milliseconds(Int64(checkpointSeconds * 1000))
         configuration.forecastActiveBuckets = engine.forecastActiveBuckets
+        configuration.publishOnChange = engine.publishOnChange
         configuration.sessionTimeout = .milliseconds(Int64(sessionTimeoutMs))
         configuration.closeGrace = .milliseconds(Int64(closeGraceSeconds * 1000))
         configuration.stopWhenIdle = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
@@ -167,7 +168,7 @@ struct RunCommand: AsyncParsableCommand {
             "\($0.key.rawValue)=\($0.value)"
         }.joined(separator: " ")
         print(
-            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts, \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; partitions restored: \(s.restores.fromSnapshot) from snapshots, \(s.restores.fromEarliest) from the earliest offset; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)"
+            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts\(s.counts.unchanged > 0 ? " (\(s.counts.unchanged) unchanged, not published)" : ""), \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; partitions restored: \(s.restores.fromSnapshot) from snapshots, \(s.restores.fromEarliest) from the earliest offset; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)"
         )
     }
 }
