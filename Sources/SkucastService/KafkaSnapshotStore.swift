@@ -33,7 +33,13 @@ public final class KafkaSnapshotStore: SnapshotStore {
     let newestSlot = Mutex<[Int32: Int]>([:])
     /// Bytes of snapshots a listing read in passing, until they are read: a restore lists,
     /// then reads the newest, and should not fetch it twice.
-    let listed = Mutex<[String: [UInt8]]>([:])
+    let listed = Mutex<[Int32: [String: Listed]]>([:])
+
+    /// A listed snapshot's slot and bytes.
+    struct Listed {
+        var slot: Int
+        var bytes: [UInt8]
+    }
     /// Set by ``followAll()``.
     private let following = Mutex<StandbyFollower?>(nil)
     var follower: StandbyFollower? { following.withLock { $0 } }
@@ -99,35 +105,55 @@ public final class KafkaSnapshotStore: SnapshotStore {
     }
 
     public func snapshots(of partition: Int32) throws -> [StoredSnapshot] {
-        if let follower, let warm = follower.newest(of: partition, waiting: .seconds(10)) {
-            let stored = StoredSnapshot(
-                partition: partition,
-                position: warm.stored.position,
-                location: warm.stored.location + " (standby copy)"
-            )
-            listed.withLock { $0[stored.location] = warm.bytes }
-            newestSlot.withLock { $0[partition] = warm.slot }
-            return [stored]
+        var found: [(stored: StoredSnapshot, listed: Listed)] = []
+        if let follower, let warm = follower.newest(of: partition, waiting: .seconds(10)), !warm.isEmpty {
+            found = warm.map { w in
+                (
+                    StoredSnapshot(
+                        partition: partition,
+                        position: w.stored.position,
+                        location: w.stored.location + " (standby copy)"
+                    ),
+                    Listed(slot: w.slot, bytes: w.bytes)
+                )
+            }
+        } else {
+            var gatherer = SnapshotGatherer()
+            try readPartition(partition) { gatherer.add($0) }
+            found = gatherer.complete.map { g in
+                (g.stored(topic: topic, partition: partition), Listed(slot: g.slot, bytes: g.bytes))
+            }
         }
-        var gatherer = SnapshotGatherer()
-        try readPartition(partition) { gatherer.add($0) }
-        let complete = gatherer.complete
-        if let newest = complete.first { newestSlot.withLock { $0[partition] = newest.slot } }
-        return complete.map { g in
-            let stored = g.stored(topic: topic, partition: partition)
-            listed.withLock { $0[stored.location] = g.bytes }
-            return stored
+        // What an earlier listing of the partition left is dropped: only these count now.
+        listed.withLock { l in
+            l[partition] = Dictionary(found.map { ($0.stored.location, $0.listed) }, uniquingKeysWith: { a, _ in a })
         }
+        if let newest = found.first { newestSlot.withLock { $0[partition] = newest.listed.slot } }
+        return found.map(\.stored)
     }
 
+    /// The bytes of a listed snapshot. The partition's next write goes into the other
+    /// slot: when the newest does not decode and an older one is restored instead, the
+    /// older one is the one kept. The other listed snapshots of the partition are let go
+    /// (a further read lists again).
     public func read(_ snapshot: StoredSnapshot) throws -> [UInt8] {
-        if let bytes = listed.withLock({ $0.removeValue(forKey: snapshot.location) }) { return bytes }
-        // Not listed by this store (or read once already): list again.
-        _ = try snapshots(of: snapshot.partition)
-        guard let bytes = listed.withLock({ $0.removeValue(forKey: snapshot.location) }) else {
+        func take() -> Listed? {
+            listed.withLock { l in
+                defer { l[snapshot.partition] = nil }
+                return l[snapshot.partition]?[snapshot.location]
+            }
+        }
+        guard
+            let found = try take()
+                ?? {
+                    _ = try snapshots(of: snapshot.partition)
+                    return take()
+                }()
+        else {
             throw SnapshotStoreError(kafka: "read \(snapshot.location)", "no longer in the topic")
         }
-        return bytes
+        newestSlot.withLock { $0[snapshot.partition] = found.slot }
+        return found.bytes
     }
 
     /// Reads partition `partition` of the state topic from its start to its end, handing
@@ -181,6 +207,9 @@ public final class KafkaSnapshotStore: SnapshotStore {
 /// One record of the state topic: a chunk of a snapshot.
 struct SnapshotChunk {
     var partition: Int32
+    /// Its offset in the state topic: of two snapshots at the same input position, the
+    /// one written later is newer (a wall-clock close may lie between them).
+    var offset: Int64
     var slot: Int
     var id: String
     var position: [Int64]
@@ -199,7 +228,7 @@ struct SnapshotChunk {
             let id = headers[KafkaSnapshotStore.Header.id], parts.count == 2, parts[0] < parts[1],
             !position.isEmpty, !position.contains(nil), let value = m.value
         else { return nil }
-        (self.partition, self.slot, self.id) = (m.partition, slot, id)
+        (self.partition, self.offset, self.slot, self.id) = (m.partition, m.offset, slot, id)
         (self.position, self.index, self.count, self.bytes) = (position.map { $0! }, parts[0], parts[1], value)
     }
 }
@@ -213,6 +242,14 @@ struct SnapshotGatherer {
         var chunks: [[UInt8]?]
         var missing: Int
         var slot: Int
+        /// The offset of its last chunk read.
+        var lastOffset: Int64
+
+        /// Whether it is further into the input than `other`, or as far and written later.
+        func isNewer(than other: Gathered) -> Bool {
+            position == other.position
+                ? lastOffset > other.lastOffset : other.position.lexicographicallyPrecedes(position)
+        }
 
         var bytes: [UInt8] { chunks.flatMap { $0 ?? [] } }
 
@@ -237,19 +274,26 @@ struct SnapshotGatherer {
                 position: c.position,
                 chunks: Array(repeating: nil, count: c.count),
                 missing: c.count,
-                slot: c.slot
+                slot: c.slot,
+                lastOffset: c.offset
             )
         }
         guard var g = latest[c.slot], c.index < g.chunks.count, g.chunks[c.index] == nil else { return nil }
         g.chunks[c.index] = c.bytes
         g.missing -= 1
+        g.lastOffset = max(g.lastOffset, c.offset)
         latest[c.slot] = g
         return g.missing == 0 ? g : nil
     }
 
-    /// The complete snapshots, newest (furthest into the input) first.
+    /// The complete snapshots, newest first (see ``Gathered/isNewer(than:)``).
     var complete: [Gathered] {
-        latest.values.filter { $0.missing == 0 }.sorted { $1.position.lexicographicallyPrecedes($0.position) }
+        latest.values.filter { $0.missing == 0 }.sorted { $0.isNewer(than: $1) }
+    }
+
+    /// Lets go of a complete snapshot's chunks once its bytes are kept elsewhere.
+    mutating func release(slot: Int) {
+        latest[slot]?.chunks = []
     }
 }
 

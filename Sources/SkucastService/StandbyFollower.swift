@@ -9,11 +9,13 @@ final class StandbyFollower: Sendable {
     struct Warm: Sendable {
         var stored: StoredSnapshot
         var slot: Int
+        var lastOffset: Int64
         var bytes: [UInt8]
     }
 
     private struct Copies {
-        var warm: [Int32: Warm] = [:]
+        /// Per partition, the newest complete snapshot of each slot.
+        var warm: [Int32: [Int: Warm]] = [:]
         /// Partitions read to their end, with nothing newer fetched since.
         var caughtUp: Set<Int32> = []
     }
@@ -45,24 +47,31 @@ final class StandbyFollower: Sendable {
             }
             var gatherers: [Int32: SnapshotGatherer] = [:]
             while !stopped.load(ordering: .relaxed) {
-                guard let batch = try? consumer.poll(maxMessages: 1024, timeout: .milliseconds(100)) else { continue }
+                let batch: KafkaMessageBatch
+                do {
+                    batch = try consumer.poll(maxMessages: 1024, timeout: .milliseconds(100))
+                } catch {
+                    // Not caught up while the topic cannot be read: take-overs read it.
+                    logger.warning("standby: cannot follow the state topic", metadata: ["error": "\(error)"])
+                    copies.withLock { $0.caughtUp.removeAll() }
+                    Thread.sleep(forTimeInterval: 1)
+                    continue
+                }
+                for error in batch.errors { logger.warning("standby: \(error)") }
                 var fetched: Set<Int32> = []
                 for m in batch {
                     fetched.insert(m.partition)
                     guard let chunk = SnapshotChunk(m), let done = gatherers[m.partition, default: .init()].add(chunk)
                     else { continue }
+                    gatherers[m.partition]?.release(slot: done.slot)
+                    // A slot's complete snapshot replaces the one before in that slot.
                     let warm = Warm(
                         stored: done.stored(topic: topic, partition: m.partition),
                         slot: done.slot,
+                        lastOffset: done.lastOffset,
                         bytes: done.bytes
                     )
-                    copies.withLock { c in
-                        if c.warm[m.partition].map({ $0.stored.position.lexicographicallyPrecedes(done.position) })
-                            ?? true
-                        {
-                            c.warm[m.partition] = warm
-                        }
-                    }
+                    copies.withLock { $0.warm[m.partition, default: [:]][done.slot] = warm }
                 }
                 let ended = Set(batch.reachedEnd.map(\.partition))
                 if !fetched.isEmpty || !ended.isEmpty {
@@ -77,14 +86,19 @@ final class StandbyFollower: Sendable {
         thread.start()
     }
 
-    /// The partition's newest complete snapshot, once the follower has read the partition
-    /// to its end (waiting at most `patience` for that); nil when it has none, or has not
-    /// caught up in time.
-    func newest(of partition: Int32, waiting patience: Duration) -> Warm? {
+    /// The partition's complete snapshots, newest first (at most one per slot), once the
+    /// follower has read the partition to its end (waiting at most `patience` for that);
+    /// nil when it has not caught up in time.
+    func newest(of partition: Int32, waiting patience: Duration) -> [Warm]? {
         let deadline = ContinuousClock.now + patience
         while true {
             let (caughtUp, warm) = copies.withLock { ($0.caughtUp.contains(partition), $0.warm[partition]) }
-            if caughtUp { return warm }
+            if caughtUp {
+                return (warm ?? [:]).values.sorted { a, b in
+                    a.stored.position == b.stored.position
+                        ? a.lastOffset > b.lastOffset : b.stored.position.lexicographicallyPrecedes(a.stored.position)
+                }
+            }
             if ContinuousClock.now >= deadline || finished.load(ordering: .acquiring) { return nil }
             Thread.sleep(forTimeInterval: 0.02)
         }

@@ -18,7 +18,7 @@ struct KafkaSnapshotStoreTests {
     }
 
     @Test(
-        "Multi-chunk snapshots round-trip; a write cut short (a crash mid-write) leaves the one before it whole; a new store instance, as on another machine, finds the newest"
+        "Multi-chunk snapshots round-trip; a write cut short (a crash mid-write) leaves the one before it whole; after a fallback the older one is kept; of two at one position the later wins; a new store instance, as on another machine, finds the newest"
     )
     func slots() throws {
         let prefix = "ks\(UUID().uuidString.prefix(6).lowercased())."
@@ -74,5 +74,22 @@ struct KafkaSnapshotStoreTests {
         #expect(latest.map(\.position) == [[400, 9], [300, 9]], "the oldest slot was reused")
         #expect(try reader.read(latest[0]) == third)
         #expect(try reader.read(latest[1]) == second)
+
+        // The newest did not decode and the older one was restored (read last): the next
+        // write must keep the older one, so it goes over the newest's slot.
+        let newestSlot = latest[0].location.contains("slot1") ? "slot1" : "slot0"
+        let fourth = bytes(50)
+        try reader.write(fourth, partition: 1, position: [500, 9])
+        let afterFallback = try store(prefix + "state").snapshots(of: 1)
+        #expect(afterFallback.map(\.position) == [[500, 9], [300, 9]])
+        #expect(afterFallback.first?.location.contains(newestSlot) == true)
+
+        // Two snapshots at one position (a wall-clock close between them): the later wins.
+        let fifth = bytes(60)
+        try reader.write(fifth, partition: 1, position: [500, 9])
+        let tie = try store(prefix + "state")
+        let tied = try tie.snapshots(of: 1)
+        #expect(tied.map(\.position) == [[500, 9], [500, 9]])
+        #expect(try tie.read(tied[0]) == fifth)
     }
 }
