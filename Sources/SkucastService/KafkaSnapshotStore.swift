@@ -106,7 +106,9 @@ public final class KafkaSnapshotStore: SnapshotStore {
 
     public func snapshots(of partition: Int32) throws -> [StoredSnapshot] {
         var found: [(stored: StoredSnapshot, listed: Listed)] = []
-        if let follower, let warm = follower.newest(of: partition, waiting: .seconds(10)), !warm.isEmpty {
+        // A follower that has read the partition to its end answers, snapshots or none:
+        // the topic holds nothing newer for a read to find.
+        if let follower, let warm = follower.newest(of: partition, waiting: .seconds(10)) {
             found = warm.map { w in
                 (
                     StoredSnapshot(
