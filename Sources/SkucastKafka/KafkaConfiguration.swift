@@ -90,6 +90,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var assignmentStrategy: KafkaAssignmentStrategy = .cooperativeSticky
     /// Report reaching the end of a partition in ``KafkaMessageBatch/reachedEnd``.
     public var reportEndOfPartition: Bool = false
+    /// `fetch.wait.max.ms`: how long the broker may hold a fetch with no new data; librdkafka's
+    /// default (500 ms) when `nil`. A broker that answers a waiting fetch only at this
+    /// deadline instead of when data arrives adds up to this much latency.
+    public var fetchWait: Duration?
 
     /// - Parameters:
     ///   - client: Brokers, client id and pass-through properties.
@@ -120,6 +124,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             "enable.auto.offset.store": "false",
         ]
         if let heartbeatInterval { p["heartbeat.interval.ms"] = String(heartbeatInterval.milliseconds) }
+        if let fetchWait { p["fetch.wait.max.ms"] = String(fetchWait.milliseconds) }
         return p.merging(client.librdkafkaProperties()) { _, user in user }
     }
 }

@@ -37,18 +37,21 @@ public struct InputMerge<Message: SourceMessage> {
     }
 
     /// The topic whose head goes next, or nil when the merge must wait (or is empty).
-    /// - Parameter caughtUp: Whether everything of a topic up to its known end has been
-    ///   queued or processed.
-    public func next(caughtUp: (InputTopic) -> Bool) -> InputTopic? {
+    /// - Parameters:
+    ///   - caughtUp: Whether everything of a topic up to its known end has been queued or
+    ///     processed.
+    ///   - holdExpired: Whether a head that waits for the other topic has waited long
+    ///     enough to go anyway (asked only when that topic is not caught up).
+    public func next(caughtUp: (InputTopic) -> Bool, holdExpired: (Message) -> Bool = { _ in false }) -> InputTopic? {
         switch (head(.orders), head(.inventory)) {
         case (nil, nil):
             return nil
         case (let o?, let i?):
             return (i.timestampMilliseconds ?? 0) <= (o.timestampMilliseconds ?? 0) ? .inventory : .orders
-        case (_?, nil):
-            return caughtUp(.inventory) ? .orders : nil
-        case (nil, _?):
-            return caughtUp(.orders) ? .inventory : nil
+        case (let o?, nil):
+            return caughtUp(.inventory) || holdExpired(o) ? .orders : nil
+        case (nil, let i?):
+            return caughtUp(.orders) || holdExpired(i) ? .inventory : nil
         }
     }
 
@@ -78,14 +81,21 @@ extension PartitionProcessor {
     ///   - caughtUp: Whether a topic is read to its known end, given the next offset this
     ///     processor reads of it (see ``InputMerge/next(caughtUp:)``).
     ///   - sink: Receives the outputs.
+    ///   - holdExpired: Whether a message waiting for the other topic may go anyway (see
+    ///     ``InputMerge/next(caughtUp:holdExpired:)``); never by default.
+    ///   - willProcess: Called with each message just before it is processed (the service
+    ///     times an alert from when its message was fetched).
     /// - Throws: What the sink throws.
-    public mutating func drain<Message: SourceMessage>(
+    public mutating func drain<Message: SourceMessage, Sink: OutputSink>(
         _ merge: inout InputMerge<Message>,
         caughtUp: (InputTopic, _ nextOffset: Int64) -> Bool,
-        into sink: inout some OutputSink
+        into sink: inout Sink,
+        holdExpired: (Message) -> Bool = { _ in false },
+        willProcess: (Message, inout Sink) -> Void = { _, _ in }
     ) throws {
-        while let topic = merge.next(caughtUp: { caughtUp($0, next[$0.rawValue]) }) {
+        while let topic = merge.next(caughtUp: { caughtUp($0, next[$0.rawValue]) }, holdExpired: holdExpired) {
             let m = merge.pop(topic)
+            willProcess(m, &sink)
             try m.withUnsafeKey { key in
                 try m.withUnsafeValue { value in
                     let input = InputMessage(

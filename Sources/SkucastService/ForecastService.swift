@@ -29,7 +29,12 @@ public final class ForecastService: @unchecked Sendable {
     var checkpointer: Checkpointer
     let restorer: PartitionRestorer
     /// Fetched input not processed yet, per partition (see ``drain(_:)``).
-    var merges: [Int32: InputMerge<KafkaMessage>] = [:]
+    var merges: [Int32: InputMerge<FetchedMessage>] = [:]
+    /// Each assigned input partition's high watermark as known just before the last poll
+    /// (see ``caughtUp(_:_:next:)``).
+    var knownEnds: [KafkaTopicPartition: Int64] = [:]
+    /// Inputs released by ``ServiceConfiguration/maxHold`` so far.
+    var releasedUnmerged = 0
     let clock = ContinuousClock()
     /// Counts of partitions given up (revoked or lost), so status stays cumulative.
     var retiredCounts = ProcessorCounts()
@@ -80,6 +85,7 @@ public final class ForecastService: @unchecked Sendable {
         // Three heartbeats per session, as Kafka's own clients default to.
         consumerConfiguration.heartbeatInterval = .milliseconds(max(100, configuration.sessionTimeout.milliseconds / 3))
         consumerConfiguration.offsetReset = .earliest
+        consumerConfiguration.fetchWait = configuration.fetchWait
         consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         let ledger = DeliveryLedger()
         var producerConfiguration = KafkaProducerConfiguration(client: configuration.client)
@@ -161,8 +167,9 @@ public final class ForecastService: @unchecked Sendable {
         try consumer.subscribe(topics: configuration.topics.inputs)
         var idleSince: ContinuousClock.Instant?
         while !shouldStop() {
+            noteKnownEnds()
             let batch = try consumer.poll(maxMessages: 8192, timeout: .milliseconds(100), onRebalance: rebalance)
-            sink.fetchedAt = batch.isEmpty ? nil : clock.now
+            let fetchedAt = clock.now
             for error in batch.errors { logger.warning("consume: \(error)") }
             for m in batch {
                 guard
@@ -170,10 +177,12 @@ public final class ForecastService: @unchecked Sendable {
                         ? InputTopic.orders : m.topic == configuration.topics.inventory ? .inventory : nil,
                     processors[m.partition] != nil
                 else { continue }
-                merges[m.partition, default: InputMerge()].append(m, topic)
+                merges[m.partition, default: InputMerge()].append(
+                    FetchedMessage(message: m, fetchedAt: fetchedAt),
+                    topic
+                )
             }
             for p in merges.keys.sorted() { try drain(p) }
-            sink.fetchedAt = nil
             if !batch.isEmpty {
                 firstInput = firstInput ?? clock.now
                 lastInput = clock.now
@@ -215,7 +224,20 @@ public final class ForecastService: @unchecked Sendable {
             processors[p] = processor
         }
         processor.wallClock = Self.wallClock()
-        try processor.drain(&merge, caughtUp: { caughtUp(p, $0, next: $1) }, into: &sink)
+        defer { sink.fetchedAt = nil }
+        let now = clock.now
+        let maxHold = configuration.maxHold
+        try processor.drain(
+            &merge,
+            caughtUp: { caughtUp(p, $0, next: $1) },
+            into: &sink,
+            holdExpired: { m in
+                guard let maxHold, now - m.fetchedAt >= maxHold else { return false }
+                releasedUnmerged += 1
+                return true
+            },
+            willProcess: { m, sink in sink.fetchedAt = m.fetchedAt }
+        )
     }
 
     /// Closes, once a second, the buckets of caught-up partitions that the wall clock has
@@ -243,12 +265,26 @@ public final class ForecastService: @unchecked Sendable {
         return EventTime(milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
     }
 
-    /// Whether everything of this input partition up to its last known high watermark
-    /// has been processed or is waiting in the merge.
+    /// Whether everything of this input partition up to its high watermark as known before
+    /// the last poll has been processed or is waiting in the merge.
+    ///
+    /// Not the newest watermark: a fetch response that lands while a batch is processed
+    /// moves it before its messages can be polled, and an order would then wait a loop for
+    /// stock counts that are no later than the ones the poll had in view.
     func caughtUp(_ p: Int32, _ topic: InputTopic, next: Int64) -> Bool {
         let tp = KafkaTopicPartition(topic: configuration.topics.inputs[topic.rawValue], partition: p)
-        guard let (low, high) = consumer.cachedWatermarks(tp) else { return false }
+        guard let high = knownEnds[tp], let (low, _) = consumer.cachedWatermarks(tp) else { return false }
         return max(next, low) >= high
+    }
+
+    func noteKnownEnds() {
+        knownEnds.removeAll(keepingCapacity: true)
+        for p in processors.keys {
+            for name in configuration.topics.inputs {
+                let tp = KafkaTopicPartition(topic: name, partition: p)
+                if let high = consumer.cachedWatermarks(tp)?.high { knownEnds[tp] = high }
+            }
+        }
     }
 
     /// Final checkpoint, then leave the group (its revocation finds nothing left to save).
@@ -317,6 +353,8 @@ public final class ForecastService: @unchecked Sendable {
         )
         statusBoard.publish(status)
         metrics.update(counts)
+        metrics.releasedUnmerged.increment(by: releasedUnmerged - metrics.lastReleasedUnmerged)
+        metrics.lastReleasedUnmerged = releasedUnmerged
         metrics.lag.record(Double(lag))
         metrics.partitions.record(Double(processors.count))
         metrics.snapshotAge.record((clock.now - checkpointer.last).secondsValue)

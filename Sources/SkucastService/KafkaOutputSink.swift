@@ -64,8 +64,8 @@ public struct KafkaOutputSink: OutputSink {
     /// apart without knowing how the service was started.
     let forecastType: [KafkaHeader]
     let alertType: [KafkaHeader]
-    /// When the batch being processed was fetched (nil between batches): an alert handed
-    /// to the producer records its latency from then in ``alertLatency``.
+    /// When the message being processed was fetched (nil between messages): an alert
+    /// handed to the producer records its latency from then in ``alertLatency``.
     var fetchedAt: ContinuousClock.Instant?
     var alertLatency: Timer?
 
@@ -121,4 +121,23 @@ public struct KafkaOutputSink: OutputSink {
 
 extension KafkaMessage: SourceMessage {
     public var timestampMilliseconds: Int64? { timestamp?.milliseconds }
+}
+
+/// A consumed message with the time the poll that fetched it returned: a message the
+/// merge holds back across polls keeps its own time, so the latency histogram counts the
+/// wait.
+struct FetchedMessage: SourceMessage {
+    let message: KafkaMessage
+    let fetchedAt: ContinuousClock.Instant
+
+    var topic: String { message.topic }
+    var partition: Int32 { message.partition }
+    var offset: Int64 { message.offset }
+    var timestampMilliseconds: Int64? { message.timestampMilliseconds }
+    func withUnsafeKey<R>(_ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        try message.withUnsafeKey(body)
+    }
+    func withUnsafeValue<R>(_ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        try message.withUnsafeValue(body)
+    }
 }

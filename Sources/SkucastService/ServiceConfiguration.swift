@@ -21,6 +21,17 @@ public struct ServiceConfiguration: Sendable {
     /// end plus the allowed lateness plus this grace, input or not (see
     /// ``PartitionProcessor/punctuate(at:grace:into:)``).
     public var closeGrace: Duration = .seconds(60)
+    /// The longest an input message waits in its partition's merge for the other input
+    /// topic to be fetched to the high watermark the broker reported (Kafka Streams'
+    /// `max.task.idle.ms`, bounded the other way). Nil waits as long as it takes, so a
+    /// replay interleaves orders and stock counts exactly as the live run did; a bound caps
+    /// an alert's wait for a slow fetch, and a message released by it is counted
+    /// (`skucast_inputs_released_unmerged_total`): a replay may order it differently
+    /// against a stock count of the same moment.
+    public var maxHold: Duration?
+    /// `fetch.wait.max.ms` of the consumer: low, so a broker that answers an empty fetch
+    /// only at this deadline delays an order by at most this much.
+    public var fetchWait: Duration = .milliseconds(10)
     /// `session.timeout.ms` of the group.
     public var sessionTimeout: Duration = .seconds(10)
     /// Stop (with a final checkpoint) once every assigned partition has been read to the

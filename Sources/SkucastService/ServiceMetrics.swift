@@ -32,7 +32,11 @@ final class ServiceMetrics {
     /// Partitions this member took over, by where their state came from: a snapshot, or
     /// nothing (rebuilt from the earliest offset).
     let restored: (snapshot: Counter, earliest: Counter)
+    /// Inputs the merge let go before the other topic was fetched to its known end (see
+    /// ``ServiceConfiguration/maxHold``).
+    let releasedUnmerged: Counter
     var last = ProcessorCounts()
+    var lastReleasedUnmerged = 0
 
     init(factory: any MetricsFactory, topics: ServiceTopics) {
         self.factory = factory
@@ -69,6 +73,7 @@ final class ServiceMetrics {
         snapshotAge = Gauge(label: "skucast_snapshot_age_seconds", factory: factory)
         forecastError = Gauge(label: "skucast_forecast_error_wape", factory: factory)
         alertLatency = Timer(label: Self.alertLatencyLabel, factory: factory)
+        releasedUnmerged = Counter(label: "skucast_inputs_released_unmerged_total", factory: factory)
         restored = (
             Counter(label: "skucast_partitions_restored_total", dimensions: [("from", "snapshot")], factory: factory),
             Counter(label: "skucast_partitions_restored_total", dimensions: [("from", "earliest")], factory: factory)

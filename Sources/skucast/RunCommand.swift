@@ -56,6 +56,18 @@ struct RunCommand: AsyncParsableCommand {
     var closeGraceSeconds: Double = 60
 
     @Option(
+        help:
+            "The longest, in milliseconds, an input waits for the other input topic to be fetched to the end the broker reported before it is processed anyway (counted in skucast_inputs_released_unmerged_total). By default it waits, so a replay interleaves orders and stock counts exactly as the live run did."
+    )
+    var maxHoldMs: Int?
+
+    @Option(
+        help:
+            "fetch.wait.max.ms of the consumer: the longest an empty fetch may wait at the broker, which bounds the delay of an order on a broker that answers only at that deadline."
+    )
+    var fetchWaitMs: Int = 10
+
+    @Option(
         help: "Stop (after a final checkpoint) once the input is consumed and nothing arrived for this many seconds."
     )
     var stopWhenIdle: Double?
@@ -105,6 +117,8 @@ struct RunCommand: AsyncParsableCommand {
         configuration.closeGrace = .milliseconds(Int64(closeGraceSeconds * 1000))
         configuration.stopWhenIdle = stopWhenIdle.map { .milliseconds(Int64($0 * 1000)) }
         configuration.outputEncoding = outputEncoding
+        configuration.maxHold = maxHoldMs.map { .milliseconds(Int64($0)) }
+        configuration.fetchWait = .milliseconds(Int64(fetchWaitMs))
         configuration.compression = compression
         logger.info(
             "starting",

@@ -60,6 +60,30 @@ struct InputMergeTests {
         #expect(merge.count == 0)
     }
 
+    @Test("a hold limit lets a waiting head go, and only a head that waits")
+    func holdLimit() {
+        var merge = InputMerge<RecordedMessage>()
+        merge.append(message(.orders, offset: 0, at: 10), .orders)
+        merge.append(message(.orders, offset: 1, at: 30), .orders)
+        var asked: [Int64] = []
+        // Only the order at 10 has waited long enough.
+        let expired: (RecordedMessage) -> Bool = {
+            asked.append($0.offset)
+            return $0.timestampMilliseconds! <= 10
+        }
+        var out: [RecordedMessage] = []
+        while let t = merge.next(caughtUp: { _ in false }, holdExpired: expired) { out.append(merge.pop(t)) }
+        #expect(out.map(\.offset) == [0])
+        #expect(asked == [0, 1])
+        // With both sides waiting, timestamps decide and the limit is not asked.
+        merge.append(message(.inventory, offset: 0, at: 20), .inventory)
+        asked = []
+        while let t = merge.next(caughtUp: { _ in false }, holdExpired: expired) { out.append(merge.pop(t)) }
+        #expect(out.map(\.topic) == ["orders", "inventory"])
+        #expect(asked == [1])
+        #expect(merge.count == 1)
+    }
+
     @Test("the same messages give the same order however they are batched (1,000 random cases)")
     func batching() {
         var random = SystemRandomNumberGenerator()
