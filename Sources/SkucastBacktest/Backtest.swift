@@ -54,6 +54,9 @@ public struct BacktestResult: Sendable {
     public let panel: RetailDailyV1
     /// Metrics per forecaster, in ``BacktestForecaster/all`` order.
     public let scores: [(forecaster: BacktestForecaster, metrics: [String: Double])]
+    /// The same per band of the horizon (1–7, 8–14 and, for a longer horizon, 15 on).
+    public let bandScores:
+        [(steps: ClosedRange<Int>, scores: [(forecaster: BacktestForecaster, metrics: [String: Double])])]
     /// The protocol forecast file of the chosen forecaster.
     public let forecastFile: [UInt8]
     public let events: Int
@@ -109,11 +112,11 @@ public struct ProtocolScoringSink: OutputSink {
     let index: [String: Int]
     let forecasters = BacktestForecaster.all
     var scores: [ProtocolScore]
+    /// Per band of the horizon (``bands``), per forecaster.
+    var bandScores: [[ProtocolScore]]
     var rows: [[UInt8]]
     var received = 0
-    var mean = [Double](repeating: 0, count: RetailDailyV1.horizon)
-    var p50 = [Double](repeating: 0, count: RetailDailyV1.horizon)
-    var p90 = [Double](repeating: 0, count: RetailDailyV1.horizon)
+    var mean: [Double], p50: [Double], p90: [Double]
     static let leadTimes = [7, 14]
     var covered: [Int], reorderSum: [Double], leadDemandSum: [Double], activeCovered: [Int]
     var active = 0
@@ -122,10 +125,16 @@ public struct ProtocolScoringSink: OutputSink {
     let publishedChecked: [Int]
     let p50Name: String, p90Name: String
     /// Per step, series × origins whose target stayed at or below the p50 and the p90.
-    var stepCovered = [SIMD2<Int>](repeating: .zero, count: RetailDailyV1.horizon)
+    var stepCovered: [SIMD2<Int>]
+
+    /// The bands of a horizon metrics are also reported by: the first week, the second,
+    /// and the rest.
+    public static func bands(horizon: Int) -> [ClosedRange<Int>] {
+        [1...7, 8...14] + (horizon > 14 ? [15...horizon] : [])
+    }
 
     /// Why settings do not fit the protocol, or nil when they do: its forecasts are of UTC
-    /// days, 14 ahead.
+    /// days, at least 14 ahead (a longer horizon is scored over all its steps).
     public static func misfit(_ configuration: EngineConfiguration) -> String? {
         var why: [String] = []
         if configuration.calendar.size != .day {
@@ -134,12 +143,12 @@ public struct ProtocolScoringSink: OutputSink {
         if configuration.calendar.zone != .utc {
             why.append("days cut in \(configuration.calendar.zone.identifier), not UTC")
         }
-        if configuration.horizon < RetailDailyV1.horizon {
-            why.append("a horizon of \(configuration.horizon), under \(RetailDailyV1.horizon)")
+        if configuration.horizon < RetailDailyV1.standardHorizon {
+            why.append("a horizon of \(configuration.horizon), under \(RetailDailyV1.standardHorizon)")
         }
         return why.isEmpty
             ? nil
-            : "retail-daily-v1 scores UTC day forecasts \(RetailDailyV1.horizon) days ahead; these settings have \(why.joined(separator: " and "))"
+            : "retail-daily-v1 scores UTC day forecasts \(RetailDailyV1.standardHorizon) days ahead; these settings have \(why.joined(separator: " and "))"
     }
 
     /// - Parameters:
@@ -153,11 +162,24 @@ public struct ProtocolScoringSink: OutputSink {
         file: BacktestForecaster
     ) throws(BacktestError) {
         if let why = Self.misfit(configuration) { throw BacktestError(description: why) }
+        guard configuration.horizon >= panel.horizon else {
+            throw BacktestError(
+                description: "the panel scores \(panel.horizon) steps; the forecasts reach \(configuration.horizon)"
+            )
+        }
         self.panel = panel
         self.configuration = configuration
         self.file = file
         index = Dictionary(uniqueKeysWithValues: panel.series.enumerated().map { ($1, $0) })
         scores = forecasters.map { _ in ProtocolScore(panel: panel) }
+        let count = forecasters.count
+        bandScores = Self.bands(horizon: panel.horizon).map { band in
+            [ProtocolScore](repeating: ProtocolScore(panel: panel, steps: band), count: count)
+        }
+        mean = [Double](repeating: 0, count: panel.horizon)
+        p50 = mean
+        p90 = mean
+        stepCovered = [SIMD2<Int>](repeating: .zero, count: panel.horizon)
         rows = [[UInt8]](repeating: [], count: panel.series.count)
         let n = Self.leadTimes.count
         (covered, activeCovered, reorderSum, leadDemandSum) = (
@@ -181,7 +203,7 @@ public struct ProtocolScoringSink: OutputSink {
             return
         }
         received += 1
-        for h in 0..<RetailDailyV1.horizon {
+        for h in 0..<panel.horizon {
             let q = forecast.message.horizon[h].quantiles
             p50[h] = protocolValue(q.first { $0.name == p50Name }!.value)
             p90[h] = max(p50[h], protocolValue(q.first { $0.name == p90Name }!.value))
@@ -204,19 +226,22 @@ public struct ProtocolScoringSink: OutputSink {
             leadDemandSum[k] += demand
         }
         for (k, forecaster) in forecasters.enumerated() {
-            for h in 0..<RetailDailyV1.horizon {
+            for h in 0..<panel.horizon {
                 mean[h] = protocolValue(
                     forecaster.mean(forecast, detail, step: h + 1) { [panel] in panel.y(s, day: $0) }
                 )
             }
             scores[k].add(series: s, origin: forecast.bucket, mean: mean, p50: p50, p90: p90)
+            for b in bandScores.indices {
+                bandScores[b][k].add(series: s, origin: forecast.bucket, mean: mean, p50: p50, p90: p90)
+            }
             if forecaster == file { appendRows(series: s, sku: forecast.sku, bucket: forecast.bucket) }
         }
     }
 
     private mutating func appendRows(series s: Int, sku: String, bucket: Int64) {
         let origin = Array(configuration.calendar.start(of: bucket).description.prefix(10).utf8)
-        for h in 0..<RetailDailyV1.horizon {
+        for h in 0..<panel.horizon {
             rows[s] += sku.utf8
             rows[s].append(UInt8(ascii: ","))
             rows[s] += origin
@@ -249,6 +274,9 @@ public struct ProtocolScoringSink: OutputSink {
         return BacktestResult(
             panel: panel,
             scores: zip(forecasters, scores).map { ($0, $1.metrics) },
+            bandScores: zip(Self.bands(horizon: panel.horizon), bandScores).map { band, scores in
+                (band, zip(forecasters, scores).map { ($0, $1.metrics) })
+            },
             forecastFile: out,
             events: events,
             lateEvents: lateEvents,

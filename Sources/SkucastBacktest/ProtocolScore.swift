@@ -2,6 +2,8 @@
 /// targets are known up front in a backtest, so no forecast needs to be kept.
 public struct ProtocolScore: Sendable {
     let panel: RetailDailyV1
+    /// The steps scored (1-based): the whole horizon, or a band of it.
+    let steps: ClosedRange<Int>
     private var squared: [Double]
     private var absolute: [Double]
     private var pinball50: [Double]
@@ -10,19 +12,21 @@ public struct ProtocolScore: Sendable {
     private var leadAbs = 0.0, leadY = 0.0
     private var covered = 0, count = 0, p90BelowP50 = 0
 
-    init(panel: RetailDailyV1) {
+    init(panel: RetailDailyV1, steps: ClosedRange<Int>? = nil) {
         self.panel = panel
+        self.steps = steps ?? 1...panel.horizon
         squared = .init(repeating: 0, count: panel.series.count)
         absolute = squared
         pinball50 = squared
         pinball90 = squared
     }
 
-    /// Adds one series' forecasts at one origin, steps 1…14 (values as written to the file).
+    /// Adds one series' forecasts at one origin, steps 1…horizon (values as written to the
+    /// file); only ``steps`` are scored.
     mutating func add(series s: Int, origin: Int64, mean: [Double], p50: [Double], p90: [Double]) {
         var f7 = 0.0
         var y7 = 0.0
-        for h in 0..<RetailDailyV1.horizon {
+        for h in (steps.lowerBound - 1)..<steps.upperBound {
             let y = panel.y(s, day: origin + Int64(h) + 1)
             let e = mean[h] - y
             let a = p50[h] - y
@@ -44,13 +48,16 @@ public struct ProtocolScore: Sendable {
                 y7 += y
             }
         }
-        leadAbs += abs(f7 - y7)
-        leadY += y7
+        // A week's demand from the origin: scored with step 1 only.
+        if steps.lowerBound == 1 {
+            leadAbs += abs(f7 - y7)
+            leadY += y7
+        }
     }
 
     /// The metrics, named as the reference scorer names them.
     public var metrics: [String: Double] {
-        let n = Double(RetailDailyV1.originCount * RetailDailyV1.horizon)
+        let n = Double(RetailDailyV1.originCount * steps.count)
         func average(_ perSeries: (Int) -> Double, usable: (Int) -> Bool) -> (Double, Double) {
             var plain = 0.0
             var weighted = 0.0
@@ -71,12 +78,15 @@ public struct ProtocolScore: Sendable {
         let rmsse = average({ (squared[$0] / n / panel.scale1[$0]!).squareRoot() }, usable: ok1)
         let spl50 = average({ pinball50[$0] / n / panel.scale7[$0]! }, usable: ok7)
         let spl90 = average({ pinball90[$0] / n / panel.scale7[$0]! }, usable: ok7)
-        return [
+        var metrics = [
             "WAPE": sumAbs50 / sumY, "WAPE-mean": sumAbsMean / sumY, "Bias": sumError / sumY,
-            "LT-WAPE": leadAbs / leadY, "cov90": Double(covered) / Double(count),
+            "cov90": Double(covered) / Double(count),
             "MASE": mase.0, "wMASE": mase.1, "RMSSE": rmsse.0, "wRMSSE": rmsse.1,
             "SPL50": spl50.0, "wSPL50": spl50.1, "SPL90": spl90.0, "wSPL90": spl90.1,
             "rows": Double(count), "target_sum": sumY, "p90_below_p50": Double(p90BelowP50),
         ]
+        // A week from the origin: only a score that starts at step 1 has one.
+        if steps.lowerBound == 1 { metrics["LT-WAPE"] = leadAbs / leadY }
+        return metrics
     }
 }

@@ -4,9 +4,16 @@ import SkucastEvents
 /// The forecast protocol `retail-daily-v1` (`../shared/benchmarks/forecast-protocol.md`):
 /// daily demand per product SKU, 92 test origins, 14 days ahead, scored on `mean`
 /// (squared error), `p50` (absolute error) and `p90` (pinball loss).
+///
+/// A longer horizon keeps every other rule: the origins are then the last 92 days whose
+/// whole (longer) horizon lies inside the file, and the reference scorer, which knows 14
+/// steps only, does not read its file.
 public struct RetailDailyV1: Sendable {
-    public static let horizon = 14
+    /// The protocol's horizon.
+    public static let standardHorizon = 14
     public static let originCount = 92
+    /// Steps scored: 14, or more for a longer horizon.
+    public let horizon: Int
     static let season = 7
     static let weightDays = 28
 
@@ -34,15 +41,18 @@ public struct RetailDailyV1: Sendable {
     ///   - validationShift: Move every origin this many days earlier: with 92, a validation
     ///     period that ends before the first test origin, for choosing settings without
     ///     looking at the test period.
-    /// - Returns: nil when the data is too short for 92 origins × 14 days.
-    public init?(events: [OrderEvent], validationShift: Int = 0) {
+    ///   - horizon: Steps scored, at least the protocol's 14.
+    /// - Returns: nil when the data is too short for 92 origins × the horizon.
+    public init?(events: [OrderEvent], validationShift: Int = 0, horizon: Int = standardHorizon) {
+        precondition(horizon >= Self.standardHorizon, "the protocol scores at least 14 steps")
+        self.horizon = horizon
         let calendar = BucketCalendar(size: .day)
         guard let first = events.map({ calendar.bucket(of: $0.eventTime) }).min(),
             let last = events.map({ calendar.bucket(of: $0.eventTime) }).max()
         else { return nil }
         firstDay = first
         lastDay = last
-        let lastOrigin = last - Int64(Self.horizon) - Int64(validationShift)
+        let lastOrigin = last - Int64(horizon) - Int64(validationShift)
         let firstOrigin = lastOrigin - Int64(Self.originCount) + 1
         guard firstOrigin - first >= 1 else { return nil }
         origins = firstOrigin...lastOrigin

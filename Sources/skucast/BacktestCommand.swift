@@ -184,7 +184,12 @@ struct BacktestCommand: ParsableCommand {
                 m.0.withUnsafeValue { v in try? decoder.decode(v ?? UnsafeRawBufferPointer(start: nil, count: 0)).get()
                 }
             }
-            if let panel = RetailDailyV1(events: events, validationShift: validation ? RetailDailyV1.originCount : 0) {
+            let horizon = configuration.horizon
+            if let panel = RetailDailyV1(
+                events: events,
+                validationShift: validation ? RetailDailyV1.originCount : 0,
+                horizon: horizon
+            ) {
                 sinks.scoring = try ProtocolScoringSink(
                     panel: panel,
                     configuration: configuration,
@@ -192,7 +197,7 @@ struct BacktestCommand: ParsableCommand {
                 )
             } else {
                 notScored =
-                    "the data is too short for retail-daily-v1's \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) days"
+                    "the data is too short for retail-daily-v1's \(RetailDailyV1.originCount) origins × \(horizon) days"
             }
         }
         if let publishedOut { sinks.published = try JSONLinesSink(directory: URL(fileURLWithPath: publishedOut)) }
@@ -311,7 +316,7 @@ struct BacktestCommand: ParsableCommand {
         }
         let panel = result.panel
         print(
-            "backtest retail-daily-v1\(validation ? " (validation period)" : ""): \(result.events) events (\(outcome.unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(RetailDailyV1.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * RetailDailyV1.horizon) rows"
+            "backtest retail-daily-v1\(validation ? " (validation period)" : ""): \(result.events) events (\(outcome.unreadable) unreadable, \(result.lateEvents) too late), \(panel.series.count) series × \(RetailDailyV1.originCount) origins × \(panel.horizon) steps = \(panel.series.count * RetailDailyV1.originCount * panel.horizon) rows\(panel.horizon > RetailDailyV1.standardHorizon ? " (a horizon beyond the protocol's 14: origins end \(panel.horizon) days before the data does; score.py reads 14 steps only)" : "")"
         )
         let columns = Self.metricColumns
         print(
@@ -328,6 +333,19 @@ struct BacktestCommand: ParsableCommand {
         }
         print(
             "mean: the ensemble's as published, each model's own; p50/p90: the published quantiles for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")"
+        )
+        print("the ensemble by band of the horizon:")
+        for (steps, scores) in result.bandScores {
+            guard let metrics = scores.first(where: { $0.forecaster == .ensemble })?.metrics else { continue }
+            print(
+                "h \(steps.lowerBound)–\(steps.upperBound)".padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + columns.map { String(format: "%-9.4f", metrics[$0] ?? .nan) }.joined()
+            )
+        }
+        print(
+            "coverage by step (share of targets at or below the published quantile), p50 / p90: "
+                + result.stepCoverage.map { String(format: "%d: %.3f / %.3f", $0.step, $0.p50, $0.p90) }
+                .joined(separator: ", ")
         )
         for c in result.reorderPointCoverage {
             print(
@@ -377,6 +395,19 @@ struct BacktestCommand: ParsableCommand {
             }
         }
         object["reorder_point"] = reorder
+        // Nor is the calibration of the published quantiles, step by step.
+        var steps: [String: Double] = [:]
+        for c in result.stepCoverage {
+            steps["p50_coverage_h\(c.step)"] = c.p50
+            steps["p90_coverage_h\(c.step)"] = c.p90
+        }
+        object["step_coverage"] = steps
+        // And every forecaster's metrics by band of the horizon ("ensemble h1-7" and so on).
+        for (band, scores) in result.bandScores {
+            for (forecaster, metrics) in scores {
+                object["\(forecaster) h\(band.lowerBound)-\(band.upperBound)"] = metrics
+            }
+        }
         // Nor are the simulated policies: one entry per policy and setting.
         for p in policy?.points ?? [] {
             let o = p.outcome

@@ -62,9 +62,10 @@ struct BacktestTests {
         let (file, summary) = (r.forecasts, r.summary)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("3603 series × 92 origins × 14 steps = 4640664 rows"), "\(r.stdout)")
-        let all = try #require(
+        let everything = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: [String: Double]]
         ).filter { !$0.key.hasPrefix("policy ") }
+        let all = everything.filter { !$0.key.contains(" h") && $0.key != "step_coverage" }
         let ensemble = try #require(all["ensemble"])
         let naive = try #require(all["snaive"])
         #expect(r.stdout.contains("reorder point, 14-day lead time at service level 0.95"), "\(r.stdout)")
@@ -95,6 +96,18 @@ struct BacktestTests {
                 "croston_sba", "tsb", "imapa", "global_regression", "naive", "snaive", "reorder_point",
             ]
         )
+        // By band of the horizon: the bands split the rows and the absolute errors.
+        let bands = try ["h1-7", "h8-14"].map { try #require(everything["ensemble \($0)"]) }
+        #expect(bands.map { $0["rows"]! }.reduce(0, +) == ensemble["rows"]!)
+        let absolute = bands.map { $0["WAPE"]! * $0["target_sum"]! }.reduce(0, +)
+        #expect(abs(absolute - ensemble["WAPE"]! * ensemble["target_sum"]!) < 1e-6 * absolute)
+        #expect(bands[0]["wRMSSE"]! < bands[1]["wRMSSE"]!, "the first week is the easier one")
+        // The published p90 covers 87–93 % of targets at every step.
+        let steps = try #require(everything["step_coverage"])
+        for h in 1...14 {
+            let p90 = try #require(steps["p90_coverage_h\(h)"])
+            #expect((0.87...0.93).contains(p90), "step \(h): \(steps)")
+        }
         // The restock policy keeps its promise: for SKUs selling at the time, reorder points
         // at the 95 % service level cover the 14-day lead time (the default, which the
         // engine calibrates on) in 93–97 % of cases; uncalibrated they covered 81 %.
@@ -107,6 +120,46 @@ struct BacktestTests {
         // covered 76 % and 49 %; now 89 % and 46 %).
         #expect((0.86...0.93).contains(try #require(reorder["lead_time_p90_active_coverage_14d"])), "\(reorder)")
         #expect((0.42...0.58).contains(try #require(reorder["lead_time_p50_active_coverage_14d"])), "\(reorder)")
+    }
+
+    @Test("--horizon 30 scores 30 steps under the protocol's other rules, and by band of the horizon")
+    func longHorizon() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-h30-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (file, summary) = (dir.appendingPathComponent("f.csv"), dir.appendingPathComponent("s.json"))
+        let r = try skucast([
+            "backtest", "--csv", onlineRetailCSV, "--horizon", "30", "--forecasts-out", file.path,
+            "--summary-json", summary.path,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        // The origins end 30 days before the data (2011-11-09), so fewer SKUs have sold by
+        // the first one than with 14.
+        #expect(r.stdout.contains("3583 series × 92 origins × 30 steps = 9889080 rows"), "\(r.stdout)")
+        let rows = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(rows.count == 9_889_080)
+        #expect(rows.first?.hasPrefix("10002,2011-08-10,1,") == true, "\(rows.first ?? "")")
+        let steps: [String] = rows.prefix(30).map { String($0.split(separator: ",")[2]) }
+        let expected: [String] = (1...30).map { String($0) }
+        #expect(steps == expected)
+        let all = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: [String: Double]]
+        )
+        let ensemble = try #require(all["ensemble"])
+        let bands = try ["h1-7", "h8-14", "h15-30"].map { try #require(all["ensemble \($0)"]) }
+        let bandRows: [Double] = bands.map { $0["rows"] ?? 0 }
+        let expectedRows: [Double] = [7, 7, 16].map { Double(3583 * 92 * $0) }
+        #expect(bandRows == expectedRows)
+        let absolute: Double = bands.map { $0["WAPE"]! * $0["target_sum"]! }.reduce(0, +)
+        #expect(abs(absolute - ensemble["WAPE"]! * ensemble["target_sum"]!) < 1e-6 * absolute)
+        // Further is harder, and the p90 stays calibrated to the last step.
+        #expect(bands[0]["MASE"]! < bands[1]["MASE"]! && bands[1]["MASE"]! < bands[2]["MASE"]!)
+        let coverage = try #require(all["step_coverage"])
+        for h in 1...30 {
+            let p90 = try #require(coverage["p90_coverage_h\(h)"])
+            #expect((0.87...0.93).contains(p90), "step \(h): \(coverage)")
+        }
+        #expect(r.stdout.contains("h 15–30"), "\(r.stdout)")
     }
 
     @Test(
@@ -145,9 +198,12 @@ struct BacktestTests {
         }
         #expect(summary(csv.stdout) == summary(topic.stdout), "\(topic.stdout)")
         // The protocol's line, the table's header, the ensemble, each of its models and the
-        // two naive baselines; per lead time, the reorder point and the published lead-time
-        // p50 and p90.
-        #expect(summary(csv.stdout).count == 1 + 1 + (1 + SKUForecaster.modelCount + 2) + 2 * 3, "\(csv.stdout)")
+        // two naive baselines; the ensemble by band (a header and two weeks); coverage by
+        // step; per lead time, the reorder point and the published lead-time p50 and p90.
+        #expect(
+            summary(csv.stdout).count == 1 + 1 + (1 + SKUForecaster.modelCount + 2) + 3 + 1 + 2 * 3,
+            "\(csv.stdout)"
+        )
 
         // Cut at June 1 by message timestamp: the two halves hold every event once.
         func read(_ bound: String) throws -> (events: Int, outside: Int) {
