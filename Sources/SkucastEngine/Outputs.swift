@@ -65,6 +65,12 @@ extension SKUForecast {
             leadTimeQuantiles: zip(names, leadQuantiles).map { NamedValue($0, $1) },
             weights: SKUForecaster.modelNames.enumerated().map { NamedValue($1, w[$0]) },
             components: f.explanation(nextSeason: next, cycle: cycle, closedSeasons: closedSeasons),
+            globalContributions: f.globalContributions(
+                coefficients: outlook.globalCoefficients,
+                nextSeason: next,
+                cycle: cycle,
+                closedSeasons: closedSeasons
+            ),
             daysSinceLastSale: max(0, Int(f.bucketsSinceSale) - 1),
             quantileLevels: levels
         )

@@ -15,6 +15,9 @@ public struct PartitionOutlook: Sendable {
     /// For hour buckets, each local hour's share of a day's demand times 24 (mean 1):
     /// per-step forecasts are shaped by it. Nil for days and weeks, or before any demand.
     public let intradayProfile: [Double]?
+    /// The partition's global model as it stood: the coefficients a close's global
+    /// forecasts are made with, and its explanations read.
+    public let globalCoefficients: DemandFeatures
 
     init(configuration: EngineConfiguration, learners: PartitionLearners) {
         self.configuration = configuration
@@ -22,6 +25,7 @@ public struct PartitionOutlook: Sendable {
         modelPrior = learners.modelPrior.lanes
         leadTimeCalibration = learners.leadTimeCalibration
         intradayProfile = configuration.calendar.size == .hour ? learners.intradayShape.profile : nil
+        globalCoefficients = learners.globalModel.coefficients
     }
 
     /// The levels a forecast publishes lead-time quantiles at (see

@@ -151,6 +151,39 @@ public struct SKUForecaster: Sendable, Hashable {
         return example
     }
 
+    /// The global model's forecast of the first open bucket from `nextSeason` on, in units,
+    /// taken apart by feature: each is its coefficient times the SKU's feature times the
+    /// SKU's scale, so they add up to that forecast before it is floored at zero. Empty
+    /// when the cycle has no open bucket.
+    /// - Parameters:
+    ///   - coefficients: The global model the SKU's last close forecast with.
+    public func globalContributions(
+        coefficients c: DemandFeatures,
+        nextSeason: Int,
+        cycle: Int,
+        closedSeasons: UInt8 = 0
+    ) -> [NamedValue] {
+        guard let h = (0..<cycle).first(where: { !Self.isClosed((nextSeason + $0) % cycle, closedSeasons) }) else {
+            return []
+        }
+        let now = HistoryFeatures(history)
+        let x = Self.features(
+            now,
+            models.signals,
+            bucketsSinceSale: bucketsSinceSale,
+            prices: (lastPrice, referencePrice, promotedShare)
+        ).levels
+        let l = c.highHalf * x * now.scale
+        return [
+            NamedValue("level", l[0] + l[1] + l[2] + l[3]),
+            NamedValue("recency", l[4]),
+            NamedValue("selling_days", l[5]),
+            NamedValue("price", l[6]),
+            NamedValue("promotion", l[7]),
+            NamedValue("weekday", c[(nextSeason + h) % cycle] * now.scale),
+        ]
+    }
+
     /// The season-independent features of a SKU: its history's part, its models' signals,
     /// and its own recency and prices.
     static func features(

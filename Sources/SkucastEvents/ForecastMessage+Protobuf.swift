@@ -57,6 +57,12 @@ extension ForecastMessage {
             }
         }
         w.optionalInteger(13, daysSinceLastSale.map(Int64.init))
+        for v in globalContributions {
+            w.message(14) { m in
+                m.string(1, v.name)
+                m.float(2, v.value)
+            }
+        }
         buffer = w.buffer
     }
 

@@ -37,6 +37,10 @@ public struct ForecastMessage: Sendable, Hashable {
     public var leadTimeQuantiles: [NamedValue]
     public var weights: [NamedValue]
     public var components: [NamedValue]
+    /// The global model's forecast of the first open step taken apart by feature (level,
+    /// recency, selling_days, price, promotion, weekday), in units: they add up to that
+    /// forecast before it is floored at zero.
+    public var globalContributions: [NamedValue]
     public var daysSinceLastSale: Int?
     /// The levels the quantiles' names stand for (0.5 for `p50`), in their order; empty
     /// when only the names are known (then read back from the names, to 0.1 %).
@@ -54,6 +58,7 @@ public struct ForecastMessage: Sendable, Hashable {
         leadTimeQuantiles: [NamedValue],
         weights: [NamedValue],
         components: [NamedValue],
+        globalContributions: [NamedValue] = [],
         daysSinceLastSale: Int?,
         quantileLevels: [Double] = []
     ) {
@@ -68,6 +73,7 @@ public struct ForecastMessage: Sendable, Hashable {
         self.leadTimeQuantiles = leadTimeQuantiles
         self.weights = weights
         self.components = components
+        self.globalContributions = globalContributions
         self.daysSinceLastSale = daysSinceLastSale
         self.quantileLevels = quantileLevels
     }
@@ -144,6 +150,15 @@ public struct ForecastMessage: Sendable, Hashable {
             w.integer(Int64(daysSinceLastSale))
         }
         w.endObject()
+        if !globalContributions.isEmpty {
+            w.key("global_contributions")
+            w.beginObject()
+            for v in globalContributions {
+                w.key(v.name)
+                w.quantity(v.value)
+            }
+            w.endObject()
+        }
         w.endObject()
         w.endObject()
         buffer = w.buffer

@@ -93,7 +93,9 @@ struct ProtobufOutputTests {
                 #expect(Self.close(value, leadQuantiles[name]?.doubleValue ?? .nan), "\(name)")
             }
             let model = j["model"] as? [String: Any] ?? [:]
-            for (field, key) in [("weights", "weights"), ("components", "components")] {
+            for (field, key) in [
+                ("weights", "weights"), ("components", "components"), ("global_contributions", "global_contributions"),
+            ] {
                 var expected = model[key] as? [String: NSNumber] ?? [:]
                 if key == "components" {
                     #expect(

@@ -104,6 +104,13 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
         }
     }
 
+    /// What the models tell the global model about the SKU now.
+    var signals: ModelSignals {
+        var signals = ModelSignals()
+        for model in repeat each models { model.signal(into: &signals) }
+        return signals
+    }
+
     /// The components the models explain themselves by, in lane order.
     func explain(_ context: ForecastContext) -> [NamedValue] {
         var components: [NamedValue] = []
