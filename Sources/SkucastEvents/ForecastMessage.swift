@@ -87,7 +87,7 @@ public struct ForecastMessage: Sendable, Hashable {
     /// Appends the message's JSON value (the `forecasts` schema) to `buffer`.
     public func encodeJSON(into buffer: inout [UInt8]) {
         var w = JSONWriter(reusing: &buffer)
-        func quantiles(_ q: [NamedValue]) {
+        func namedValues(_ q: [NamedValue]) {
             w.beginObject()
             for v in q {
                 w.key(v.name)
@@ -117,7 +117,7 @@ public struct ForecastMessage: Sendable, Hashable {
             w.key("mean")
             w.quantity(s.mean)
             w.key("quantiles")
-            quantiles(s.quantiles)
+            namedValues(s.quantiles)
             w.endObject()
         }
         w.endArray()
@@ -128,17 +128,12 @@ public struct ForecastMessage: Sendable, Hashable {
         w.key("mean")
         w.quantity(leadTimeMean)
         w.key("quantiles")
-        quantiles(leadTimeQuantiles)
+        namedValues(leadTimeQuantiles)
         w.endObject()
         w.key("model")
         w.beginObject()
         w.key("weights")
-        w.beginObject()
-        for v in weights {
-            w.key(v.name)
-            w.quantity(v.value)
-        }
-        w.endObject()
+        namedValues(weights)
         w.key("components")
         w.beginObject()
         for v in components {
@@ -152,12 +147,7 @@ public struct ForecastMessage: Sendable, Hashable {
         w.endObject()
         if !globalContributions.isEmpty {
             w.key("global_contributions")
-            w.beginObject()
-            for v in globalContributions {
-                w.key(v.name)
-                w.quantity(v.value)
-            }
-            w.endObject()
+            namedValues(globalContributions)
         }
         w.endObject()
         w.endObject()

@@ -23,20 +23,23 @@ struct DetailedSink: OutputSink {
 let topicsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Topics")
 
+/// The first rows of the real log (with synthetic stock) replayed as `skucast run` reads
+/// its six partitions.
+func replayRealLog<Sink: OutputSink>(rows: Int, into sink: Sink) throws -> Replay<RecordedMessage, Sink> {
+    let files = try realInput(rows: rows, partitions: 6)
+    var replay = Replay<RecordedMessage, Sink>(
+        partitions: Array(0..<6),
+        configuration: EngineConfiguration(),
+        sink: sink
+    )
+    for (m, topic) in files.messages { try replay.append(m, topic) }
+    try replay.endAll()
+    return replay
+}
+
 @Suite("What a forecast explains")
 struct ExplanationTests {
-    /// The first rows of the real log replayed as `skucast run` reads its six partitions.
-    static func replay(rows: Int) throws -> DetailedSink {
-        let files = try realInput(rows: rows, partitions: 6)
-        var replay = Replay<RecordedMessage, DetailedSink>(
-            partitions: Array(0..<6),
-            configuration: EngineConfiguration(),
-            sink: DetailedSink()
-        )
-        for (m, topic) in files.messages { try replay.append(m, topic) }
-        try replay.endAll()
-        return replay.sink
-    }
+    static func replay(rows: Int) throws -> DetailedSink { try replayRealLog(rows: rows, into: DetailedSink()).sink }
 
     @Test("the global model's contributions add up to its forecast of the first open step, floored at zero")
     func contributionsAddUp() throws {
