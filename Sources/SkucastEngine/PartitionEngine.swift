@@ -113,6 +113,8 @@ public struct PartitionEngine: Sendable {
     public var modelPrior: SIMD8<Double> { learners.modelPrior.lanes }
     /// The model all SKUs of the partition share (see ``GlobalDemandModel``).
     public var globalModel: GlobalDemandModel { learners.globalModel }
+    /// The partition's forecasts against the demand that followed (see ``AccuracyMonitor``).
+    public var accuracy: AccuracyMonitor { learners.accuracy }
     /// Keeps reorder points covering the service level (see ``LeadTimeCalibration``).
     public var leadTimeCalibration: LeadTimeCalibration { learners.leadTimeCalibration }
     /// Each local hour's share of the partition's daily demand, times 24; nil but for hour buckets.
@@ -462,6 +464,7 @@ public struct PartitionEngine: Sendable {
         var finished = FinishedChecks()
         var bucketError = 0.0
         var bucketDemand = 0.0
+        var outcomes = AccuracyMonitor.Sums()
         // Locals: the closure below holds the store and cannot read other properties.
         var learner = learners.globalModel
         let (cycle, coefficients, closedNow, prior) = (
@@ -474,8 +477,29 @@ public struct PartitionEngine: Sendable {
                 for i in slots.indices where slots[i].firstBucket <= bucket {
                     let demand = tallies[i].pending.remove(bucket)
                     if slots[i].forecaster.buckets > 0 {
-                        bucketError += abs(demand.quantity - slots[i].forecaster.nextBucketMean(prior: prior))
+                        let ensemble = slots[i].forecaster.nextBucketMean(prior: prior)
+                        bucketError += abs(demand.quantity - ensemble)
                         bucketDemand += demand.quantity
+                        // SKUs forecast at the last close: those that sold within 28 buckets.
+                        if slots[i].forecaster.history.selling.count > 0 {
+                            // The p90 costs a sort: checked for one SKU-bucket in eight.
+                            let p90 =
+                                (i + Int(truncatingIfNeeded: bucket)) & 7 == 0
+                                ? slots[i].forecaster.quantiles(
+                                    step: 1,
+                                    nextSeason: season,
+                                    cycle: cycle,
+                                    levels: AccuracyMonitor.checkedLevels,
+                                    closedSeasons: closedNow
+                                )[0] : nil
+                            outcomes.add(
+                                DemandClass(history: slots[i].forecaster.history),
+                                demand: demand.quantity,
+                                models: slots[i].forecaster.nextBucket,
+                                ensemble: ensemble,
+                                p90: p90
+                            )
+                        }
                     }
                     finished.advance(&slots[i].check, demand: demand.quantity)
                     if let example = slots[i].forecaster.close(
@@ -508,6 +532,7 @@ public struct PartitionEngine: Sendable {
         learners.leadTimeCalibration.learn(finished, serviceLevel: configuration.restock.serviceLevel)
         learners.globalModel = learner
         learners.ensembleError.learn(error: bucketError, demand: bucketDemand)
+        learners.accuracy.learn(outcomes)
         learners.globalModel.finishBucket()
         store.slots.withUnsafeBufferPointer { learners.modelPrior.learn(from: $0) }
         closedThrough = bucket

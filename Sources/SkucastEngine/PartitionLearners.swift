@@ -13,6 +13,8 @@ struct PartitionLearners: Sendable, Hashable {
     var globalModel = GlobalDemandModel()
     /// The ensemble's recent error over all SKUs.
     var ensembleError = EnsembleError()
+    /// The partition's forecasts against the demand that followed, by class and model.
+    var accuracy = AccuracyMonitor()
     /// Keeps reorder points covering the service level.
     var leadTimeCalibration = LeadTimeCalibration()
     /// Bounds how far one bucket moves a SKU's models.
@@ -33,6 +35,7 @@ extension PartitionLearners {
             Registration(\.leadTimeCalibration),
             Registration(\.demandCeiling),
             Registration(\.publicationLog),
+            Registration(\.accuracy),
         ]
     }
 

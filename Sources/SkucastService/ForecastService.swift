@@ -33,6 +33,8 @@ public final class ForecastService: @unchecked Sendable {
     /// Each assigned input partition's high watermark as known just before the last poll
     /// (see ``caughtUp(_:_:next:)``).
     var knownEnds: [KafkaTopicPartition: Int64] = [:]
+    /// Each partition's drift events as last seen (see ``watchAccuracy()``).
+    var driftSeen: [Int32: SIMD4<Double>] = [:]
     /// Inputs released by ``ServiceConfiguration/maxHold`` so far.
     var releasedUnmerged = 0
     let clock = ContinuousClock()
@@ -329,7 +331,40 @@ public final class ForecastService: @unchecked Sendable {
         forecastError = demand > 0 ? error / demand : nil
         metrics.openAlerts.record(Double(openAlerts))
         if let forecastError { metrics.forecastError.record(forecastError) }
+        watchAccuracy()
     }
+
+    /// Sums the partitions' online accuracy into the gauges, and counts and logs each drift
+    /// a partition's monitor reports (a partition that arrives brings its past ones, which
+    /// are not counted again).
+    func watchAccuracy() {
+        var sums = AccuracyMonitor.Sums()
+        var drifting: UInt8 = 0
+        for p in processors.keys.sorted() {
+            let monitor = processors[p]!.engine.accuracy
+            sums.add(monitor.recent)
+            drifting |= monitor.drifting
+            defer { driftSeen[p] = monitor.driftEvents }
+            guard let seen = driftSeen[p] else { continue }
+            for c in DemandClass.allCases where monitor.driftEvents[c.rawValue] > seen[c.rawValue] {
+                metrics.accuracy.drift[c.rawValue].increment(
+                    by: Int64(monitor.driftEvents[c.rawValue] - seen[c.rawValue])
+                )
+                logger.warning(
+                    "forecast error drift: a demand class's recent error left the band its history sets",
+                    metadata: [
+                        "partition": "\(p)", "class": "\(c)",
+                        "wape": "\(monitor.wape(c).map(Self.rounded) ?? .nan)",
+                        "band":
+                            "\(monitor.band(c).map { "\(Self.rounded($0.lowerBound))…\(Self.rounded($0.upperBound))" } ?? "-")",
+                    ]
+                )
+            }
+        }
+        metrics.accuracy.record(sums, drifting: drifting)
+    }
+
+    static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
     func publishStatus(lag: Int64) {
         refreshEngineGauges()
@@ -401,6 +436,7 @@ public final class ForecastService: @unchecked Sendable {
 
     func retire(_ p: Int32) {
         merges[p] = nil
+        driftSeen[p] = nil
         checkpointer.forget(p)
         if let processor = processors.removeValue(forKey: p) { retiredCounts.add(processor.counts) }
     }

@@ -1,4 +1,5 @@
 import CoreMetrics
+import SkucastEngine
 import SkucastEvents
 import SkucastPipeline
 
@@ -32,6 +33,9 @@ final class ServiceMetrics {
     /// Partitions this member took over, by where their state came from: a snapshot, or
     /// nothing (rebuilt from the earliest offset).
     let restored: (snapshot: Counter, earliest: Counter)
+    /// Online accuracy by demand class: each model's and the ensemble's recent WAPE, the
+    /// ensemble's bias, the p90's coverage, and drift (see ``AccuracyMonitor``).
+    let accuracy: AccuracyGauges
     /// Inputs the merge let go before the other topic was fetched to its known end (see
     /// ``ServiceConfiguration/maxHold``).
     let releasedUnmerged: Counter
@@ -73,6 +77,7 @@ final class ServiceMetrics {
         snapshotAge = Gauge(label: "skucast_snapshot_age_seconds", factory: factory)
         forecastError = Gauge(label: "skucast_forecast_error_wape", factory: factory)
         alertLatency = Timer(label: Self.alertLatencyLabel, factory: factory)
+        accuracy = AccuracyGauges(factory: factory)
         releasedUnmerged = Counter(label: "skucast_inputs_released_unmerged_total", factory: factory)
         restored = (
             Counter(label: "skucast_partitions_restored_total", dimensions: [("from", "snapshot")], factory: factory),
@@ -107,5 +112,48 @@ final class ServiceMetrics {
         unchanged.increment(by: max(0, counts.unchanged - last.unchanged))
         suppressed.increment(by: max(0, counts.suppressed - last.suppressed))
         last = counts
+    }
+}
+
+/// The gauges of ``AccuracyMonitor`` summed over an instance's partitions, by class.
+struct AccuracyGauges {
+    /// By class, then by model (``SKUForecaster/modelNames``, then the ensemble).
+    let wape: [[Gauge]]
+    let bias: [Gauge]
+    let p90Coverage: [Gauge]
+    let drifting: [Gauge]
+    let drift: [Counter]
+
+    init(factory: any MetricsFactory) {
+        let classes = DemandClass.allCases.map(\.description)
+        wape = classes.map { c in
+            (SKUForecaster.modelNames + ["ensemble"]).map { m in
+                Gauge(label: "skucast_forecast_wape", dimensions: [("class", c), ("model", m)], factory: factory)
+            }
+        }
+        bias = classes.map { Gauge(label: "skucast_forecast_bias", dimensions: [("class", $0)], factory: factory) }
+        p90Coverage = classes.map {
+            Gauge(label: "skucast_forecast_p90_coverage", dimensions: [("class", $0)], factory: factory)
+        }
+        drifting = classes.map {
+            Gauge(label: "skucast_forecast_drifting", dimensions: [("class", $0)], factory: factory)
+        }
+        drift = classes.map {
+            Counter(label: "skucast_forecast_drift_total", dimensions: [("class", $0)], factory: factory)
+        }
+    }
+
+    /// Records the recent sums of all partitions and whether any partition drifts.
+    func record(_ sums: AccuracyMonitor.Sums, drifting mask: UInt8) {
+        for k in 0..<4 {
+            let demand = sums.demand[k]
+            if demand > 0 {
+                for lane in 0..<SKUForecaster.modelCount { wape[k][lane].record(sums.modelError[k][lane] / demand) }
+                wape[k][SKUForecaster.modelCount].record(sums.ensembleError[k] / demand)
+                bias[k].record(sums.signedError[k] / demand)
+            }
+            if sums.p90Checks[k] > 0 { p90Coverage[k].record(sums.p90Covered[k] / sums.p90Checks[k]) }
+            drifting[k].record(mask & (1 << UInt8(k)) != 0 ? 1 : 0)
+        }
     }
 }

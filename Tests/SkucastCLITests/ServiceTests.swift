@@ -484,6 +484,10 @@ struct ServiceTests {
         #expect(metrics.contains("skucast_partitions_assigned 6"))
         // The service's share of alert latency, in buckets fine enough for a millisecond.
         #expect(metrics.contains(#"skucast_alert_latency_seconds_bucket{le="0.0005"}"#), "\(metrics)")
+        for c in ["smooth", "erratic", "intermittent", "lumpy"] {
+            #expect(metrics.contains("skucast_forecast_drifting{class=\"\(c)\"} 0"), "\(metrics)")
+            #expect(metrics.contains("skucast_forecast_drift_total{class=\"\(c)\"} 0"), "\(metrics)")
+        }
 
         // SIGTERM: finish, checkpoint, leave, exit 0 in bounded time.
         let stopAsked = Date()

@@ -177,6 +177,9 @@ struct FormatUpgradeTests {
         // Nor did they remember order lines.
         #expect(!fresh.recentLines.rings.isEmpty)
         fresh.recentLines = RecentLines()
+        // Nor did they watch their accuracy: a learner without a section starts afresh.
+        #expect(fresh.learners.accuracy.recent.demand.sum() > 0)
+        fresh.learners.accuracy = AccuracyMonitor()
         #expect(old.offsets == [SourceOffset(topic: "orders", partition: 0, nextOffset: 2400)])
         #expect(old.engine.learners == fresh.learners && old.engine.leadTimeCalibration.checks > 0)
         #expect(old.engine.configuration == fresh.configuration)
