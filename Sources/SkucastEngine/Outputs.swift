@@ -14,20 +14,19 @@ extension SKUForecast {
         let f = forecaster
         let levels = outlook.publishedLevels
         let names = levels.map(ForecastMessage.quantileName)
-        // Empirical quantiles of recent open days: non-negative and non-crossing by construction.
-        let quantiles = f.quantiles(
-            horizon: configuration.horizon,
-            nextSeason: next,
-            cycle: cycle,
-            levels: levels,
-            closedSeasons: closedSeasons
-        )
         let lead = leadTimeDays
-        // One pass of the ensemble serves the horizon and the restock levels.
+        // One pass of the ensemble serves the horizon, its quantiles and the restock levels.
         let means = outlook.means(
             f,
             steps: max(configuration.horizon, outlook.bucketsNeeded(leadTimeDays: lead)),
             nextSeason: next
+        )
+        let quantiles = f.quantiles(
+            means: means[..<configuration.horizon],
+            nextSeason: next,
+            cycle: cycle,
+            levels: levels,
+            closedSeasons: closedSeasons
         )
         let steps = (1...configuration.horizon).map { h in
             // Hour buckets: the SKU's models see no daily cycle; the partition's day shape
