@@ -28,6 +28,21 @@ extension ForecastService {
     /// group, or, when the broker leaves assignments out, by the range strategy's rule
     /// over the members it lists. Nil when the group cannot be described.
     func owner(of p: Int32) -> KafkaGroupMember? {
+        guard let members = describedMembers() else { return nil }
+        let orders = configuration.topics.orders
+        guard members.allSatisfy({ $0.assignment.isEmpty }) else {
+            // The broker says who owns what (mid-rebalance, perhaps nobody yet).
+            return members.first { $0.assignment.contains(KafkaTopicPartition(topic: orders, partition: p)) }
+        }
+        let sorted = members
+        return RangeAssignment.owner(of: Int(p), partitions: inputPartitions, members: sorted.count).map { sorted[$0] }
+    }
+}
+
+extension ForecastService {
+    /// The group's members in member id order (the range strategy's), as last described;
+    /// nil when the group cannot be described or has none.
+    func describedMembers() -> [KafkaGroupMember]? {
         // At most one description every 5 s, failed or not: the lookup runs on the poll
         // loop's thread.
         if groupMembers.map({ clock.now - $0.at > .seconds(5) }) ?? true {
@@ -41,13 +56,7 @@ extension ForecastService {
             }
         }
         guard let members = groupMembers?.members, !members.isEmpty else { return nil }
-        let orders = configuration.topics.orders
-        guard members.allSatisfy({ $0.assignment.isEmpty }) else {
-            // The broker says who owns what (mid-rebalance, perhaps nobody yet).
-            return members.first { $0.assignment.contains(KafkaTopicPartition(topic: orders, partition: p)) }
-        }
-        let sorted = members.sorted { $0.memberID < $1.memberID }
-        return RangeAssignment.owner(of: Int(p), partitions: inputPartitions, members: sorted.count).map { sorted[$0] }
+        return members.sorted { $0.memberID < $1.memberID }
     }
 }
 

@@ -28,6 +28,10 @@ public final class ForecastService: @unchecked Sendable {
     var processors: [Int32: PartitionProcessor] = [:]
     var checkpointer: Checkpointer
     let restorer: PartitionRestorer
+    /// The store whose standby copies follow the group (see ``refreshStandbys()``).
+    let standbyStore: KafkaSnapshotStore?
+    var standbysDue = true
+    var lastStandbyRefresh = ContinuousClock.now
     /// Fetched input not processed yet, per partition (see ``drain(_:)``).
     var merges: [Int32: InputMerge<FetchedMessage>] = [:]
     /// Each assigned input partition's high watermark as known just before the last poll
@@ -116,6 +120,10 @@ public final class ForecastService: @unchecked Sendable {
             logger: logger,
             metrics: self.metrics
         )
+        standbyStore = configuration.standbyReplicas == nil ? nil : store as? KafkaSnapshotStore
+        if configuration.standbyReplicas != nil, standbyStore == nil {
+            throw ServiceError("standby replicas need the Kafka snapshot store")
+        }
         restorer = PartitionRestorer(
             store: store,
             inputs: inputs,
@@ -194,6 +202,7 @@ public final class ForecastService: @unchecked Sendable {
             let lag = currentLag()
             publishStatus(lag: lag)
             answerQueries()
+            try refreshStandbys()
             if let idle = configuration.stopWhenIdle {
                 // An instance left without partitions after having had some is idle too: a
                 // group that never finishes its rebalance (the dev broker waits for ever for
@@ -364,6 +373,35 @@ public final class ForecastService: @unchecked Sendable {
         metrics.accuracy.record(sums, drifting: drifting)
     }
 
+    /// Points the standby copies at the partitions this instance would take over (see
+    /// ``StandbyPlacement``): after each assignment, when the group has settled on its
+    /// members, and once a minute in case a description came before it had.
+    func refreshStandbys() throws {
+        guard let standbyStore, let replicas = configuration.standbyReplicas,
+            standbysDue || clock.now - lastStandbyRefresh >= .seconds(60)
+        else { return }
+        (standbysDue, lastStandbyRefresh) = (false, clock.now)
+        groupMembers = nil
+        guard let members = describedMembers(), let me = consumer.memberID,
+            let index = members.firstIndex(where: { $0.memberID == me })
+        else {
+            standbysDue = true
+            return
+        }
+        let warm = StandbyPlacement.partitions(
+            member: index,
+            members: members.count,
+            partitions: inputPartitions,
+            replicas: replicas
+        )
+        guard warm != standbyStore.standbyPartitions else { return }
+        try standbyStore.follow(partitions: warm)
+        logger.info(
+            "standby: following the state topic",
+            metadata: ["partitions": "\(warm.sorted())", "members": "\(members.count)", "replicas": "\(replicas)"]
+        )
+    }
+
     static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
     func publishStatus(lag: Int64) {
@@ -407,6 +445,7 @@ public final class ForecastService: @unchecked Sendable {
             // Someone else owns them already: nothing may be committed.
             for p in numbers { retire(p) }
         case .assigned:
+            standbysDue = true
             assignedOnce = assignedOnce || !event.partitions.isEmpty
             let inputs = configuration.topics.inputs
             for p in numbers {

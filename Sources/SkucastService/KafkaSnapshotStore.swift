@@ -40,7 +40,7 @@ public final class KafkaSnapshotStore: SnapshotStore {
         var slot: Int
         var bytes: [UInt8]
     }
-    /// Set by ``followAll()``.
+    /// Set by ``follow(partitions:)``.
     private let following = Mutex<StandbyFollower?>(nil)
     var follower: StandbyFollower? { following.withLock { $0 } }
 
@@ -186,14 +186,24 @@ public final class KafkaSnapshotStore: SnapshotStore {
         throw SnapshotStoreError(kafka: "read \(topic)[\(partition)]", "not read to its end in 600 s")
     }
 
-    /// Standby replicas, as Kafka Streams' `num.standby.replicas`: from now on, follow the
-    /// whole state topic and keep every partition's newest complete snapshot in memory,
-    /// so a partition this instance takes over restores without reading the topic.
-    /// Costs the memory of one snapshot per partition.
-    public func followAll() throws {
-        let follower = try StandbyFollower(topic: topic, client: client, logger: logger)
-        following.withLock { $0 = follower }
+    /// Standby replicas, as Kafka Streams' `num.standby.replicas`: from now on, follow
+    /// `partitions` of the state topic (every one when nil) and keep each one's newest
+    /// complete snapshot in memory, so a partition this instance takes over restores
+    /// without reading the topic. Costs the memory of one snapshot per partition followed.
+    /// Called again, it changes the partitions followed (see ``StandbyPlacement``).
+    public func follow(partitions: Set<Int32>?) throws {
+        try following.withLock { follower throws in
+            if let follower, let partitions {
+                follower.follow(partitions)
+            } else {
+                follower?.stop()
+                follower = try StandbyFollower(topic: topic, client: client, partitions: partitions, logger: logger)
+            }
+        }
     }
+
+    /// The partitions followed for standby copies (nil when none are kept).
+    public var standbyPartitions: Set<Int32>? { follower?.partitions }
 
     /// Stops following the state topic.
     public func stopFollowing() {

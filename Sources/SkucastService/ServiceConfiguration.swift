@@ -32,6 +32,10 @@ public struct ServiceConfiguration: Sendable {
     /// `fetch.wait.max.ms` of the consumer: low, so a broker that answers an empty fetch
     /// only at this deadline delays an order by at most this much.
     public var fetchWait: Duration = .milliseconds(10)
+    /// With the Kafka store: keep warm copies of the partitions this instance would own if
+    /// up to this many other members left (see ``StandbyPlacement``; `Int.max`: every
+    /// partition it does not own). Nil keeps none.
+    public var standbyReplicas: Int?
     /// `session.timeout.ms` of the group.
     public var sessionTimeout: Duration = .seconds(10)
     /// Stop (with a final checkpoint) once every assigned partition has been read to the

@@ -32,10 +32,13 @@ struct RunCommand: AsyncParsableCommand {
     var stateStore: StateStoreKind =
         StateStoreKind(rawValue: ProcessInfo.processInfo.environment["SKUCAST_STATE_STORE"] ?? "") ?? .directory
 
-    @Flag(
+    @Option(
         help:
-            "With --state-store kafka: keep warm copies of every partition's newest snapshot by following the state topic (Kafka Streams' standby replicas), so a partition taken over restores without reading the topic."
+            "With --state-store kafka: keep warm copies (Kafka Streams' standby replicas) of the partitions this instance would own if up to N other members left the group, by following their snapshots in the state topic, so a partition taken over restores without reading the topic."
     )
+    var standbyReplicas: Int?
+
+    @Flag(help: "--standby-replicas for every partition this instance does not own.")
     var standby = false
 
     @Option(help: "Checkpoint after this many events per partition.")
@@ -133,12 +136,10 @@ struct RunCommand: AsyncParsableCommand {
             case .directory: try DirectorySnapshotStore(root: "\(stateDir)/\(group)", retain: snapshotsRetained)
             case .kafka: try KafkaSnapshotStore(topic: configuration.topics.state, client: client, logger: logger)
             }
-        if standby {
-            guard let kafkaStore = store as? KafkaSnapshotStore else {
-                throw ValidationError("--standby needs --state-store kafka")
-            }
-            try kafkaStore.followAll()
-            logger.info("standby: following the state topic", metadata: ["topic": "\(configuration.topics.state)"])
+        configuration.standbyReplicas = standby ? Int.max : standbyReplicas
+        if let n = configuration.standbyReplicas {
+            guard n >= 1 else { throw ValidationError("--standby-replicas must be at least 1") }
+            guard stateStore == .kafka else { throw ValidationError("standby replicas need --state-store kafka") }
         }
         let registry = PrometheusCollectorRegistry()
         var metricsFactory = PrometheusMetricsFactory(registry: registry)

@@ -295,7 +295,7 @@ struct ServiceTests {
         }
         func log(_ name: String) -> URL { root.appendingPathComponent("\(name).log") }
         // a keeps standby copies; b reads the topic when partitions come its way.
-        let a = try spawnSkucast(arguments("machine-a") + ["--standby"], log: log("a"))
+        let a = try spawnSkucast(arguments("machine-a") + ["--standby-replicas", "1"], log: log("a"))
         let b = try spawnSkucast(arguments("machine-b"), log: log("b"))
         // Until b has written a snapshot of its own partitions, then kill it.
         let deadline = Date().addingTimeInterval(60)
