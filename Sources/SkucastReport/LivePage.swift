@@ -440,6 +440,11 @@ public enum LivePage {
               .forEach(function (name) { rows.push(['weight', name, weights[name]]); });
             var components = (model && model.components) || {};
             Object.keys(components).forEach(function (name) { rows.push(['component', name, components[name]]); });
+            // The global model's forecast of the next open day, by feature, in units.
+            var contributions = (model && model.global_contributions) || {};
+            Object.keys(contributions).forEach(function (name) {
+              rows.push(['global model, units', name, contributions[name]]);
+            });
             if (rows.length === 0) {
               skuResult.appendChild(el('p', { className: 'empty', text: 'No model explanation for this SKU.' }));
               return;

@@ -114,7 +114,10 @@ struct LiveQueryTests {
         #expect(occurrences("<tr", in: steps) == 1 + 14, "\(steps.prefix(1500))")
         let chart = try #require(element(#"data-chart="sku-forecast""#, in: dom, closing: "</svg>"))
         #expect(occurrences("<path", in: chart) >= 2)
-        #expect(element(#"data-table="sku-explanation""#, in: dom, closing: "</table>") != nil)
+        let explanation = try #require(element(#"data-table="sku-explanation""#, in: dom, closing: "</table>"))
+        // Weights, components and the global model's contributions, one row each.
+        #expect(occurrences("global model, units", in: explanation) == 6, "\(explanation.prefix(3000))")
+        #expect(explanation.contains("<td>price</td>") && explanation.contains("<td>recency</td>"))
         let away = try renderedDOM("http://127.0.0.1:\(first)/?sku=\(theirs)")
         #expect(away.contains("http://127.0.0.1:\(second)/?sku=\(theirs)"), "\(away.suffix(3000))")
     }
