@@ -147,35 +147,41 @@ public struct JSONWriter: Sendable {
     public mutating func timestamp(_ time: EventTime) {
         separate()
         let t = time.utc
-        buffer.append(UInt8(ascii: "\""))
-        pad(t.year, 4)
-        buffer.append(UInt8(ascii: "-"))
-        pad(t.month, 2)
-        buffer.append(UInt8(ascii: "-"))
-        pad(t.day, 2)
-        buffer.append(UInt8(ascii: "T"))
-        pad(t.hour, 2)
-        buffer.append(UInt8(ascii: ":"))
-        pad(t.minute, 2)
-        buffer.append(UInt8(ascii: ":"))
-        pad(t.second, 2)
-        if t.millisecond != 0 {
-            buffer.append(UInt8(ascii: "."))
-            pad(t.millisecond, 3)
+        // Filled on the stack and appended once: a forecast writes fifteen of these, and
+        // appending byte by byte checked the array's capacity and uniqueness each time.
+        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &text) { b -> Int in
+            func digits(_ value: Int, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    b[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            b[0] = UInt8(ascii: "\"")
+            digits(t.year, 4, at: 1)
+            b[5] = UInt8(ascii: "-")
+            digits(t.month, 2, at: 6)
+            b[8] = UInt8(ascii: "-")
+            digits(t.day, 2, at: 9)
+            b[11] = UInt8(ascii: "T")
+            digits(t.hour, 2, at: 12)
+            b[14] = UInt8(ascii: ":")
+            digits(t.minute, 2, at: 15)
+            b[17] = UInt8(ascii: ":")
+            digits(t.second, 2, at: 18)
+            var n = 20
+            if t.millisecond != 0 {
+                b[20] = UInt8(ascii: ".")
+                digits(t.millisecond, 3, at: 21)
+                n = 24
+            }
+            b[n] = UInt8(ascii: "Z")
+            b[n + 1] = UInt8(ascii: "\"")
+            return n + 2
         }
-        buffer.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+        withUnsafeBytes(of: &text) { buffer.append(contentsOf: $0[..<count]) }
         needsComma = true
-    }
-
-    private mutating func pad(_ value: Int, _ width: Int) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var v = value
-        while divisor > 0 {
-            buffer.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
-            v %= divisor
-            divisor /= 10
-        }
     }
 }
 
@@ -202,22 +208,38 @@ public enum DecimalText {
     ///   - buffer: Receives the digits.
     public static func append(_ value: Double, to buffer: inout [UInt8]) {
         let scaled = (value * 10_000).rounded()
-        if scaled < 0 { buffer.append(UInt8(ascii: "-")) }
         let m = UInt64(abs(scaled))
-        DecimalText.appendDigits(m / 10_000, to: &buffer)
         var fraction = m % 10_000
-        guard fraction != 0 else { return }
-        buffer.append(UInt8(ascii: "."))
-        var width = 4
-        while fraction % 10 == 0 {
-            fraction /= 10
-            width -= 1
+        // Digits right to left into a stack buffer, appended once.
+        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let start = withUnsafeMutableBytes(of: &text) { d -> Int in
+            var i = 32
+            if fraction != 0 {
+                var width = 4
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    width -= 1
+                }
+                for _ in 0..<width {
+                    i -= 1
+                    d[i] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                    fraction /= 10
+                }
+                i -= 1
+                d[i] = UInt8(ascii: ".")
+            }
+            var whole = m / 10_000
+            repeat {
+                i -= 1
+                d[i] = UInt8(ascii: "0") + UInt8(whole % 10)
+                whole /= 10
+            } while whole > 0
+            if scaled < 0 {
+                i -= 1
+                d[i] = UInt8(ascii: "-")
+            }
+            return i
         }
-        var divisor: UInt64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        while divisor > 0 {
-            buffer.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
-            divisor /= 10
-        }
+        withUnsafeBytes(of: &text) { buffer.append(contentsOf: $0[start...]) }
     }
 }
