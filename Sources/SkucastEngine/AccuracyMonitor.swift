@@ -3,7 +3,8 @@
 ///
 /// At each close, every SKU forecast at the close before (it sold within the last 28
 /// buckets) adds its one-step errors: each model's own and the ensemble's, absolute and
-/// signed, and whether the published p90 covered the demand. Sums are forgotten by
+/// signed, and whether the p90 published for the bucket covered the demand (for day and
+/// week buckets; hour buckets' published quantiles also carry the day's shape). Sums are forgotten by
 /// ``recentDecay`` per bucket, so they describe about the last ten buckets.
 ///
 /// Drift: each class's recent WAPE is also followed by a slow mean and variance (about

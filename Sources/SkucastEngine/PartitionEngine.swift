@@ -480,18 +480,21 @@ public struct PartitionEngine: Sendable {
                         let ensemble = slots[i].forecaster.nextBucketMean(prior: prior)
                         bucketError += abs(demand.quantity - ensemble)
                         bucketDemand += demand.quantity
-                        // SKUs forecast at the last close: those that sold within 28 buckets.
+                        // SKUs forecast at the last close: those that sold within 28 buckets
+                        // (the default --forecast-active-buckets).
                         if slots[i].forecaster.history.selling.count > 0 {
-                            // The p90 costs a sort: checked for one SKU-bucket in eight.
+                            // The p90 costs a sort: checked for one SKU-bucket in eight. As
+                            // published for this bucket, scaled by the ensemble's mean (up to
+                            // the last close's update of the partition's prior).
                             let p90 =
                                 (i + Int(truncatingIfNeeded: bucket)) & 7 == 0
                                 ? slots[i].forecaster.quantiles(
-                                    step: 1,
+                                    means: [ensemble][...],
                                     nextSeason: season,
                                     cycle: cycle,
                                     levels: AccuracyMonitor.checkedLevels,
                                     closedSeasons: closedNow
-                                )[0] : nil
+                                )[0][0] : nil
                             outcomes.add(
                                 DemandClass(history: slots[i].forecaster.history),
                                 demand: demand.quantity,

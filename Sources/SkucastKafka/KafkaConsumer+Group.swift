@@ -9,12 +9,29 @@ public struct KafkaGroupMember: Sendable, Hashable {
     public var host: String
     /// The partitions the member owns; empty when the broker does not say.
     public var assignment: [KafkaTopicPartition]
+    /// `group.instance.id` of a static member.
+    public var instanceID: String?
 
-    public init(memberID: String, clientID: String, host: String, assignment: [KafkaTopicPartition]) {
+    public init(
+        memberID: String,
+        clientID: String,
+        host: String,
+        assignment: [KafkaTopicPartition],
+        instanceID: String? = nil
+    ) {
         self.memberID = memberID
         self.clientID = clientID
         self.host = host
         self.assignment = assignment
+        self.instanceID = instanceID
+    }
+
+    /// Members in the order librdkafka's assignors (range, round robin) list them: by
+    /// `group.instance.id` when every member has one, else by member id.
+    public static func assignorOrder(_ members: [KafkaGroupMember]) -> [KafkaGroupMember] {
+        members.allSatisfy({ $0.instanceID != nil })
+            ? members.sorted { ($0.instanceID!, $0.memberID) < ($1.instanceID!, $1.memberID) }
+            : members.sorted { $0.memberID < $1.memberID }
     }
 
     /// The member's `client.id`: as described, or else read off the member id.
@@ -81,7 +98,8 @@ extension KafkaConsumer {
                         memberID: rd_kafka_MemberDescription_consumer_id(m).map { String(cString: $0) } ?? "",
                         clientID: rd_kafka_MemberDescription_client_id(m).map { String(cString: $0) } ?? "",
                         host: rd_kafka_MemberDescription_host(m).map { String(cString: $0) } ?? "",
-                        assignment: assignment
+                        assignment: assignment,
+                        instanceID: rd_kafka_MemberDescription_group_instance_id(m).map { String(cString: $0) }
                     )
                 }
             )

@@ -5,7 +5,7 @@ import SkucastKafka
 /// Who owns a partition of the input topics under the range strategy: members sorted by
 /// member id, each given a run of partitions, the first `count % members` one more.
 enum RangeAssignment {
-    /// The index of the member (in member id order) that owns `partition`.
+    /// The index of the member (in the assignor's order) that owns `partition`.
     static func owner(of partition: Int, partitions count: Int, members: Int) -> Int? {
         guard members > 0, partition >= 0, partition < count else { return nil }
         let (each, extra) = (count / members, count % members)
@@ -40,8 +40,9 @@ extension ForecastService {
 }
 
 extension ForecastService {
-    /// The group's members in member id order (the range strategy's), as last described;
-    /// nil when the group cannot be described or has none.
+    /// The group's members in the range strategy's order (see
+    /// ``KafkaGroupMember/assignorOrder(_:)``), as last described; nil when the group cannot
+    /// be described or has none.
     func describedMembers() -> [KafkaGroupMember]? {
         // At most one description every 5 s, failed or not: the lookup runs on the poll
         // loop's thread.
@@ -56,7 +57,7 @@ extension ForecastService {
             }
         }
         guard let members = groupMembers?.members, !members.isEmpty else { return nil }
-        return members.sorted { $0.memberID < $1.memberID }
+        return KafkaGroupMember.assignorOrder(members)
     }
 }
 

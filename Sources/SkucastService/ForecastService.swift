@@ -31,12 +31,9 @@ public final class ForecastService: @unchecked Sendable {
     /// The store whose standby copies follow the group (see ``refreshStandbys()``).
     let standbyStore: KafkaSnapshotStore?
     var standbysDue = true
-    var lastStandbyRefresh = ContinuousClock.now
+    var lastStandbyRefresh = ContinuousClock.now - .seconds(60)
     /// Fetched input not processed yet, per partition (see ``drain(_:)``).
     var merges: [Int32: InputMerge<FetchedMessage>] = [:]
-    /// Each assigned input partition's high watermark as known just before the last poll
-    /// (see ``caughtUp(_:_:next:)``).
-    var knownEnds: [KafkaTopicPartition: Int64] = [:]
     /// Each partition's drift events as last seen (see ``watchAccuracy()``).
     var driftSeen: [Int32: SIMD4<Double>] = [:]
     /// Inputs released by ``ServiceConfiguration/maxHold`` so far.
@@ -177,7 +174,6 @@ public final class ForecastService: @unchecked Sendable {
         try consumer.subscribe(topics: configuration.topics.inputs)
         var idleSince: ContinuousClock.Instant?
         while !shouldStop() {
-            noteKnownEnds()
             let batch = try consumer.poll(maxMessages: 8192, timeout: .milliseconds(100), onRebalance: rebalance)
             let fetchedAt = clock.now
             for error in batch.errors { logger.warning("consume: \(error)") }
@@ -202,7 +198,7 @@ public final class ForecastService: @unchecked Sendable {
             let lag = currentLag()
             publishStatus(lag: lag)
             answerQueries()
-            try refreshStandbys()
+            refreshStandbys()
             if let idle = configuration.stopWhenIdle {
                 // An instance left without partitions after having had some is idle too: a
                 // group that never finishes its rebalance (the dev broker waits for ever for
@@ -276,26 +272,13 @@ public final class ForecastService: @unchecked Sendable {
         return EventTime(milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
     }
 
-    /// Whether everything of this input partition up to its high watermark as known before
-    /// the last poll has been processed or is waiting in the merge.
-    ///
-    /// Not the newest watermark: a fetch response that lands while a batch is processed
-    /// moves it before its messages can be polled, and an order would then wait a loop for
-    /// stock counts that are no later than the ones the poll had in view.
+    /// Whether everything of this input partition up to its last known high watermark
+    /// has been processed or is waiting in the merge: the newest the client has, so an
+    /// order waits for every stock count the broker has reported.
     func caughtUp(_ p: Int32, _ topic: InputTopic, next: Int64) -> Bool {
         let tp = KafkaTopicPartition(topic: configuration.topics.inputs[topic.rawValue], partition: p)
-        guard let high = knownEnds[tp], let (low, _) = consumer.cachedWatermarks(tp) else { return false }
+        guard let (low, high) = consumer.cachedWatermarks(tp) else { return false }
         return max(next, low) >= high
-    }
-
-    func noteKnownEnds() {
-        knownEnds.removeAll(keepingCapacity: true)
-        for p in processors.keys {
-            for name in configuration.topics.inputs {
-                let tp = KafkaTopicPartition(topic: name, partition: p)
-                if let high = consumer.cachedWatermarks(tp)?.high { knownEnds[tp] = high }
-            }
-        }
     }
 
     /// Final checkpoint, then leave the group (its revocation finds nothing left to save).
@@ -375,19 +358,25 @@ public final class ForecastService: @unchecked Sendable {
 
     /// Points the standby copies at the partitions this instance would take over (see
     /// ``StandbyPlacement``): after each assignment, when the group has settled on its
-    /// members, and once a minute in case a description came before it had.
-    func refreshStandbys() throws {
+    /// members, and once a minute in case a description came before it had. A failure is
+    /// logged and retried at the description's own pace (at most every 5 s): standby copies
+    /// are an optimisation, never a reason to stop.
+    func refreshStandbys() {
         guard let standbyStore, let replicas = configuration.standbyReplicas,
             standbysDue || clock.now - lastStandbyRefresh >= .seconds(60)
         else { return }
-        (standbysDue, lastStandbyRefresh) = (false, clock.now)
-        groupMembers = nil
+        lastStandbyRefresh = clock.now
+        // A description that does not give this instance the partitions it was assigned
+        // predates the last rebalance: wait for a newer one.
         guard let members = describedMembers(), let me = consumer.memberID,
-            let index = members.firstIndex(where: { $0.memberID == me })
+            let index = members.firstIndex(where: { $0.memberID == me }),
+            Set(StandbyPlacement.owned(by: index, among: members.count, partitions: inputPartitions))
+                == Set(processors.keys)
         else {
             standbysDue = true
             return
         }
+        standbysDue = false
         let warm = StandbyPlacement.partitions(
             member: index,
             members: members.count,
@@ -395,7 +384,13 @@ public final class ForecastService: @unchecked Sendable {
             replicas: replicas
         )
         guard warm != standbyStore.standbyPartitions else { return }
-        try standbyStore.follow(partitions: warm)
+        do {
+            try standbyStore.follow(partitions: warm)
+        } catch {
+            standbysDue = true
+            logger.warning("standby: cannot follow the state topic", metadata: ["error": "\(error)"])
+            return
+        }
         logger.info(
             "standby: following the state topic",
             metadata: ["partitions": "\(warm.sorted())", "members": "\(members.count)", "replicas": "\(replicas)"]
@@ -445,7 +440,8 @@ public final class ForecastService: @unchecked Sendable {
             // Someone else owns them already: nothing may be committed.
             for p in numbers { retire(p) }
         case .assigned:
-            standbysDue = true
+            // The group has new members or new owners: describe it afresh.
+            (standbysDue, groupMembers) = (true, nil)
             assignedOnce = assignedOnce || !event.partitions.isEmpty
             let inputs = configuration.topics.inputs
             for p in numbers {

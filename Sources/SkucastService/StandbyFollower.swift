@@ -21,6 +21,9 @@ final class StandbyFollower: Sendable {
         /// The partitions asked for, and whether the thread has yet to follow them.
         var wanted: Set<Int32>
         var changed = true
+        /// Partitions let go since the thread last looked: their copies are gone, so if
+        /// asked for again they are read from the start.
+        var dropped: Set<Int32> = []
     }
 
     private let copies: Mutex<Copies>
@@ -47,12 +50,13 @@ final class StandbyFollower: Sendable {
             while !stopped.load(ordering: .relaxed) {
                 let batch: KafkaMessageBatch
                 do {
-                    if let wanted = copies.withLock({ c -> Set<Int32>? in
-                        defer { c.changed = false }
-                        return c.changed ? c.wanted : nil
+                    if let (wanted, dropped) = copies.withLock({ c -> (Set<Int32>, Set<Int32>)? in
+                        defer { (c.changed, c.dropped) = (false, []) }
+                        return c.changed ? (c.wanted, c.dropped) : nil
                     }) {
-                        // Partitions kept go on from where they are; new ones from the start.
-                        for p in next.keys where !wanted.contains(p) {
+                        // Partitions kept go on from where they are; new ones (and ones let go
+                        // in between) from the start.
+                        for p in Array(next.keys) where !wanted.contains(p) || dropped.contains(p) {
                             (next[p], gatherers[p]) = (nil, nil)
                         }
                         try consumer.assign(
@@ -93,14 +97,17 @@ final class StandbyFollower: Sendable {
                         bytes: done.bytes
                     )
                     copies.withLock { c in
-                        if c.wanted.contains(m.partition) { c.warm[m.partition, default: [:]][done.slot] = warm }
+                        // A partition let go and asked for again is read afresh first.
+                        if c.wanted.contains(m.partition), !c.dropped.contains(m.partition) {
+                            c.warm[m.partition, default: [:]][done.slot] = warm
+                        }
                     }
                 }
                 let ended = Set(batch.reachedEnd.map(\.partition))
                 if !fetched.isEmpty || !ended.isEmpty {
                     copies.withLock { c in
                         c.caughtUp.subtract(fetched)
-                        c.caughtUp.formUnion(ended.intersection(c.wanted))
+                        c.caughtUp.formUnion(ended.intersection(c.wanted).subtracting(c.dropped))
                     }
                 }
             }
@@ -116,6 +123,7 @@ final class StandbyFollower: Sendable {
             for p in c.wanted.subtracting(partitions) {
                 c.warm[p] = nil
                 c.caughtUp.remove(p)
+                c.dropped.insert(p)
             }
             c.wanted = partitions
             c.changed = true

@@ -3,8 +3,8 @@
 ///
 /// Kafka Streams puts a task's standbys where its own assignor will move the task. skucast's
 /// inputs are assigned by the range strategy (co-partitioning needs it), which no member
-/// chooses; but its rule is known: partitions split in member id order, the first members
-/// taking one more. So an instance keeps warm exactly the partitions it would own if any
+/// chooses; but its rule is known: partitions split in member order (by member id, or by
+/// `group.instance.id` when every member is static), the first members taking one more. So an instance keeps warm exactly the partitions it would own if any
 /// N or fewer of the other members left the group: a failure of up to N members finds
 /// every partition that moves to it already warm, and it copies nothing else. With
 /// N ≥ members − 1 that is every partition it does not own.
@@ -13,7 +13,8 @@ public enum StandbyPlacement {
     static let subsetLimit = 20_000
 
     /// - Parameters:
-    ///   - member: This instance's index among the members, in member id order.
+    ///   - member: This instance's index among the members, in the assignor's order
+    ///     (``KafkaGroupMember/assignorOrder(_:)``).
     ///   - members: How many members the group has.
     ///   - partitions: Partitions of each input topic.
     ///   - replicas: N, at least 1.
