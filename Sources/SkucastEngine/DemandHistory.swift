@@ -25,15 +25,22 @@ public struct DemandHistory: Sendable, Hashable {
 
     /// Sum of the newest `n` buckets (fewer if the series is younger).
     public func sum(last n: Int) -> Double {
-        // Newest first, as `value(lag:)` would read them; the slots beyond `count` would
-        // only add zeros.
+        // The slots beyond `count` would only add zeros.
         var s = 0.0
+        forEach(last: n) { s += $0 }
+        return s
+    }
+
+    /// The newest `n` buckets' demand (fewer if the series is younger), newest first as
+    /// `value(lag:)` reads them, straight from the ring: sums taken in this order round
+    /// alike wherever they are taken.
+    @inline(__always)
+    func forEach(last n: Int, _ body: (Double) -> Void) {
         var i = head
         for _ in 0..<max(0, min(n, count)) {
             i = i == 0 ? Self.capacity - 1 : i - 1
-            s += Double(get(i))
+            body(Double(get(i)))
         }
-        return s
     }
 
     /// The total and the number of the buckets with demand.

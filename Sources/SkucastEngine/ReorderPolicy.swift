@@ -310,15 +310,10 @@ public enum DemandClass: Int, Sendable, Hashable, CaseIterable, CustomStringConv
 
     /// - Parameter history: The recent buckets.
     public init(history: DemandHistory) {
-        // Newest first, as the sums were always taken (the order fixes the rounding); the
-        // ring's slots read in place rather than through `value(lag:)`, since every forecast
-        // and every close of a selling SKU classifies it.
+        // Newest first, as the sums were always taken (the order fixes the rounding).
         var (n, sum, squares) = (0, 0.0, 0.0)
-        var i = history.head
-        for _ in 0..<history.count {
-            i = i == 0 ? DemandHistory.capacity - 1 : i - 1
-            let y = Double(i < 16 ? history.values.0[i] : history.values.1[i - 16])
-            guard y > 0 else { continue }
+        history.forEach(last: history.count) { y in
+            guard y > 0 else { return }
             n += 1
             sum += y
             squares += y * y
