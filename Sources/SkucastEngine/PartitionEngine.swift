@@ -89,9 +89,10 @@ public struct PartitionEngine: Sendable {
     public internal(set) var closedThrough: Int64?
     /// Events that came after their bucket had closed.
     public internal(set) var lateEvents = 0
-    /// What the last close's forecasts read, for queries to answer with what it published
-    /// (not snapshotted: after a restore, queries read the learners as they are).
-    var closeOutlook: PartitionOutlook?
+    /// What the last close's forecasts read, for queries to answer with what it published.
+    var closeOutlook: PartitionOutlook? {
+        learners.lastClose.readings.map { PartitionOutlook(configuration: configuration, readings: $0) }
+    }
 
     public init(configuration: EngineConfiguration) {
         self.configuration = configuration
@@ -459,8 +460,9 @@ public struct PartitionEngine: Sendable {
         let season = calendar.season(of: bucket)
         learnTotal(of: bucket, season: season)
         // What every SKU's forecast of this close reads: the learners as they stood before it.
-        let before = outlook
-        closeOutlook = before
+        let readings = OutlookReadings(learners)
+        learners.lastClose.readings = readings
+        let before = PartitionOutlook(configuration: configuration, readings: readings)
         var finished = FinishedChecks()
         var bucketError = 0.0
         var bucketDemand = 0.0

@@ -134,3 +134,35 @@ extension LeadTimeCalibration: PartitionLearner {
         misses = try r.count(max: Int.max)
     }
 }
+
+extension LastClose: PartitionLearner {
+    static let name = "last_close"
+    static let stateVersion = 1
+
+    /// The prior in the snapshot's lanes, as ``ModelPrior``'s.
+    func write(to w: inout ByteWriter) {
+        guard let r = readings else { return w.bool(false) }
+        w.bool(true)
+        w.uvarint(UInt64(r.closedSeasons))
+        w.doubles(r.modelPrior)
+        r.leadTimeCalibration.write(to: &w)
+        w.bool(r.intradayProfile != nil)
+        for v in r.intradayProfile ?? [] { w.double(v) }
+        w.vector(r.globalCoefficients)
+    }
+
+    init(from r: inout ByteReader) throws(SnapshotError) {
+        guard try r.bool() else { return }
+        var readings = OutlookReadings()
+        readings.closedSeasons = UInt8(try r.count(max: 255))
+        readings.modelPrior = try r.doubles()
+        readings.leadTimeCalibration = try LeadTimeCalibration(from: &r)
+        if try r.bool() {
+            var profile: [Double] = []
+            for _ in 0..<24 { profile.append(try r.double()) }
+            readings.intradayProfile = profile
+        }
+        readings.globalCoefficients = try r.vector()
+        self.readings = readings
+    }
+}

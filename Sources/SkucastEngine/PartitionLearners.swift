@@ -21,6 +21,8 @@ struct PartitionLearners: Sendable, Hashable {
     var demandCeiling = DemandCeiling()
     /// What each SKU's last published forecast said, when publishing on change.
     var publicationLog = PublicationLog()
+    /// What the last close's forecasts read of the learners above.
+    var lastClose = LastClose()
 }
 
 extension PartitionLearners {
@@ -36,6 +38,7 @@ extension PartitionLearners {
             Registration(\.demandCeiling),
             Registration(\.publicationLog),
             Registration(\.accuracy),
+            Registration(\.lastClose),
         ]
     }
 
@@ -181,4 +184,12 @@ extension LeadTimeCalibration {
             serviceLevel: serviceLevel
         )
     }
+}
+
+/// What the last bucket close's forecasts read of the partition's learners, before that
+/// close taught them: queries answer with it, so that they show what the close published.
+/// Not a learner, but kept in a section as one: a snapshot without it (or a partition that
+/// has not closed a bucket) answers with the learners as they are.
+struct LastClose: Sendable, Hashable {
+    var readings: OutlookReadings?
 }

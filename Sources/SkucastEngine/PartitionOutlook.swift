@@ -20,12 +20,16 @@ public struct PartitionOutlook: Sendable {
     public let globalCoefficients: DemandFeatures
 
     init(configuration: EngineConfiguration, learners: PartitionLearners) {
+        self.init(configuration: configuration, readings: OutlookReadings(learners))
+    }
+
+    init(configuration: EngineConfiguration, readings r: OutlookReadings) {
         self.configuration = configuration
-        closedSeasons = learners.shopCalendar.closedSeasons
-        modelPrior = learners.modelPrior.lanes
-        leadTimeCalibration = learners.leadTimeCalibration
-        intradayProfile = configuration.calendar.size == .hour ? learners.intradayShape.profile : nil
-        globalCoefficients = learners.globalModel.coefficients
+        closedSeasons = r.closedSeasons
+        modelPrior = r.modelPrior
+        leadTimeCalibration = r.leadTimeCalibration
+        intradayProfile = configuration.calendar.size == .hour ? r.intradayProfile : nil
+        globalCoefficients = r.globalCoefficients
     }
 
     /// The levels a forecast publishes lead-time quantiles at (see
@@ -143,4 +147,25 @@ public struct ClosedBucket: Sendable {
     public var bucket: Int64 { forecast.bucket }
     /// The SKU's forecast from here on.
     public let forecast: SKUForecast
+}
+
+/// What an outlook reads of the partition's learners. The last close's are kept (and
+/// snapshotted, see ``LastClose``), so that a query answers with what that close published,
+/// after a restore too.
+struct OutlookReadings: Sendable, Hashable {
+    var closedSeasons: UInt8 = 0
+    var modelPrior = SIMD8<Double>(repeating: 1)
+    var leadTimeCalibration = LeadTimeCalibration()
+    var intradayProfile: [Double]?
+    var globalCoefficients = DemandFeatures.zero
+
+    init() {}
+
+    init(_ learners: PartitionLearners) {
+        closedSeasons = learners.shopCalendar.closedSeasons
+        modelPrior = learners.modelPrior.lanes
+        leadTimeCalibration = learners.leadTimeCalibration
+        intradayProfile = learners.intradayShape.profile
+        globalCoefficients = learners.globalModel.coefficients
+    }
 }

@@ -248,6 +248,9 @@ extension PartitionEngine {
         lateEvents = try r.count(max: Int.max)
         learners = try PartitionLearners(from: &r)
         learners.modelPrior.lanes = directory.prior(from: learners.modelPrior.lanes)
+        if let prior = learners.lastClose.readings?.modelPrior {
+            learners.lastClose.readings?.modelPrior = directory.prior(from: prior)
+        }
         // Its SKUs are read after it: every slot it names is checked against them then.
         ledger = try SaleLedger(from: &r, skus: r.remaining / 256)
         locations = try StockLocations(from: &r, skus: r.remaining / 256)

@@ -180,6 +180,9 @@ struct FormatUpgradeTests {
         // Nor did they watch their accuracy: a learner without a section starts afresh.
         #expect(fresh.learners.accuracy.recent.demand.sum() > 0)
         fresh.learners.accuracy = AccuracyMonitor()
+        // Nor did they keep what their last close read: queries read the learners as they are.
+        #expect(fresh.learners.lastClose.readings != nil)
+        fresh.learners.lastClose = LastClose()
         #expect(old.offsets == [SourceOffset(topic: "orders", partition: 0, nextOffset: 2400)])
         #expect(old.engine.learners == fresh.learners && old.engine.leadTimeCalibration.checks > 0)
         #expect(old.engine.configuration == fresh.configuration)

@@ -343,3 +343,31 @@ struct SnapshotTests {
         }
     }
 }
+
+@Suite("Queries after a restore")
+struct RestoredQueryTests {
+    @Test("A restored partition answers a query with the forecast its last close published (real data)")
+    func answersWithPublished() throws {
+        var engine = PartitionEngine(configuration: EngineConfiguration())
+        var published: [String: ForecastMessage] = [:]
+        var count = 0
+        for row in try OnlineRetailOrderReader(Array(Data(contentsOf: onlineRetailCSV))) {
+            _ = engine.apply(try row.get())
+            engine.advance { published[$0.sku] = $0.forecast.message() }
+            count += 1
+            if count == 30_000 { break }
+        }
+        let last = try #require(engine.closedThrough)
+        let restored = try SnapshotCodec.decode(
+            SnapshotCodec.encode(PartitionSnapshot(engine: engine, offsets: []))
+        ).engine
+        var checked = 0
+        for (sku, message) in published {
+            guard let live = engine.standing(of: sku)?.forecast, live.bucket == last else { continue }
+            #expect(live.message() == message, "\(sku)")
+            #expect(restored.standing(of: sku)?.forecast?.message() == message, "\(sku) after a restore")
+            checked += 1
+        }
+        #expect(checked > 500)
+    }
+}
