@@ -139,8 +139,17 @@ extension LastClose: PartitionLearner {
     static let name = "last_close"
     static let stateVersion = 1
 
+    /// The versions of the learners whose values the readings are: a build where any of
+    /// them has another drops the readings rather than misread them, as it starts that
+    /// learner afresh.
+    static let learnerVersions = [
+        ShopCalendar.stateVersion, IntradayShape.stateVersion, ModelPrior.stateVersion,
+        LeadTimeCalibration.stateVersion, GlobalDemandModel.stateVersion,
+    ]
+
     /// The prior in the snapshot's lanes, as ``ModelPrior``'s.
     func write(to w: inout ByteWriter) {
+        for v in Self.learnerVersions { w.uvarint(UInt64(v)) }
         guard let r = readings else { return w.bool(false) }
         w.bool(true)
         w.uvarint(UInt64(r.closedSeasons))
@@ -152,6 +161,12 @@ extension LastClose: PartitionLearner {
     }
 
     init(from r: inout ByteReader) throws(SnapshotError) {
+        var versions: [Int] = []
+        for _ in Self.learnerVersions { versions.append(try r.count(max: Int(UInt32.max))) }
+        guard versions == Self.learnerVersions else {
+            _ = try r.section(r.remaining)
+            return
+        }
         guard try r.bool() else { return }
         var readings = OutlookReadings()
         readings.closedSeasons = UInt8(try r.count(max: 255))
