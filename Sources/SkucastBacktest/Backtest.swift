@@ -89,10 +89,18 @@ public struct ReorderPointCoverage: Sendable {
 
 /// How often the protocol target stayed at or below the published quantiles, at one step
 /// of the horizon, over every series × origin: calibration by step.
+/// How a step's published quantiles covered the targets. Demand is a count, so a
+/// calibrated quantile at level τ need not cover exactly τ: many targets equal it (most
+/// often zero). It is calibrated when τ lies between the share of targets strictly below
+/// it and the share at or below it (for a count distribution F, F(q−) ≤ τ ≤ F(q)).
 public struct StepCoverage: Sendable {
     public let step: Int
+    /// Shares of targets at or below the p50 and the p90.
     public let p50: Double
     public let p90: Double
+    /// Shares strictly below them.
+    public let p50Below: Double
+    public let p90Below: Double
 }
 
 /// Why a backtest could not run.
@@ -124,8 +132,9 @@ public struct ProtocolScoringSink: OutputSink {
     var publishedCovered: [[Int]], publishedActiveCovered: [[Int]]
     let publishedChecked: [Int]
     let p50Name: String, p90Name: String
-    /// Per step, series × origins whose target stayed at or below the p50 and the p90.
-    var stepCovered: [SIMD2<Int>]
+    /// Per step, series × origins whose target stayed at or below the p50 and the p90,
+    /// then strictly below each.
+    var stepCovered: [SIMD4<Int>]
 
     /// The bands of a horizon metrics are also reported by: the first week, the second,
     /// and the rest.
@@ -179,7 +188,7 @@ public struct ProtocolScoringSink: OutputSink {
         mean = [Double](repeating: 0, count: panel.horizon)
         p50 = mean
         p90 = mean
-        stepCovered = [SIMD2<Int>](repeating: .zero, count: panel.horizon)
+        stepCovered = [SIMD4<Int>](repeating: .zero, count: panel.horizon)
         rows = [[UInt8]](repeating: [], count: panel.series.count)
         let n = Self.leadTimes.count
         (covered, activeCovered, reorderSum, leadDemandSum) = (
@@ -208,7 +217,7 @@ public struct ProtocolScoringSink: OutputSink {
             p50[h] = protocolValue(q.first { $0.name == p50Name }!.value)
             p90[h] = max(p50[h], protocolValue(q.first { $0.name == p90Name }!.value))
             let y = panel.y(s, day: forecast.bucket + Int64(h + 1))
-            stepCovered[h] &+= SIMD2(y <= p50[h] ? 1 : 0, y <= p90[h] ? 1 : 0)
+            stepCovered[h] &+= SIMD4(y <= p50[h] ? 1 : 0, y <= p90[h] ? 1 : 0, y < p50[h] ? 1 : 0, y < p90[h] ? 1 : 0)
         }
         if detail.soldRecently { active += 1 }
         for (k, levels) in detail.leadTimes.enumerated() {
@@ -297,7 +306,8 @@ public struct ProtocolScoringSink: OutputSink {
                 )
             },
             stepCoverage: stepCovered.enumerated().map { h, c in
-                StepCoverage(step: h + 1, p50: Double(c[0]) / Double(received), p90: Double(c[1]) / Double(received))
+                let share = SIMD4<Double>(c) / Double(received)
+                return StepCoverage(step: h + 1, p50: share[0], p90: share[1], p50Below: share[2], p90Below: share[3])
             }
         )
     }

@@ -55,19 +55,27 @@ public struct BacktestReport: Sendable {
     public struct StepCoverage: Sendable {
         /// The horizon step, from 1.
         public var step: Int
-        /// Share of outcomes at or below the median forecast; 0.5 when calibrated.
+        /// Share of outcomes at or below the median forecast.
         public var p50: Double
-        /// Share of outcomes at or below the 90 % quantile; 0.9 when calibrated.
+        /// Share of outcomes at or below the 90 % quantile.
         public var p90: Double
+        /// Shares strictly below them. Demand is a count and often equals its quantile
+        /// (mostly zero): a calibrated quantile's level lies between the two shares.
+        public var p50Below: Double?
+        public var p90Below: Double?
 
         /// - Parameters:
         ///   - step: The horizon step, from 1.
         ///   - p50: Coverage of the median.
         ///   - p90: Coverage of the 90 % quantile.
-        public init(step: Int, p50: Double, p90: Double) {
+        ///   - p50Below: Share strictly below the median, if measured.
+        ///   - p90Below: Share strictly below the 90 % quantile, if measured.
+        public init(step: Int, p50: Double, p90: Double, p50Below: Double? = nil, p90Below: Double? = nil) {
             self.step = step
             self.p50 = p50
             self.p90 = p90
+            self.p50Below = p50Below
+            self.p90Below = p90Below
         }
     }
 
@@ -344,9 +352,14 @@ public struct BacktestReport: Sendable {
         guard !stepCoverage.isEmpty else {
             return out + Self.empty("No horizon coverage was measured in this run.") + "</section>\n"
         }
-        out += "<p>Share of outcomes at or below each published quantile, per step ahead; "
-        out += "a calibrated forecaster sits on the dashed lines.</p>\n"
         let steps = stepCoverage.sorted { $0.step < $1.step }
+        let below = steps.allSatisfy { $0.p50Below != nil && $0.p90Below != nil }
+        out += "<p>Share of outcomes at or below each published quantile, per step ahead"
+        out +=
+            below
+            ? ", and (dotted) strictly below it. Demand is a count and often equals its quantile "
+                + "(mostly at zero), so a calibrated forecaster's dashed line lies between the two.</p>\n"
+            : "; a calibrated forecaster sits on the dashed lines.</p>\n"
         let chart = LineChart(
             id: "step-coverage",
             title: "Quantile coverage by horizon step",
@@ -356,7 +369,22 @@ public struct BacktestReport: Sendable {
             series: [
                 ChartSeries(name: "p50 coverage", y: steps.map(\.p50), marks: [.line, .points], color: 0),
                 ChartSeries(name: "p90 coverage", y: steps.map(\.p90), marks: [.line, .points], color: 1),
-            ],
+            ]
+                + (below
+                    ? [
+                        ChartSeries(
+                            name: "p50 strictly below",
+                            y: steps.map { $0.p50Below! },
+                            marks: [.points],
+                            color: 0
+                        ),
+                        ChartSeries(
+                            name: "p90 strictly below",
+                            y: steps.map { $0.p90Below! },
+                            marks: [.points],
+                            color: 1
+                        ),
+                    ] : []),
             referenceLines: [
                 ChartReferenceLine(value: 0.5, label: "nominal 0.5"),
                 ChartReferenceLine(value: 0.9, label: "nominal 0.9"),
@@ -369,10 +397,16 @@ public struct BacktestReport: Sendable {
                 Self.Cell.number(String(step.step)), Self.Cell.number(Self.decimal(step.p50, 4)),
                 Self.Cell.number(Self.decimal(step.p90, 4)),
             ]
+                + (below
+                    ? [
+                        Self.Cell.number(Self.decimal(step.p50Below!, 4)),
+                        Self.Cell.number(Self.decimal(step.p90Below!, 4)),
+                    ] : [])
         }
         out += Self.table(
             name: "step-coverage",
-            header: [.number("Step"), .number("p50 coverage"), .number("p90 coverage")],
+            header: [.number("Step"), .number("p50 coverage"), .number("p90 coverage")]
+                + (below ? [.number("p50 strictly below"), .number("p90 strictly below")] : []),
             rows: rows
         )
         return out + "</section>\n"

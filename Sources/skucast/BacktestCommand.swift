@@ -347,6 +347,13 @@ struct BacktestCommand: ParsableCommand {
                 + result.stepCoverage.map { String(format: "%d: %.3f / %.3f", $0.step, $0.p50, $0.p90) }
                 .joined(separator: ", ")
         )
+        // Counts tie with their quantiles (mostly at zero): a calibrated quantile's level lies
+        // between the shares below it and at or below it.
+        print(
+            "  strictly below it, p50 / p90 (calibrated: 0.5 and 0.9 between these and the above): "
+                + result.stepCoverage.map { String(format: "%d: %.3f / %.3f", $0.step, $0.p50Below, $0.p90Below) }
+                .joined(separator: ", ")
+        )
         for c in result.reorderPointCoverage {
             print(
                 String(
@@ -400,6 +407,8 @@ struct BacktestCommand: ParsableCommand {
         for c in result.stepCoverage {
             steps["p50_coverage_h\(c.step)"] = c.p50
             steps["p90_coverage_h\(c.step)"] = c.p90
+            steps["p50_below_h\(c.step)"] = c.p50Below
+            steps["p90_below_h\(c.step)"] = c.p90Below
         }
         object["step_coverage"] = steps
         // And every forecaster's metrics by band of the horizon ("ensemble h1-7" and so on).

@@ -81,7 +81,13 @@ extension BacktestCommand {
                 )
             },
             stepCoverage: outcome.result?.stepCoverage.map {
-                BacktestReport.StepCoverage(step: $0.step, p50: $0.p50, p90: $0.p90)
+                BacktestReport.StepCoverage(
+                    step: $0.step,
+                    p50: $0.p50,
+                    p90: $0.p90,
+                    p50Below: $0.p50Below,
+                    p90Below: $0.p90Below
+                )
             } ?? [],
             weights: weights.map { w in
                 BacktestReport.WeightHistory(days: w.buckets.map(day), models: w.models, weights: w.weights)

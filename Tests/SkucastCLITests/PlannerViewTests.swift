@@ -89,6 +89,7 @@ struct PlannerViewTests {
         }
         let steps = try #require(element(#"data-table="step-coverage""#, in: dom, closing: "</table>"))
         #expect(occurrences("<tr", in: steps) == 1 + 14)
+        #expect(steps.contains("p90 strictly below"))
         let curve = try #require(element(#"data-table="policy-curve""#, in: dom, closing: "</table>"))
         // skucast at 0.80, 0.90 and 0.95; naive at × 2 and × 3.
         #expect(occurrences("<tr", in: curve) == 1 + 5, "\(curve.prefix(3000))")
