@@ -87,12 +87,12 @@ public struct ReorderPointCoverage: Sendable {
     public let count: Int
 }
 
-/// How often the protocol target stayed at or below the published quantiles, at one step
-/// of the horizon, over every series × origin: calibration by step.
-/// How a step's published quantiles covered the targets. Demand is a count, so a
-/// calibrated quantile at level τ need not cover exactly τ: many targets equal it (most
-/// often zero). It is calibrated when τ lies between the share of targets strictly below
-/// it and the share at or below it (for a count distribution F, F(q−) ≤ τ ≤ F(q)).
+/// How the published quantiles of one step of the horizon covered the protocol's targets,
+/// over every series × origin: calibration by step. Demand is a count, so a calibrated
+/// quantile at level τ need not cover exactly τ: many targets equal it (most often zero).
+/// If it is calibrated, τ lies between the share of targets strictly below it and the
+/// share at or below it (for a count distribution F, F(q−) ≤ τ ≤ F(q)); the converse does
+/// not hold, so this is a check that can fail, not a proof.
 public struct StepCoverage: Sendable {
     public let step: Int
     /// Shares of targets at or below the p50 and the p90.

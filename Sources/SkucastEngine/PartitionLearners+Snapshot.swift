@@ -137,7 +137,7 @@ extension LeadTimeCalibration: PartitionLearner {
 
 extension LastClose: PartitionLearner {
     static let name = "last_close"
-    static let stateVersion = 1
+    static let stateVersion = 2
 
     /// The versions of the learners whose values the readings are: a build where any of
     /// them has another drops the readings rather than misread them, as it starts that

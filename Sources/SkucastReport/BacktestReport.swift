@@ -358,7 +358,7 @@ public struct BacktestReport: Sendable {
         out +=
             below
             ? ", and (dotted) strictly below it. Demand is a count and often equals its quantile "
-                + "(mostly at zero), so a calibrated forecaster's dashed line lies between the two.</p>\n"
+                + "(mostly at zero), so for a calibrated forecaster each nominal level (dashed) lies between the two.</p>\n"
             : "; a calibrated forecaster sits on the dashed lines.</p>\n"
         let chart = LineChart(
             id: "step-coverage",

@@ -350,7 +350,7 @@ struct BacktestCommand: ParsableCommand {
         // Counts tie with their quantiles (mostly at zero): a calibrated quantile's level lies
         // between the shares below it and at or below it.
         print(
-            "  strictly below it, p50 / p90 (calibrated: 0.5 and 0.9 between these and the above): "
+            "  strictly below it, p50 / p90 (if calibrated, 0.5 and 0.9 lie between these and the above): "
                 + result.stepCoverage.map { String(format: "%d: %.3f / %.3f", $0.step, $0.p50Below, $0.p90Below) }
                 .joined(separator: ", ")
         )

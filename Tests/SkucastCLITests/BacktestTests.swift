@@ -114,7 +114,7 @@ struct BacktestTests {
                 #require(steps["p50_coverage_h\(h)"]), #require(steps["p50_below_h\(h)"]),
                 #require(steps["p90_below_h\(h)"])
             )
-            #expect(below50 < 0.5 && 0.5 < p50 && below90 < 0.9, "step \(h): \(steps)")
+            #expect(below50 < 0.5 && 0.5 < p50 && below90 < 0.9 && 0.9 < p90, "step \(h): \(steps)")
         }
         // The restock policy keeps its promise: for SKUs selling at the time, reorder points
         // at the 95 % service level cover the 14-day lead time (the default, which the
