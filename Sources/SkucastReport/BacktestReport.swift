@@ -61,16 +61,16 @@ public struct BacktestReport: Sendable {
         public var p90: Double
         /// Shares strictly below them. Demand is a count and often equals its quantile
         /// (mostly zero): a calibrated quantile's level lies between the two shares.
-        public var p50Below: Double?
-        public var p90Below: Double?
+        public var p50Below: Double
+        public var p90Below: Double
 
         /// - Parameters:
         ///   - step: The horizon step, from 1.
         ///   - p50: Coverage of the median.
         ///   - p90: Coverage of the 90 % quantile.
-        ///   - p50Below: Share strictly below the median, if measured.
-        ///   - p90Below: Share strictly below the 90 % quantile, if measured.
-        public init(step: Int, p50: Double, p90: Double, p50Below: Double? = nil, p90Below: Double? = nil) {
+        ///   - p50Below: Share strictly below the median.
+        ///   - p90Below: Share strictly below the 90 % quantile.
+        public init(step: Int, p50: Double, p90: Double, p50Below: Double, p90Below: Double) {
             self.step = step
             self.p50 = p50
             self.p90 = p90
@@ -353,13 +353,10 @@ public struct BacktestReport: Sendable {
             return out + Self.empty("No horizon coverage was measured in this run.") + "</section>\n"
         }
         let steps = stepCoverage.sorted { $0.step < $1.step }
-        let below = steps.allSatisfy { $0.p50Below != nil && $0.p90Below != nil }
-        out += "<p>Share of outcomes at or below each published quantile, per step ahead"
+        out += "<p>Share of outcomes at or below each published quantile, per step ahead, and "
+        out += "(dotted) strictly below it. Demand is a count and often equals its quantile "
         out +=
-            below
-            ? ", and (dotted) strictly below it. Demand is a count and often equals its quantile "
-                + "(mostly at zero), so for a calibrated forecaster each nominal level (dashed) lies between the two.</p>\n"
-            : "; a calibrated forecaster sits on the dashed lines.</p>\n"
+            "(mostly at zero), so for a calibrated forecaster each nominal level (dashed) lies between the two.</p>\n"
         let chart = LineChart(
             id: "step-coverage",
             title: "Quantile coverage by horizon step",
@@ -369,22 +366,9 @@ public struct BacktestReport: Sendable {
             series: [
                 ChartSeries(name: "p50 coverage", y: steps.map(\.p50), marks: [.line, .points], color: 0),
                 ChartSeries(name: "p90 coverage", y: steps.map(\.p90), marks: [.line, .points], color: 1),
-            ]
-                + (below
-                    ? [
-                        ChartSeries(
-                            name: "p50 strictly below",
-                            y: steps.map { $0.p50Below! },
-                            marks: [.points],
-                            color: 0
-                        ),
-                        ChartSeries(
-                            name: "p90 strictly below",
-                            y: steps.map { $0.p90Below! },
-                            marks: [.points],
-                            color: 1
-                        ),
-                    ] : []),
+                ChartSeries(name: "p50 strictly below", y: steps.map(\.p50Below), marks: [.points], color: 0),
+                ChartSeries(name: "p90 strictly below", y: steps.map(\.p90Below), marks: [.points], color: 1),
+            ],
             referenceLines: [
                 ChartReferenceLine(value: 0.5, label: "nominal 0.5"),
                 ChartReferenceLine(value: 0.9, label: "nominal 0.9"),
@@ -395,18 +379,16 @@ public struct BacktestReport: Sendable {
         let rows = steps.map { step in
             [
                 Self.Cell.number(String(step.step)), Self.Cell.number(Self.decimal(step.p50, 4)),
-                Self.Cell.number(Self.decimal(step.p90, 4)),
+                Self.Cell.number(Self.decimal(step.p90, 4)), Self.Cell.number(Self.decimal(step.p50Below, 4)),
+                Self.Cell.number(Self.decimal(step.p90Below, 4)),
             ]
-                + (below
-                    ? [
-                        Self.Cell.number(Self.decimal(step.p50Below!, 4)),
-                        Self.Cell.number(Self.decimal(step.p90Below!, 4)),
-                    ] : [])
         }
         out += Self.table(
             name: "step-coverage",
-            header: [.number("Step"), .number("p50 coverage"), .number("p90 coverage")]
-                + (below ? [.number("p50 strictly below"), .number("p90 strictly below")] : []),
+            header: [
+                .number("Step"), .number("p50 coverage"), .number("p90 coverage"), .number("p50 strictly below"),
+                .number("p90 strictly below"),
+            ],
             rows: rows
         )
         return out + "</section>\n"

@@ -14,7 +14,7 @@ struct ReportMarkupTests {
                 .init(name: "naive", metrics: ["wRMSSE": 1.3, "cov90": 0.5]),
             ],
             trails: [.init(sku: sku, days: days, actual: values, mean: values, p50: values, p90: values)],
-            stepCoverage: [.init(step: 1, p50: 0.5, p90: 0.9)],
+            stepCoverage: [.init(step: 1, p50: 0.5, p90: 0.9, p50Below: 0.1, p90Below: 0.4)],
             weights: nil,
             policyCurve: [],
             policyByClass: [],
