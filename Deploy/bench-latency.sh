@@ -9,7 +9,9 @@
 #
 #   Deploy/bench-latency.sh [RATE] [SECONDS]     default 10000 orders/s for 20 s
 #
-# SKUCAST_RUN_ARGS adds flags to `skucast run` (e.g. -X fetch.wait.max.ms=5).
+# SKUCAST_RUN_ARGS adds flags to `skucast run`: "--max-hold-ms 0 --realtime-priority 10" for
+# the lowest latency the service can own here (no wait for the other input; the poll loop
+# not left waiting for a core that the broker and this bench share).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"

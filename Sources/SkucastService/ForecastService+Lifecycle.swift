@@ -1,4 +1,3 @@
-import Dispatch
 import ServiceLifecycle
 import Synchronization
 
@@ -6,16 +5,25 @@ extension ForecastService: Service {
     /// Runs the service under ServiceLifecycle until the input is consumed (with
     /// ``ServiceConfiguration/stopWhenIdle``) or the group shuts down gracefully: then it
     /// finishes the batch, checkpoints and leaves the group. The poll loop blocks in
-    /// librdkafka, so it runs on a thread of its own, not on the cooperative pool.
+    /// librdkafka, so it runs on a thread of its own (``PollThread``), not on the
+    /// cooperative pool.
     /// - Throws: What ``run(shouldStop:)`` throws.
     public func run() async throws {
         let stop = StopRequest()
         try await withTaskCancellationHandler {
             try await withGracefulShutdownHandler {
-                try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-                    DispatchQueue(label: "skucast.poll").async {
-                        done.resume(with: Result { try self.run { stop.requested } })
+                try await PollThread.run(realtimePriority: configuration.realtimePriority) { priority in
+                    switch priority {
+                    case .normal: break
+                    case .realtime(let p):
+                        self.logger.notice("poll loop under real-time priority", metadata: ["priority": "\(p)"])
+                    case .refused(let p, let errno):
+                        self.logger.warning(
+                            "real-time priority refused (needs CAP_SYS_NICE): the poll loop runs at the normal policy",
+                            metadata: ["priority": "\(p)", "errno": "\(errno)"]
+                        )
                     }
+                    try self.run { stop.requested }
                 }
             } onGracefulShutdown: {
                 stop.request()

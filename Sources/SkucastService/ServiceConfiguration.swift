@@ -32,6 +32,12 @@ public struct ServiceConfiguration: Sendable {
     /// `fetch.wait.max.ms` of the consumer: low, so a broker that answers an empty fetch
     /// only at this deadline delays an order by at most this much.
     public var fetchWait: Duration = .milliseconds(10)
+    /// Runs the poll loop's thread (fetched input to outputs handed to the producer) under
+    /// the real-time FIFO policy at this priority, 1…99 (Linux, with `CAP_SYS_NICE`;
+    /// refused, it runs at the normal policy and says so in the log): on a host whose
+    /// cores are shared, the alert is not left waiting for a time slice. Nil: the normal
+    /// policy.
+    public var realtimePriority: Int32?
     /// With the Kafka store: keep warm copies of the partitions this instance would own if
     /// up to this many other members left (see ``StandbyPlacement``; `Int.max`: every
     /// partition it does not own). Nil keeps none.

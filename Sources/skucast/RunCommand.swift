@@ -71,6 +71,12 @@ struct RunCommand: AsyncParsableCommand {
     var fetchWaitMs: Int = 10
 
     @Option(
+        help:
+            "Run the poll loop's thread under the real-time FIFO policy at this priority (1-99; Linux, needs CAP_SYS_NICE), so that on a host with busy cores an alert does not wait for a time slice. Refused, it runs at the normal policy with a warning."
+    )
+    var realtimePriority: Int32?
+
+    @Option(
         help: "Stop (after a final checkpoint) once the input is consumed and nothing arrived for this many seconds."
     )
     var stopWhenIdle: Double?
@@ -122,6 +128,10 @@ struct RunCommand: AsyncParsableCommand {
         configuration.outputEncoding = outputEncoding
         configuration.maxHold = maxHoldMs.map { .milliseconds(Int64($0)) }
         configuration.fetchWait = .milliseconds(Int64(fetchWaitMs))
+        if let realtimePriority, !(1...99).contains(realtimePriority) {
+            throw ValidationError("--realtime-priority must be 1…99 (SCHED_FIFO's range)")
+        }
+        configuration.realtimePriority = realtimePriority
         configuration.compression = compression
         logger.info(
             "starting",

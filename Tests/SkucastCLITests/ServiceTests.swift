@@ -455,8 +455,11 @@ struct ServiceTests {
 
         let port = try DevBroker.freeLoopbackPort()
         let log = root.appendingPathComponent("ops.log")
+        // The poll loop on a real-time thread, as a latency-minded deployment runs it (or,
+        // without CAP_SYS_NICE, refused with a warning): the shutdown below goes through it.
         let process = try spawnSkucast(
-            runArguments(prefix, state: root.appendingPathComponent("state")).map { $0 == "0" ? String(port) : $0 },
+            runArguments(prefix, state: root.appendingPathComponent("state")).map { $0 == "0" ? String(port) : $0 }
+                + ["--realtime-priority", "1"],
             log: log
         )
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
@@ -498,6 +501,11 @@ struct ServiceTests {
         #expect(process.terminationStatus == 0)
         let output = try String(contentsOf: log, encoding: .utf8)
         #expect(output.contains("processed \(3000 + bad.count) orders"), "\(output.suffix(2000))")
+        #expect(
+            output.contains("poll loop under real-time priority")
+                || output.contains("real-time priority refused (needs CAP_SYS_NICE)"),
+            "\(output.prefix(2000))"
+        )
 
         let letters = try readTopic(prefix + "dead-letter", broker: broker)
         #expect(letters.count == bad.count)
