@@ -128,6 +128,7 @@ let package = Package(
                 "SkucastKafka",
                 "SkucastEvents",
                 "SkucastEngine",
+                "SkucastPipeline",
                 "SkucastKafkaTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,7 +12,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skucast-bench",
         abstract: "Kafka throughput benchmarks (see Deploy/bench-kafka.sh).",
-        subcommands: [Produce.self, Consume.self, Engine.self, State.self, AlertLatency.self, ManySKUs.self]
+        subcommands: [
+            Produce.self, Consume.self, Engine.self, Publish.self, State.self, AlertLatency.self, ManySKUs.self,
+        ]
     )
 }
 
