@@ -1,13 +1,35 @@
 /// Appends JSON to a byte buffer: just what skucast's messages need, fast. The caller
 /// pairs keys with values and begins with ends; the writer places the commas.
+///
+/// Small writes (punctuation, keys, numbers, timestamps) go to a block on the stack with
+/// plain stores and reach the array a block at a time: appending to an array checks its
+/// uniqueness and capacity on every call, which cost more than the bytes themselves when
+/// a forecast is a few hundred such writes.
 public struct JSONWriter: Sendable {
-    public private(set) var buffer: [UInt8]
+    private var storage: [UInt8]
+    private var block = Block()
+    /// Bytes of ``block`` written and not yet in ``storage``.
+    private var blockCount = 0
     private var needsComma = false
+
+    /// The staging block: 256 bytes, room for any one small write.
+    private struct Block: Sendable {
+        var bytes: (SIMD64<UInt8>, SIMD64<UInt8>, SIMD64<UInt8>, SIMD64<UInt8>) = (.zero, .zero, .zero, .zero)
+        static let size = 256
+    }
+
+    /// Every byte written so far.
+    public var buffer: [UInt8] {
+        mutating get {
+            flush()
+            return storage
+        }
+    }
 
     /// - Parameter buffer: Storage to reuse; its contents are discarded, its capacity kept.
     public init(buffer: [UInt8]) {
-        self.buffer = buffer
-        self.buffer.removeAll(keepingCapacity: true)
+        self.storage = buffer
+        self.storage.removeAll(keepingCapacity: true)
     }
 
     /// Takes over `storage` (left empty) to write into, its contents discarded and its
@@ -15,100 +37,161 @@ public struct JSONWriter: Sendable {
     /// buffer allocates nothing once it is large enough. Hand the bytes back with
     /// `storage = writer.buffer`.
     public init(reusing storage: inout [UInt8]) {
-        self.buffer = []
-        swap(&self.buffer, &storage)
-        self.buffer.removeAll(keepingCapacity: true)
+        self.storage = []
+        swap(&self.storage, &storage)
+        self.storage.removeAll(keepingCapacity: true)
+    }
+
+    /// Moves the staged bytes to the array.
+    private mutating func flush() {
+        guard blockCount > 0 else { return }
+        let n = blockCount
+        withUnsafeBytes(of: &block) { storage.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+        blockCount = 0
+    }
+
+    /// Stages up to `maxCount` bytes (at most ``Block/size``): `body` writes them at the
+    /// pointer it is given and returns how many it wrote.
+    @inline(__always)
+    private mutating func stage(upTo maxCount: Int, _ body: (UnsafeMutableRawPointer) -> Int) {
+        if blockCount + maxCount > Block.size { flush() }
+        let at = blockCount
+        blockCount += withUnsafeMutableBytes(of: &block) { body($0.baseAddress! + at) }
+    }
+
+    /// Stages one byte.
+    @inline(__always)
+    private mutating func stage(_ byte: UInt8) {
+        stage(upTo: 1) { p in
+            p.storeBytes(of: byte, as: UInt8.self)
+            return 1
+        }
+    }
+
+    /// Appends bytes of any length: staged when short, straight to the array when long.
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        if bytes.count <= Block.size / 4 {
+            stage(upTo: bytes.count) { p in
+                p.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                return bytes.count
+            }
+        } else {
+            flush()
+            storage.append(contentsOf: bytes)
+        }
     }
 
     public mutating func beginObject() {
         separate()
-        buffer.append(UInt8(ascii: "{"))
+        stage(UInt8(ascii: "{"))
         needsComma = false
     }
 
     public mutating func endObject() {
-        buffer.append(UInt8(ascii: "}"))
+        stage(UInt8(ascii: "}"))
         needsComma = true
     }
 
     public mutating func beginArray() {
         separate()
-        buffer.append(UInt8(ascii: "["))
+        stage(UInt8(ascii: "["))
         needsComma = false
     }
 
     public mutating func endArray() {
-        buffer.append(UInt8(ascii: "]"))
+        stage(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// A comma before a value that follows another in an array or object.
+    @inline(__always)
     private mutating func separate() {
-        if needsComma { buffer.append(UInt8(ascii: ",")) }
+        if needsComma { stage(UInt8(ascii: ",")) }
     }
 
     public mutating func key(_ name: StaticString) {
         separate()
-        buffer.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { buffer.append(contentsOf: $0) }
-        buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        name.withUTF8Buffer { quoted(UnsafeRawBufferPointer($0), colon: true) }
         needsComma = false
     }
 
     /// A key made at run time (escaped like any string).
     public mutating func key(_ name: String) {
-        string(name)
-        buffer.append(UInt8(ascii: ":"))
+        separate()
+        var name = name
+        name.withUTF8 { quoted(UnsafeRawBufferPointer($0), colon: true) }
         needsComma = false
     }
 
     /// A value already encoded as JSON (a published message inside an answer).
     public mutating func raw(_ json: [UInt8]) {
         separate()
-        buffer.append(contentsOf: json)
+        json.withUnsafeBytes { append($0) }
         needsComma = true
     }
 
     public mutating func null() {
         separate()
-        buffer.append(contentsOf: Array("null".utf8))
+        Self.nullText.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
         needsComma = true
     }
 
     public mutating func string(_ value: String) {
         separate()
-        buffer.append(UInt8(ascii: "\""))
         var value = value
-        value.withUTF8 { utf8 in
-            var start = 0
-            for i in utf8.indices {
-                let b = utf8[i]
-                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                switch b {
-                case UInt8(ascii: "\""): buffer.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    buffer.append(contentsOf: [
-                        0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)],
-                    ])
-                }
-                start = i + 1
-            }
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        buffer.append(UInt8(ascii: "\""))
+        value.withUTF8 { quoted(UnsafeRawBufferPointer($0)) }
         needsComma = true
     }
 
+    /// `utf8` between quotes, escaped as JSON requires, and a colon after it for a key.
+    private mutating func quoted(_ utf8: UnsafeRawBufferPointer, colon: Bool = false) {
+        let count = utf8.count
+        // Keys and names are short and need no escape: one staged write.
+        if count <= Block.size / 2, !utf8.contains(where: Self.needsEscape) {
+            stage(upTo: count + 3) { p in
+                p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+                if count > 0 { (p + 1).copyMemory(from: utf8.baseAddress!, byteCount: count) }
+                (p + 1 + count).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+                guard colon else { return count + 2 }
+                (p + 2 + count).storeBytes(of: UInt8(ascii: ":"), as: UInt8.self)
+                return count + 3
+            }
+            return
+        }
+        var start = 0
+        stage(UInt8(ascii: "\""))
+        for i in utf8.indices where Self.needsEscape(utf8[i]) {
+            let b = utf8[i]
+            append(UnsafeRawBufferPointer(rebasing: utf8[start..<i]))
+            stage(0x5C)
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): stage(b)
+            case 0x0A: stage(UInt8(ascii: "n"))
+            case 0x0D: stage(UInt8(ascii: "r"))
+            case 0x09: stage(UInt8(ascii: "t"))
+            default:
+                for byte in [UInt8(ascii: "u"), 0x30, 0x30, Self.hexDigits[Int(b >> 4)], Self.hexDigits[Int(b & 0xF)]] {
+                    stage(byte)
+                }
+            }
+            start = i + 1
+        }
+        append(UnsafeRawBufferPointer(rebasing: utf8[start...]))
+        stage(UInt8(ascii: "\""))
+        if colon { stage(UInt8(ascii: ":")) }
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ b: UInt8) -> Bool {
+        b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let nullText: StaticString = "null"
+
     public mutating func integer(_ value: Int64) {
         separate()
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        DecimalText.appendDigits(value.magnitude, to: &buffer)
+        stage(upTo: 20) { p in DecimalText.write(value, to: p) }
         needsComma = true
     }
 
@@ -121,7 +204,8 @@ public struct JSONWriter: Sendable {
             integer(Int64(value))
         } else {
             separate()
-            buffer.append(contentsOf: value.description.utf8)
+            var text = value.description
+            text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
             needsComma = true
         }
     }
@@ -133,54 +217,56 @@ public struct JSONWriter: Sendable {
     public mutating func quantity(_ value: Double) {
         guard value.isFinite, abs(value) < 1e14 else { return number(value) }
         separate()
-        DecimalText.append(value, to: &buffer)
+        stage(upTo: DecimalText.maxCount) { p in DecimalText.write(value, to: p) }
         needsComma = true
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        buffer.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        (value ? Self.trueText : Self.falseText).withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
         needsComma = true
     }
+
+    private static let trueText: StaticString = "true"
+    private static let falseText: StaticString = "false"
 
     /// RFC 3339 in UTC, e.g. "2010-12-01T08:26:00Z", with ".sss" only when needed.
     public mutating func timestamp(_ time: EventTime) {
         separate()
         let t = time.utc
-        // Filled on the stack and appended once: a forecast writes fifteen of these, and
-        // appending byte by byte checked the array's capacity and uniqueness each time.
-        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        let count = withUnsafeMutableBytes(of: &text) { b -> Int in
+        stage(upTo: 26) { b in
             func digits(_ value: Int, _ width: Int, at offset: Int) {
                 var v = value
                 for i in stride(from: offset + width - 1, through: offset, by: -1) {
-                    b[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    (b + i).storeBytes(of: UInt8(ascii: "0") + UInt8(v % 10), as: UInt8.self)
                     v /= 10
                 }
             }
-            b[0] = UInt8(ascii: "\"")
+            func byte(_ c: Unicode.Scalar, at offset: Int) {
+                (b + offset).storeBytes(of: UInt8(ascii: c), as: UInt8.self)
+            }
+            byte("\"", at: 0)
             digits(t.year, 4, at: 1)
-            b[5] = UInt8(ascii: "-")
+            byte("-", at: 5)
             digits(t.month, 2, at: 6)
-            b[8] = UInt8(ascii: "-")
+            byte("-", at: 8)
             digits(t.day, 2, at: 9)
-            b[11] = UInt8(ascii: "T")
+            byte("T", at: 11)
             digits(t.hour, 2, at: 12)
-            b[14] = UInt8(ascii: ":")
+            byte(":", at: 14)
             digits(t.minute, 2, at: 15)
-            b[17] = UInt8(ascii: ":")
+            byte(":", at: 17)
             digits(t.second, 2, at: 18)
             var n = 20
             if t.millisecond != 0 {
-                b[20] = UInt8(ascii: ".")
+                byte(".", at: 20)
                 digits(t.millisecond, 3, at: 21)
                 n = 24
             }
-            b[n] = UInt8(ascii: "Z")
-            b[n + 1] = UInt8(ascii: "\"")
+            byte("Z", at: n)
+            byte("\"", at: n + 1)
             return n + 2
         }
-        withUnsafeBytes(of: &text) { buffer.append(contentsOf: $0[..<count]) }
         needsComma = true
     }
 }
@@ -188,58 +274,82 @@ public struct JSONWriter: Sendable {
 /// Decimal text of a number rounded to four places, without trailing zeros: forecasts,
 /// alerts and forecast files, where it is written millions of times.
 public enum DecimalText {
-    /// The decimal digits of an unsigned integer, most significant first.
-    static func appendDigits(_ value: UInt64, to buffer: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        var v = value
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[23 - count] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                count += 1
-            } while v > 0
-            buffer.append(contentsOf: d[(24 - count)...])
-        }
-    }
+    /// The most bytes ``write(_:to:)-(Double,_)`` writes: a sign, fourteen whole digits, a
+    /// point and four decimals.
+    static let maxCount = 20
 
     /// - Parameters:
     ///   - value: A finite number below 1e14 in magnitude.
     ///   - buffer: Receives the digits.
     public static func append(_ value: Double, to buffer: inout [UInt8]) {
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &text) { write(value, to: $0.baseAddress!) }
+        withUnsafeBytes(of: &text) { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+    }
+
+    /// Writes the text of `value` (finite, below 1e14 in magnitude) at `destination`, which
+    /// has room for ``maxCount`` bytes, and returns how many it wrote.
+    @inline(__always)
+    static func write(_ value: Double, to destination: UnsafeMutableRawPointer) -> Int {
         let scaled = (value * 10_000).rounded()
         let m = UInt64(abs(scaled))
-        var fraction = m % 10_000
-        // Digits right to left into a stack buffer, appended once.
-        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        let start = withUnsafeMutableBytes(of: &text) { d -> Int in
-            var i = 32
-            if fraction != 0 {
-                var width = 4
-                while fraction % 10 == 0 {
-                    fraction /= 10
-                    width -= 1
-                }
-                for _ in 0..<width {
-                    i -= 1
-                    d[i] = UInt8(ascii: "0") + UInt8(fraction % 10)
-                    fraction /= 10
-                }
-                i -= 1
-                d[i] = UInt8(ascii: ".")
-            }
-            var whole = m / 10_000
-            repeat {
-                i -= 1
-                d[i] = UInt8(ascii: "0") + UInt8(whole % 10)
-                whole /= 10
-            } while whole > 0
-            if scaled < 0 {
-                i -= 1
-                d[i] = UInt8(ascii: "-")
-            }
-            return i
+        var p = destination
+        if scaled < 0 {
+            p.storeBytes(of: UInt8(ascii: "-"), as: UInt8.self)
+            p += 1
         }
-        withUnsafeBytes(of: &text) { buffer.append(contentsOf: $0[start...]) }
+        p += writeDigits(m / 10_000, to: p)
+        var fraction = Int(m % 10_000)
+        guard fraction != 0 else { return p - destination }
+        p.storeBytes(of: UInt8(ascii: "."), as: UInt8.self)
+        // Four places, then the trailing zeros dropped: by pairs, then one.
+        var width = 4
+        if fraction % 100 == 0 {
+            fraction /= 100
+            width = 2
+        }
+        if fraction % 10 == 0 {
+            fraction /= 10
+            width -= 1
+        }
+        var i = width
+        while i > 0 {
+            (p + i).storeBytes(of: UInt8(ascii: "0") + UInt8(fraction % 10), as: UInt8.self)
+            fraction /= 10
+            i -= 1
+        }
+        return p + 1 + width - destination
+    }
+
+    /// Writes the decimal digits of `value` at `destination` (room for 20 bytes), two per
+    /// division, and returns how many it wrote.
+    @inline(__always)
+    static func writeDigits(_ value: UInt64, to destination: UnsafeMutableRawPointer) -> Int {
+        var count = 1
+        var bound: UInt64 = 10
+        while value >= bound, count < 20 {
+            count += 1
+            bound = bound &* 10
+        }
+        var v = value
+        var i = count
+        while i >= 2 {
+            let pair = UInt8(truncatingIfNeeded: v % 100)
+            v /= 100
+            (destination + i - 2).storeBytes(of: UInt8(ascii: "0") + pair / 10, as: UInt8.self)
+            (destination + i - 1).storeBytes(of: UInt8(ascii: "0") + pair % 10, as: UInt8.self)
+            i -= 2
+        }
+        if i == 1 { destination.storeBytes(of: UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v), as: UInt8.self) }
+        return count
+    }
+
+    /// Writes the decimal digits of `value`, with its sign, at `destination` (room for 20
+    /// bytes) and returns how many it wrote.
+    @inline(__always)
+    static func write(_ value: Int64, to destination: UnsafeMutableRawPointer) -> Int {
+        guard value < 0 else { return writeDigits(value.magnitude, to: destination) }
+        destination.storeBytes(of: UInt8(ascii: "-"), as: UInt8.self)
+        return 1 + writeDigits(value.magnitude, to: destination + 1)
     }
 }

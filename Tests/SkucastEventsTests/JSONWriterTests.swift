@@ -1,0 +1,80 @@
+import Foundation
+import SkucastTestSupport
+import Testing
+
+@testable import SkucastEvents
+
+@Suite("JSON writer")
+struct JSONWriterTests {
+    @Test("strings of every kind are escaped so a JSON parser reads them back; long ones cross the staging block")
+    func strings() throws {
+        var rng = SplitMix64(seed: 11)
+        let alphabet: [Character] = [
+            "a", "Z", "0", " ", "\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "é", "€", "😀", "/",
+        ]
+        for length in [0, 1, 2, 63, 64, 65, 255, 256, 257, 1000, 5000] {
+            let text = String((0..<length).map { _ in alphabet.randomElement(using: &rng)! })
+            var w = JSONWriter(buffer: [])
+            w.beginObject()
+            w.key("text")
+            w.string(text)
+            w.key(text)
+            w.integer(Int64(length))
+            w.endObject()
+            let parsed = try #require(
+                try JSONSerialization.jsonObject(with: Data(w.buffer)) as? [String: Any],
+                "\(String(decoding: w.buffer, as: UTF8.self))"
+            )
+            #expect(parsed["text"] as? String == text)
+            #expect(parsed[text] as? Int == length)
+        }
+    }
+
+    @Test("every kind of value, many times over, is the JSON it should be")
+    func values() throws {
+        var w = JSONWriter(buffer: Array(repeating: 7, count: 10))  // contents discarded
+        w.beginArray()
+        for i in 0..<500 {
+            w.beginObject()
+            w.key("i")
+            w.integer(Int64(i) * 1_000_003 - 250_000_000)
+            w.key("extremes")
+            w.beginArray()
+            w.integer(.min)
+            w.integer(.max)
+            w.endArray()
+            w.key("q")
+            w.quantity(Double(i) / 8 - 20)
+            w.key("n")
+            w.number(Double(i) + 0.1)
+            w.key("flag")
+            w.bool(i % 2 == 0)
+            w.key("none")
+            w.null()
+            w.key("at")
+            w.timestamp(EventTime(milliseconds: 1_291_191_960_000 + Int64(i) * 86_400_123))
+            w.key("raw")
+            w.raw(Array(#"{"a":[1,2]}"#.utf8))
+            w.endObject()
+        }
+        w.endArray()
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(w.buffer)) as? [[String: Any]])
+        #expect(parsed.count == 500)
+        for (i, o) in parsed.enumerated() {
+            #expect(o["i"] as? Int == i * 1_000_003 - 250_000_000)
+            #expect(o["extremes"] as? [Int64] == [.min, .max])
+            #expect(o["q"] as? Double == Double(i) / 8 - 20)
+            #expect(o["n"] as? Double == Double(i) + 0.1)
+            #expect(o["flag"] as? Bool == (i % 2 == 0))
+            #expect(o["none"] is NSNull)
+            #expect((o["raw"] as? [String: [Int]])?["a"] == [1, 2])
+            let at = EventTime(milliseconds: 1_291_191_960_000 + Int64(i) * 86_400_123)
+            #expect(o["at"] as? String == at.description)
+        }
+        #expect(
+            String(decoding: w.buffer.prefix(60), as: UTF8.self).hasPrefix(
+                #"[{"i":-250000000,"extremes":[-9223372036854775808,"#
+            )
+        )
+    }
+}
