@@ -152,6 +152,8 @@ public struct KafkaProducerConfiguration: Sendable {
     public var deliveryTimeout: Duration = .seconds(30)
     /// `compression.codec`: none, gzip, snappy, lz4 or zstd.
     public var compression: String = "none"
+    /// `compression.level`: the codec's own default when nil.
+    public var compressionLevel: Int?
 
     /// - Parameter client: Brokers, client id and pass-through properties.
     public init(client: KafkaClientConfiguration) {
@@ -159,13 +161,14 @@ public struct KafkaProducerConfiguration: Sendable {
     }
 
     func librdkafkaProperties() -> [String: String] {
-        let p: [String: String] = [
+        var p: [String: String] = [
             "enable.idempotence": idempotent ? "true" : "false",
             "partitioner": partitioner.rawValue,
             "linger.ms": String(linger.milliseconds),
             "message.timeout.ms": String(deliveryTimeout.milliseconds),
             "compression.codec": compression,
         ]
+        if let compressionLevel { p["compression.level"] = String(compressionLevel) }
         return p.merging(client.librdkafkaProperties()) { _, user in user }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import SkucastKafka
 import SkucastKafkaTesting
 import Testing
+
+@testable import SkucastKafka
 
 @Suite("Admin")
 struct AdminTests {
@@ -139,18 +140,27 @@ struct ConnectionTests {
         #expect(text.contains("sasl.password=[redacted]"))
     }
 
-    @Test("lz4-compressed batches set through pass-through properties round-trip through the broker")
-    func propertiesPassThrough() async throws {
+    @Test(
+        "Compressed batches round-trip through the broker: lz4 set through pass-through properties, zstd at level 1 through the configuration",
+        arguments: [false, true]
+    )
+    func propertiesPassThrough(zstd: Bool) async throws {
         let broker = try testBroker()
-        let topic = try broker.topic("lz4", partitions: 1)
+        let topic = try broker.topic(zstd ? "zstd" : "lz4", partitions: 1)
         var config = KafkaProducerConfiguration(client: broker.clientConfiguration())
-        config.client.properties["compression.codec"] = "lz4"
+        if zstd {
+            config.compression = "zstd"
+            config.compressionLevel = 1
+            #expect(config.librdkafkaProperties()["compression.level"] == "1")
+        } else {
+            config.client.properties["compression.codec"] = "lz4"
+        }
         config.client.properties["linger.ms"] = "20"
         let producer = try KafkaProducer(configuration: config, logger: testLogger())
         let value = Array(String(repeating: "85123A,WHITE HANGING HEART T-LIGHT HOLDER;", count: 20).utf8)
         for _ in 0..<50 { try producer.send(KafkaProducerMessage(topic: topic, key: "k", value: value)) }
         try producer.flush(timeout: .seconds(5))
-        let consumer = try broker.consumer(group: unique("lz4"))
+        let consumer = try broker.consumer(group: unique(zstd ? "zstd" : "lz4"))
         try consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
         let read = try pollUntil(consumer) { $0.count >= 50 }
         #expect(read.count == 50)
