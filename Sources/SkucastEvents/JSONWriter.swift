@@ -70,9 +70,10 @@ public struct JSONWriter: Sendable {
 
     /// Appends bytes of any length: staged when short, straight to the array when long.
     private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return }
         if bytes.count <= Block.size / 4 {
             stage(upTo: bytes.count) { p in
-                p.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                p.copyMemory(from: start, byteCount: bytes.count)
                 return bytes.count
             }
         } else {

@@ -1,6 +1,10 @@
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension ForecastService: Service {
     /// Runs the service under ServiceLifecycle until the input is consumed (with
     /// ``ServiceConfiguration/stopWhenIdle``) or the group shuts down gracefully: then it
@@ -19,8 +23,8 @@ extension ForecastService: Service {
                         self.logger.notice("poll loop under real-time priority", metadata: ["priority": "\(p)"])
                     case .refused(let p, let errno):
                         self.logger.warning(
-                            "real-time priority refused (needs CAP_SYS_NICE): the poll loop runs at the normal policy",
-                            metadata: ["priority": "\(p)", "errno": "\(errno)"]
+                            "real-time priority refused: the poll loop runs at the normal policy",
+                            metadata: ["priority": "\(p)", "error": "\(String(cString: strerror(errno)))"]
                         )
                     }
                     try self.run { stop.requested }

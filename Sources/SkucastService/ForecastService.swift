@@ -94,8 +94,7 @@ public final class ForecastService: @unchecked Sendable {
         var producerConfiguration = KafkaProducerConfiguration(client: configuration.client)
         producerConfiguration.linger = .milliseconds(2)
         producerConfiguration.compression = configuration.compression
-        producerConfiguration.compressionLevel =
-            configuration.compressionLevel ?? (configuration.compression == "zstd" ? 1 : nil)
+        producerConfiguration.compressionLevel = configuration.producerCompressionLevel
         producer = try KafkaProducer(configuration: producerConfiguration, logger: logger) { ledger.record($0) }
         sink = KafkaOutputSink(
             producer: producer,

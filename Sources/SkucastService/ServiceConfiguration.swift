@@ -55,7 +55,7 @@ public struct ServiceConfiguration: Sendable {
     public var compression = "zstd"
     /// `compression.level` of the producer; nil: 1 with zstd, which on forecast JSON
     /// compresses both faster and smaller than zstd's own default of 3, and the codec's
-    /// own default otherwise.
+    /// own default otherwise (see ``producerCompressionLevel``).
     public var compressionLevel: Int?
     /// How long a final flush of outputs may take before the service gives up on it.
     public var flushTimeout: Duration = .seconds(60)
@@ -63,6 +63,17 @@ public struct ServiceConfiguration: Sendable {
 
     public init(client: KafkaClientConfiguration) {
         self.client = client
+    }
+
+    /// The `compression.level` the producer is given: ``compressionLevel``, or 1 when the
+    /// codec librdkafka will use is zstd (a pass-through `compression.codec` or
+    /// `compression.type` property wins over ``compression``, as it does in librdkafka);
+    /// nil leaves the codec's own default. A pass-through `compression.level` wins over
+    /// either.
+    var producerCompressionLevel: Int? {
+        let p = client.properties
+        let codec = p["compression.codec"] ?? p["compression.type"] ?? compression
+        return compressionLevel ?? (codec == "zstd" ? 1 : nil)
     }
 }
 

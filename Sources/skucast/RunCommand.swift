@@ -94,7 +94,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "compression.level of the batches the service produces. Default: 1 with zstd (faster and smaller than zstd's own 3 on forecasts), the codec's own otherwise."
+            "compression.level of the batches the service produces, -1 to 12 (librdkafka's range; -1: the codec's default). Default: 1 with zstd (faster and smaller than zstd's own 3 on forecasts), the codec's own otherwise."
     )
     var compressionLevel: Int?
 
@@ -139,6 +139,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         configuration.realtimePriority = realtimePriority
         configuration.compression = compression
+        if let compressionLevel, !(-1...12).contains(compressionLevel) {
+            throw ValidationError("--compression-level must be -1…12 (librdkafka's compression.level)")
+        }
         configuration.compressionLevel = compressionLevel
         logger.info(
             "starting",

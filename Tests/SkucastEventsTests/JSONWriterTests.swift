@@ -77,4 +77,52 @@ struct JSONWriterTests {
             )
         )
     }
+
+    /// The text a quantity must have, by its rule rather than the writer's arithmetic:
+    /// v × 10⁴ rounded half away from zero, the point four digits in, trailing zeros
+    /// dropped, no sign on zero.
+    static func expectedQuantity(_ v: Double) -> String {
+        let scaled = (v * 10_000).rounded()
+        let m = UInt64(abs(scaled))
+        var fraction = String(m % 10_000)
+        fraction = String(repeating: "0", count: 4 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return (scaled < 0 ? "-" : "") + String(m / 10_000) + (fraction.isEmpty ? "" : "." + fraction)
+    }
+
+    @Test("the bytes are exactly the rule's: quantities of every magnitude, integers, plain strings of every length")
+    func exactBytes() {
+        func written(_ body: (inout JSONWriter) -> Void) -> String {
+            var w = JSONWriter(buffer: [])
+            body(&w)
+            return String(decoding: w.buffer, as: UTF8.self)
+        }
+        var values: [Double] = [
+            0, -0.0, 0.1, 0.01, 0.001, 0.0001, 0.00005, 0.00004, -0.00004, -0.00005, 1234.5, 100, 10.01,
+            99_999_999_999_999.99, -99_999_999_999_999.99, 468.34999999999997,
+        ]
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<20_000 {
+            let magnitude = pow(10, Double.random(in: -6...13.9, using: &rng))
+            values.append(Bool.random(using: &rng) ? magnitude : -magnitude)
+        }
+        for v in values {
+            #expect(written { $0.quantity(v) } == Self.expectedQuantity(v), "\(v)")
+        }
+        for i: Int64 in [0, 1, -1, 9, 10, 99, 100, 101, 12_345, -12_345, .max, .min, .max - 1, .min + 1] {
+            #expect(written { $0.integer(i) } == String(i))
+        }
+        for length in [0, 1, 64, 100, 128, 129, 200, 300] {
+            let text = String(repeating: "abcdefghij", count: 30).prefix(length)
+            #expect(written { $0.string(String(text)) } == "\"\(text)\"")
+            #expect(
+                written {
+                    $0.beginObject()
+                    $0.key(String(text))
+                    $0.bool(true)
+                    $0.endObject()
+                } == "{\"\(text)\":true}"
+            )
+        }
+    }
 }
