@@ -12,8 +12,7 @@ extension SKUForecast {
         let calendar = configuration.calendar
         let (cycle, next, closedSeasons) = (calendar.modelCycle, nextSeason, outlook.closedSeasons)
         let f = forecaster
-        let levels = outlook.publishedLevels
-        let names = levels.map(ForecastMessage.quantileName)
+        let (levels, names) = (outlook.publishedLevels, outlook.publishedLevelNames)
         let lead = leadTimeDays
         // One pass of the ensemble serves the horizon, its quantiles and the restock levels.
         let means = outlook.means(

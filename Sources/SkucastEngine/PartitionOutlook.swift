@@ -1,3 +1,5 @@
+import SkucastEvents
+
 /// What a SKU's forecast reads of its partition at a bucket close: the engine's settings and
 /// what the partition's learners know then.
 ///
@@ -18,6 +20,11 @@ public struct PartitionOutlook: Sendable {
     /// The partition's global model as it stood: the coefficients a close's global
     /// forecasts are made with, and its explanations read.
     public let globalCoefficients: DemandFeatures
+    /// The levels a forecast publishes quantiles at (see
+    /// ``ReorderLevels/publishedLevels(serviceLevel:)``), and their names (`p50`, …):
+    /// worked out once per close, not once per forecast.
+    public let publishedLevels: [Double]
+    public let publishedLevelNames: [String]
 
     init(configuration: EngineConfiguration, learners: PartitionLearners) {
         self.init(configuration: configuration, readings: OutlookReadings(learners))
@@ -30,12 +37,8 @@ public struct PartitionOutlook: Sendable {
         leadTimeCalibration = r.leadTimeCalibration
         intradayProfile = configuration.calendar.size == .hour ? r.intradayProfile : nil
         globalCoefficients = r.globalCoefficients
-    }
-
-    /// The levels a forecast publishes lead-time quantiles at (see
-    /// ``ReorderLevels/publishedLevels(serviceLevel:)``).
-    public var publishedLevels: [Double] {
-        ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
+        publishedLevels = ReorderLevels.publishedLevels(serviceLevel: configuration.restock.serviceLevel)
+        publishedLevelNames = publishedLevels.map(ForecastMessage.quantileName)
     }
 
     /// Buckets of ensemble forecast the levels for this lead time read.
