@@ -63,7 +63,14 @@ enum PollThread {
     /// priority.
     static func current() -> (policy: Int32, priority: Int32) {
         var parameters = sched_param()
+        #if os(Linux)
+        // The kernel's own view: glibc's pthread_getschedparam reports what it was told.
         sched_getparam(0, &parameters)
         return (sched_getscheduler(0) & ~resetOnFork, parameters.sched_priority)
+        #else
+        var policy: Int32 = 0
+        pthread_getschedparam(pthread_self(), &policy, &parameters)
+        return (policy, parameters.sched_priority)
+        #endif
     }
 }

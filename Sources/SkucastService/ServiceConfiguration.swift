@@ -66,14 +66,14 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// The `compression.level` the producer is given: ``compressionLevel``, or 1 when the
-    /// codec librdkafka will use is zstd (a pass-through `compression.codec` or
-    /// `compression.type` property wins over ``compression``, as it does in librdkafka);
-    /// nil leaves the codec's own default. A pass-through `compression.level` wins over
-    /// either.
+    /// codec librdkafka will use is zstd; nil leaves the codec's own default. Pass-through
+    /// properties are applied after ``compression`` in name order, so of the two aliases
+    /// `compression.type` wins over `compression.codec`, and either over ``compression``;
+    /// a pass-through `compression.level` wins over this.
     var producerCompressionLevel: Int? {
         let p = client.properties
-        let codec = p["compression.codec"] ?? p["compression.type"] ?? compression
-        return compressionLevel ?? (codec == "zstd" ? 1 : nil)
+        let codec = p["compression.type"] ?? p["compression.codec"] ?? compression
+        return compressionLevel ?? (codec.lowercased() == "zstd" ? 1 : nil)
     }
 }
 

@@ -78,9 +78,10 @@ struct JSONWriterTests {
         )
     }
 
-    /// The text a quantity must have, by its rule rather than the writer's arithmetic:
-    /// v × 10⁴ rounded half away from zero, the point four digits in, trailing zeros
-    /// dropped, no sign on zero.
+    /// The text a quantity must have, its digits worked out apart from the writer's: the
+    /// double product v × 10⁴ rounded half away from zero (so 0.00015, stored just below,
+    /// whose product rounds to exactly 1.5, gives 0.0002), the point four digits in,
+    /// trailing zeros dropped, no sign on zero.
     static func expectedQuantity(_ v: Double) -> String {
         let scaled = (v * 10_000).rounded()
         let m = UInt64(abs(scaled))
@@ -109,6 +110,18 @@ struct JSONWriterTests {
         for v in values {
             #expect(written { $0.quantity(v) } == Self.expectedQuantity(v), "\(v)")
         }
+        // From 1e14 on, and for non-finite values, quantities are written as numbers.
+        #expect(written { $0.quantity(1e14) } == "100000000000000")
+        #expect(written { $0.quantity(-2.5e15) } == "-2500000000000000")
+        #expect(written { $0.quantity(.infinity) } == "null")
+        // Empty raw bytes write nothing.
+        #expect(
+            written {
+                $0.beginArray()
+                $0.raw([])
+                $0.endArray()
+            } == "[]"
+        )
         for i: Int64 in [0, 1, -1, 9, 10, 99, 100, 101, 12_345, -12_345, .max, .min, .max - 1, .min + 1] {
             #expect(written { $0.integer(i) } == String(i))
         }

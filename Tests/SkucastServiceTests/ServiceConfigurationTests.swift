@@ -14,11 +14,14 @@ struct ServiceConfigurationTests {
         c.compressionLevel = nil
         c.compression = "lz4"
         #expect(c.producerCompressionLevel == nil)
-        // librdkafka takes the pass-through codec over the typed one: so does the default.
-        c.client.properties["compression.type"] = "zstd"
+        // librdkafka takes the pass-through codec over the typed one, and of its two
+        // names the one applied last (`compression.type`): so does the default.
+        c.client.properties["compression.codec"] = "ZSTD"
         #expect(c.producerCompressionLevel == 1)
         c.compression = "zstd"
         c.client.properties["compression.codec"] = "gzip"
         #expect(c.producerCompressionLevel == nil)
+        c.client.properties["compression.type"] = "zstd"
+        #expect(c.producerCompressionLevel == 1)
     }
 }
