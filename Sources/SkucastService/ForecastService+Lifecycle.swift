@@ -1,9 +1,6 @@
+import Foundation
 import ServiceLifecycle
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension ForecastService: Service {
     /// Runs the service under ServiceLifecycle until the input is consumed (with
