@@ -185,7 +185,7 @@ let package = Package(
         .testTarget(name: "SkucastReportTests", dependencies: ["SkucastReport"]),
         .testTarget(
             name: "SkucastServiceTests",
-            dependencies: ["SkucastService", "SkucastEngine", "SkucastEvents"]
+            dependencies: ["SkucastService", "SkucastEngine", "SkucastEvents", "SkucastTestSupport"]
         ),
     ]
 )

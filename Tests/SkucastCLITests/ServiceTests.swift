@@ -118,19 +118,11 @@ struct ServiceTests {
     /// Whether a thread of this process may take the real-time FIFO policy: tried on a
     /// thread of its own, which ends straight after.
     static func realtimeAllowed() -> Bool {
-        final class Outcome: @unchecked Sendable {
-            var allowed = false
-            let done = DispatchSemaphore(value: 0)
-        }
-        let outcome = Outcome()
-        Thread {
+        onNewThread {
             var parameters = sched_param()
             parameters.sched_priority = 1
-            outcome.allowed = sched_setscheduler(0, SCHED_FIFO, &parameters) == 0
-            outcome.done.signal()
-        }.start()
-        outcome.done.wait()
-        return outcome.allowed
+            return sched_setscheduler(0, SCHED_FIFO, &parameters) == 0
+        }
     }
 
     func runArguments(_ prefix: String, state: URL) -> [String] {

@@ -1,6 +1,5 @@
-import Dispatch
-import Foundation
 import Glibc
+import SkucastTestSupport
 import Testing
 
 @testable import SkucastService
@@ -24,13 +23,8 @@ struct PollThreadTests {
     func realtime() async throws {
         let seen = try await PollThread.run(realtimePriority: 7) { priority in
             // A thread started from the poll loop's, as a standby follower's is.
-            let child = ChildPolicy()
-            Thread {
-                child.policy = PollThread.current().policy
-                child.done.signal()
-            }.start()
-            child.done.wait()
-            return (priority, PollThread.current(), child.policy)
+            let child = onNewThread { PollThread.current().policy }
+            return (priority, PollThread.current(), child)
         }
         #expect(seen.2 == SCHED_OTHER)
         switch seen.0 {
@@ -53,11 +47,4 @@ struct PollThreadTests {
             try await PollThread.run(realtimePriority: nil) { _ -> Int in throw Failure() }
         }
     }
-}
-
-/// What a thread started from the poll loop's saw: written before `done` is signalled,
-/// read after the wait.
-private final class ChildPolicy: @unchecked Sendable {
-    var policy: Int32?
-    let done = DispatchSemaphore(value: 0)
 }
