@@ -16,7 +16,7 @@ public struct AccuracyMonitor: Sendable, Hashable {
     /// One bucket's outcome, or forgotten sums of them, per ``DemandClass`` (lanes 0–3).
     public struct Sums: Sendable, Hashable {
         /// Absolute one-step error of each model lane (``SKUForecaster/modelNames``), per class.
-        public var modelError = [SIMD8<Double>](repeating: .zero, count: 4)
+        public var modelError = [EnsembleLanes](repeating: .zero, count: 4)
         public var ensembleError = SIMD4<Double>.zero
         /// Ensemble forecast less demand.
         public var signedError = SIMD4<Double>.zero
@@ -51,12 +51,12 @@ public struct AccuracyMonitor: Sendable, Hashable {
         mutating func add(
             _ demandClass: DemandClass,
             demand y: Double,
-            models: SIMD8<Double>,
+            models: EnsembleLanes,
             ensemble: Double,
             p90: Double?
         ) {
             let c = demandClass.rawValue
-            let e = models - SIMD8(repeating: y)
+            let e = models - EnsembleLanes(repeating: y)
             modelError[c] += e.replacing(with: -e, where: e .< 0)
             ensembleError[c] += abs(ensemble - y)
             signedError[c] += ensemble - y
@@ -146,11 +146,13 @@ public struct AccuracyMonitor: Sendable, Hashable {
 
 extension AccuracyMonitor: PartitionLearner {
     static let name = "accuracy_monitor"
-    static let stateVersion = 1
+    /// Version 1 wrote each class's model errors as eight lanes whole; 2 writes the lanes in use.
+    static let stateVersion = 2
+    static let oldestReadableVersion = 1
 
     func write(to w: inout ByteWriter) {
         func four(_ v: SIMD4<Double>) { for k in 0..<4 { w.double(v[k]) } }
-        for c in 0..<4 { w.doubles(recent.modelError[c]) }
+        for c in 0..<4 { w.ensembleLanes(recent.modelError[c]) }
         for v in [
             recent.ensembleError, recent.signedError, recent.demand, recent.p90Checks, recent.p90Covered, bandMean,
             bandVariance, bandBuckets, driftEvents,
@@ -158,14 +160,20 @@ extension AccuracyMonitor: PartitionLearner {
         w.uint8(drifting)
     }
 
-    init(from r: inout ByteReader) throws(SnapshotError) {
+    init(from r: inout ByteReader) throws(SnapshotError) { try self.init(from: &r, version: Self.stateVersion) }
+
+    init(from r: inout ByteReader, version: Int) throws(SnapshotError) {
         self.init()
         func four() throws(SnapshotError) -> SIMD4<Double> {
             var v = SIMD4<Double>.zero
             for k in 0..<4 { v[k] = try r.double() }
             return v
         }
-        for c in 0..<4 { recent.modelError[c] = try r.doubles() }
+        for c in 0..<4 {
+            recent.modelError[c] =
+                version == 1
+                ? try ModelDirectory.readEightLanes(&r, fill: 0) : try ModelDirectory.readLanes(&r, fill: 0)
+        }
         recent.ensembleError = try four()
         recent.signedError = try four()
         recent.demand = try four()

@@ -111,7 +111,7 @@ public struct PartitionEngine: Sendable {
     /// Seasonal positions the partition's shop does not trade on (bit per position).
     public var closedSeasons: UInt8 { learners.shopCalendar.closedSeasons }
     /// The partition's prior over the ensemble's models (see ``ModelPrior``).
-    public var modelPrior: SIMD8<Double> { learners.modelPrior.lanes }
+    public var modelPrior: EnsembleLanes { learners.modelPrior.lanes }
     /// The model all SKUs of the partition share (see ``GlobalDemandModel``).
     public var globalModel: GlobalDemandModel { learners.globalModel }
     /// The partition's forecasts against the demand that followed (see ``AccuracyMonitor``).

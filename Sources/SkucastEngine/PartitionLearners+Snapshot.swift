@@ -1,17 +1,29 @@
 /// A partition-level learner as a snapshot keeps it: in a section of its own, named and
 /// versioned as each model's is (see ``ModelDirectory``), so that a build with other
 /// learners, or another layout of one, still reads the snapshot. A section this build does
-/// not know is skipped; a learner without a section of its version starts afresh.
+/// not know is skipped; a learner without a section of a version it reads starts afresh.
 protocol PartitionLearner: Sendable, Hashable {
     /// Stable name of its section.
     static var name: String { get }
     /// The layout of ``write(to:)``; raise it whenever the state or its meaning changes.
     static var stateVersion: Int { get }
+    /// The oldest version of its section it still reads (see ``init(from:version:)``); by
+    /// default only its own.
+    static var oldestReadableVersion: Int { get }
     /// A learner that has seen nothing.
     init()
     func write(to w: inout ByteWriter)
     /// Reads a state ``write(to:)`` wrote at this ``stateVersion``.
     init(from r: inout ByteReader) throws(SnapshotError)
+    /// Reads a state written at `version`, from ``oldestReadableVersion`` to
+    /// ``stateVersion``: an older layout is an explicit upgrade step here.
+    init(from r: inout ByteReader, version: Int) throws(SnapshotError)
+}
+
+extension PartitionLearner {
+    static var oldestReadableVersion: Int { stateVersion }
+
+    init(from r: inout ByteReader, version: Int) throws(SnapshotError) { try self.init(from: &r) }
 }
 
 extension PartitionLearners {
@@ -38,10 +50,10 @@ extension PartitionLearners {
             let version = try r.count(max: Int(UInt32.max))
             var section = try r.section(Int(try r.uint32()))
             guard seen.insert(name).inserted else { throw SnapshotError("partition learner \(name) appears twice") }
-            guard let learner = registered.first(where: { $0.name == name }), learner.version == version else {
+            guard let learner = registered.first(where: { $0.name == name }), learner.reads.contains(version) else {
                 continue
             }
-            try learner.read(&self, &section)
+            try learner.read(&self, &section, version)
             guard section.isAtEnd else {
                 throw SnapshotError("\(section.remaining) unread bytes in the section of partition learner \(name)")
             }
@@ -82,12 +94,22 @@ extension IntradayShape: PartitionLearner {
 
 extension ModelPrior: PartitionLearner {
     static let name = "model_prior"
-    static let stateVersion = 1
+    /// Version 1 wrote eight lanes whole; 2 writes the lanes in use, after their count.
+    static let stateVersion = 2
+    static let oldestReadableVersion = 1
+    /// What the values mean, which the layout's versions have not changed.
+    static let valuesVersion = 1
 
     /// In the snapshot's lanes: its model directory maps them to a build's.
-    func write(to w: inout ByteWriter) { w.doubles(lanes) }
+    func write(to w: inout ByteWriter) { w.ensembleLanes(lanes) }
 
-    init(from r: inout ByteReader) throws(SnapshotError) { lanes = try r.doubles() }
+    init(from r: inout ByteReader) throws(SnapshotError) { try self.init(from: &r, version: Self.stateVersion) }
+
+    init(from r: inout ByteReader, version: Int) throws(SnapshotError) {
+        lanes =
+            version == 1
+            ? try ModelDirectory.readEightLanes(&r, fill: 1) : try ModelDirectory.readLanes(&r, fill: 1)
+    }
 }
 
 extension GlobalDemandModel: PartitionLearner {
@@ -137,13 +159,15 @@ extension LeadTimeCalibration: PartitionLearner {
 
 extension LastClose: PartitionLearner {
     static let name = "last_close"
-    static let stateVersion = 2
+    /// Version 2 wrote the prior's eight lanes whole; 3 writes the lanes in use.
+    static let stateVersion = 3
+    static let oldestReadableVersion = 2
 
     /// The versions of the learners whose values the readings are: a build where any of
     /// them has another drops the readings rather than misread them, as it starts that
     /// learner afresh.
     static let learnerVersions = [
-        ShopCalendar.stateVersion, IntradayShape.stateVersion, ModelPrior.stateVersion,
+        ShopCalendar.stateVersion, IntradayShape.stateVersion, ModelPrior.valuesVersion,
         LeadTimeCalibration.stateVersion, GlobalDemandModel.stateVersion,
     ]
 
@@ -153,14 +177,16 @@ extension LastClose: PartitionLearner {
         guard let r = readings else { return w.bool(false) }
         w.bool(true)
         w.uvarint(UInt64(r.closedSeasons))
-        w.doubles(r.modelPrior)
+        w.ensembleLanes(r.modelPrior)
         r.leadTimeCalibration.write(to: &w)
         w.bool(r.intradayProfile != nil)
         for v in r.intradayProfile ?? [] { w.double(v) }
         w.vector(r.globalCoefficients)
     }
 
-    init(from r: inout ByteReader) throws(SnapshotError) {
+    init(from r: inout ByteReader) throws(SnapshotError) { try self.init(from: &r, version: Self.stateVersion) }
+
+    init(from r: inout ByteReader, version: Int) throws(SnapshotError) {
         var versions: [Int] = []
         for _ in Self.learnerVersions { versions.append(try r.count(max: Int(UInt32.max))) }
         guard versions == Self.learnerVersions else {
@@ -170,7 +196,9 @@ extension LastClose: PartitionLearner {
         guard try r.bool() else { return }
         var readings = OutlookReadings()
         readings.closedSeasons = UInt8(try r.count(max: 255))
-        readings.modelPrior = try r.doubles()
+        readings.modelPrior =
+            version == 2
+            ? try ModelDirectory.readEightLanes(&r, fill: 1) : try ModelDirectory.readLanes(&r, fill: 1)
         readings.leadTimeCalibration = try LeadTimeCalibration(from: &r)
         if try r.bool() {
             var profile: [Double] = []

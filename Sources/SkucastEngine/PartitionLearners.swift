@@ -46,14 +46,19 @@ extension PartitionLearners {
     struct Registration {
         let name: String
         let version: Int
+        /// The versions of its section it reads.
+        let reads: ClosedRange<Int>
         let write: (PartitionLearners, inout ByteWriter) -> Void
-        let read: (inout PartitionLearners, inout ByteReader) throws(SnapshotError) -> Void
+        let read: (inout PartitionLearners, inout ByteReader, Int) throws(SnapshotError) -> Void
 
         init<L: PartitionLearner>(_ path: WritableKeyPath<PartitionLearners, L>) {
             name = L.name
             version = L.stateVersion
+            reads = L.oldestReadableVersion...L.stateVersion
             write = { learners, w in learners[keyPath: path].write(to: &w) }
-            read = { learners, r throws(SnapshotError) in learners[keyPath: path] = try L(from: &r) }
+            read = { learners, r, version throws(SnapshotError) in
+                learners[keyPath: path] = try L(from: &r, version: version)
+            }
         }
     }
 }
@@ -104,11 +109,11 @@ struct IntradayShape: Sendable, Hashable {
 /// The power was chosen on the validation period (the 92 days before retail-daily-v1's
 /// test period): better from 1 to 4, flat from 4 to 8.
 struct ModelPrior: Sendable, Hashable {
-    var lanes = SIMD8<Double>(repeating: 1)
+    var lanes = EnsembleLanes(repeating: 1)
 
     /// Pools every SKU's relative model errors.
     mutating func learn(from slots: UnsafeBufferPointer<SKUStore.Slot>) {
-        var sum = SIMD8<Double>.zero
+        var sum = EnsembleLanes.zero
         var n = 0.0
         for slot in slots {
             if let r = slot.forecaster.relativeLosses {
@@ -117,7 +122,7 @@ struct ModelPrior: Sendable, Hashable {
             }
         }
         guard n > 0 else { return }
-        var prior = SIMD8<Double>(repeating: 1)
+        var prior = EnsembleLanes(repeating: 1)
         for lane in 0..<SKUForecaster.modelCount {
             let r = max(sum[lane] / n, 1e-6)
             prior[lane] = 1 / (r * r * r * r)

@@ -11,7 +11,7 @@ public struct PartitionOutlook: Sendable {
     /// Seasonal positions the partition's shop does not trade on (bit per position).
     public let closedSeasons: UInt8
     /// The partition's prior over the ensemble's models (see ``ModelPrior``).
-    public let modelPrior: SIMD8<Double>
+    public let modelPrior: EnsembleLanes
     /// The partition's calibration of lead-time quantiles (see ``LeadTimeCalibration``).
     public let leadTimeCalibration: LeadTimeCalibration
     /// For hour buckets, each local hour's share of a day's demand times 24 (mean 1):
@@ -157,7 +157,7 @@ public struct ClosedBucket: Sendable {
 /// after a restore too.
 struct OutlookReadings: Sendable, Hashable {
     var closedSeasons: UInt8 = 0
-    var modelPrior = SIMD8<Double>(repeating: 1)
+    var modelPrior = EnsembleLanes(repeating: 1)
     var leadTimeCalibration = LeadTimeCalibration()
     var intradayProfile: [Double]?
     var globalCoefficients = DemandFeatures.zero

@@ -23,12 +23,12 @@ public struct SKUForecaster: Sendable, Hashable {
     public static func lane<M: DemandModel>(of _: M.Type) -> Int { lane(named: M.name)! }
 
     /// 1 in the lanes of the models, 0 beyond.
-    static let modelLanes: SIMD8<Double> = {
+    static let modelLanes: EnsembleLanes = {
         precondition(
-            modelCount <= SIMD8<Double>.scalarCount,
-            "the ensemble holds \(SIMD8<Double>.scalarCount) lanes; \(modelCount) models are registered"
+            modelCount <= EnsembleLanes.scalarCount,
+            "the ensemble holds \(EnsembleLanes.scalarCount) lanes (EnsembleLanes); \(modelCount) models are registered"
         )
-        var m = SIMD8<Double>.zero
+        var m = EnsembleLanes.zero
         for lane in 0..<modelCount { m[lane] = 1 }
         return m
     }()
@@ -52,9 +52,9 @@ public struct SKUForecaster: Sendable, Hashable {
     /// Smoothed share of units sold on promotion.
     public internal(set) var promotedShare: Float = 0
     /// Discounted squared one-step error per lane.
-    public internal(set) var losses = SIMD8<Double>.zero
+    public internal(set) var losses = EnsembleLanes.zero
     /// Each lane's forecast for the next bucket, made at the last close.
-    var nextBucket = SIMD8<Double>.zero
+    var nextBucket = EnsembleLanes.zero
     /// Buckets folded in since the first sale.
     public internal(set) var buckets = 0
     /// 1 in the bucket of a sale, counting up with each bucket after it.
@@ -114,7 +114,7 @@ public struct SKUForecaster: Sendable, Hashable {
         }
         var example: GlobalExample?
         if buckets > 0 {
-            let error = nextBucket - SIMD8(repeating: y)
+            let error = nextBucket - EnsembleLanes(repeating: y)
             // Lanes beyond the models stay zero: they carry nothing, and snapshots omit them.
             losses = (Self.lossDecay * losses + (1 - Self.lossDecay) * error * error) * Self.modelLanes
             if let before {
@@ -341,11 +341,11 @@ public struct SKUForecaster: Sendable, Hashable {
     }
 
     /// Ensemble weights without a partition prior.
-    public var weights: SIMD8<Double> { weights(prior: SIMD8(repeating: 1)) }
+    public var weights: EnsembleLanes { weights(prior: EnsembleLanes(repeating: 1)) }
 
     /// Each model's error relative to the others for this SKU (scale-free: 1 is average),
     /// which a partition pools into its prior; nil before there is an error.
-    var relativeLosses: SIMD8<Double>? {
+    var relativeLosses: EnsembleLanes? {
         guard buckets > 1 else { return nil }
         var total = 0.0
         for lane in 0..<Self.modelCount { total += losses[lane] }
@@ -357,8 +357,8 @@ public struct SKUForecaster: Sendable, Hashable {
     /// mean squared error (sharper than plain inverse error, which hardly tells the
     /// models apart on intermittent demand), times the partition's prior (how each model
     /// does across all its SKUs); the prior alone until there is an error to judge by.
-    public func weights(prior: SIMD8<Double>) -> SIMD8<Double> {
-        var w = SIMD8<Double>.zero
+    public func weights(prior: EnsembleLanes) -> EnsembleLanes {
+        var w = EnsembleLanes.zero
         guard buckets > 1 else {
             var total = 0.0
             for lane in 0..<Self.modelCount { total += prior[lane] }
@@ -378,7 +378,7 @@ public struct SKUForecaster: Sendable, Hashable {
 
     /// The ensemble's forecast of the next bucket as made at the last close (its models'
     /// one-step forecasts, weighted as now).
-    func nextBucketMean(prior: SIMD8<Double>) -> Double {
+    func nextBucketMean(prior: EnsembleLanes) -> Double {
         max(0, (weights(prior: prior) * nextBucket).sum())
     }
 
@@ -390,7 +390,7 @@ public struct SKUForecaster: Sendable, Hashable {
         nextSeason: Int,
         cycle: Int,
         closedSeasons: UInt8 = 0,
-        prior: SIMD8<Double> = SIMD8(repeating: 1)
+        prior: EnsembleLanes = EnsembleLanes(repeating: 1)
     ) -> [Double] {
         guard n > 0 else { return [] }
         let w = weights(prior: prior)
@@ -418,7 +418,7 @@ public struct SKUForecaster: Sendable, Hashable {
         nextSeason: Int,
         cycle: Int,
         closedSeasons: UInt8 = 0,
-        prior: SIMD8<Double> = SIMD8(repeating: 1)
+        prior: EnsembleLanes = EnsembleLanes(repeating: 1)
     ) -> Double {
         let w = weights(prior: prior)
         var f = 0.0

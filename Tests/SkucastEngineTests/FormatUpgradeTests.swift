@@ -161,6 +161,25 @@ struct FormatUpgradeTests {
         try Self.loadsAsToday("format-7.snapshot")
     }
 
+    @Test(
+        "A format-8 snapshot whose learners wrote eight ensemble lanes whole (written by the last build that did) loads into exactly the engine this build reaches on the same input"
+    )
+    func eightLanesLoad() throws {
+        let fixture = FormatFourInput.fixture.deletingLastPathComponent()
+            .appendingPathComponent("format-8-eight-lanes.snapshot")
+        let old = try SnapshotCodec.decode(Array(Data(contentsOf: fixture)))
+        var fresh = PartitionEngine(configuration: EngineConfiguration())
+        FormatFourInput.feed(days: 0..<60, into: &fresh)
+        // Every learner whose layout moved to counted lanes is read by its upgrade step.
+        #expect(old.engine.learners.lastClose.readings != nil)
+        #expect(old.engine.learners.accuracy.recent.modelError[0].sum() > 0)
+        #expect(old.engine.learners.modelPrior == fresh.learners.modelPrior)
+        #expect(old.engine == fresh)
+        // Written again, the lanes in use go after their count, and read back equal.
+        let bytes = SnapshotCodec.encode(PartitionSnapshot(engine: old.engine, offsets: old.offsets))
+        #expect(try SnapshotCodec.decode(bytes).engine == fresh)
+    }
+
     /// A fixture written from `FormatFourInput`'s 60 days by a build whose models are
     /// today's loads equal to a run of this build with gross demand (all older formats
     /// counted gross), less what it did not have: its demand never met a ceiling, and it

@@ -7,6 +7,14 @@ public typealias SKUModels = ModelBank<
     SeasonalNaive, MovingAverage, HoltWintersSlow, HoltWintersFast, CrostonSBA, TSB, IMAPA
 >
 
+/// One value per lane of the ensemble: the registered models' (``SKUModels``), then the
+/// partition's global model's. Losses, next-bucket forecasts, weights and the partition's
+/// prior all have this type, with zeros beyond the lanes in use. Eight lanes hold seven
+/// models; an eighth widens this to `SIMD16<Double>`, and nothing else: snapshots write
+/// only the lanes in use, after their count, so a wider build reads a narrower one's. Not
+/// wider until then: every SKU carries several of these, and every bucket close walks them.
+public typealias EnsembleLanes = SIMD8<Double>
+
 /// Per-SKU models held by value, each as its own type: no existential boxes, no dynamic
 /// dispatch on the path every closed bucket takes.
 public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
@@ -41,7 +49,7 @@ public struct ModelBank<each Model: DemandModel>: Sendable, Hashable {
         var before = ModelSignals()
         var after = ModelSignals()
         /// Their forecasts of the next bucket (zero if `next` was nil).
-        var nextBucket = SIMD8<Double>.zero
+        var nextBucket = EnsembleLanes.zero
     }
 
     /// Every model folds in the bucket, in one pass over the models in place: copies of

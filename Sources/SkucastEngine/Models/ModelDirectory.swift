@@ -40,7 +40,7 @@ struct ModelDirectory: Sendable {
     }
 
     init(from r: inout ByteReader) throws(SnapshotError) {
-        let n = try r.count(max: SIMD8<Double>.scalarCount - 1)
+        let n = try r.count(max: EnsembleLanes.scalarCount - 1)
         var (names, versions) = ([String](), [Int]())
         for _ in 0..<n {
             names.append(try r.string())
@@ -65,11 +65,26 @@ struct ModelDirectory: Sendable {
         SeasonalNaive.name, MovingAverage.name, HoltWintersSlow.name, HoltWintersFast.name, CrostonSBA.name, TSB.name,
     ]
 
+    /// Reads lanes ``ByteWriter/ensembleLanes(_:)`` wrote; lanes beyond them hold `fill`.
+    static func readLanes(_ r: inout ByteReader, fill: Double) throws(SnapshotError) -> EnsembleLanes {
+        var lanes = EnsembleLanes(repeating: fill)
+        for lane in 0..<(try r.count(max: EnsembleLanes.scalarCount)) { lanes[lane] = try r.double() }
+        return lanes
+    }
+
+    /// Reads the eight lanes that snapshots wrote whole before ``EnsembleLanes`` widened.
+    static func readEightLanes(_ r: inout ByteReader, fill: Double) throws(SnapshotError) -> EnsembleLanes {
+        let eight = try r.doubles()
+        var lanes = EnsembleLanes(repeating: fill)
+        for lane in 0..<8 { lanes[lane] = eight[lane] }
+        return lanes
+    }
+
     /// The partition's prior over the snapshot's lanes (its models, then the global model)
     /// in this build's lanes; a model the snapshot lacks takes the mean of the models it
     /// has, and lanes beyond the models stay 1, as in a new engine.
-    func prior(from values: SIMD8<Double>) -> SIMD8<Double> {
-        var out = SIMD8<Double>(repeating: 1)
+    func prior(from values: EnsembleLanes) -> EnsembleLanes {
+        var out = EnsembleLanes(repeating: 1)
         var (sum, n) = (0.0, 0.0)
         for (i, lane) in stored.enumerated() {
             guard let lane else { continue }
@@ -80,5 +95,14 @@ struct ModelDirectory: Sendable {
         out[SKUForecaster.globalLane] = values[stored.count]
         for lane in 0..<SKUModels.count where missing & (1 << UInt64(lane)) != 0 { out[lane] = n > 0 ? sum / n : 1 }
         return out
+    }
+}
+
+extension ByteWriter {
+    /// The ensemble's lanes in use (its models, then the global model), after their count:
+    /// a build whose ``EnsembleLanes`` is wider or narrower reads them all the same.
+    mutating func ensembleLanes(_ lanes: EnsembleLanes) {
+        uvarint(UInt64(SKUForecaster.modelCount))
+        for lane in 0..<SKUForecaster.modelCount { double(lanes[lane]) }
     }
 }
