@@ -102,6 +102,9 @@ struct BacktestCommand: ParsableCommand {
         }
         guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }
         guard BacktestForecaster(name: model) != nil else { throw ValidationError("unknown model \(model)") }
+        guard topic != nil || (from == nil && to == nil) else {
+            throw ValidationError("--from and --to bound a topic replay by message timestamp: give --topic")
+        }
         for t in [from, to].compactMap({ $0 }) where EventTime(rfc3339: t) == nil {
             throw ValidationError("\(t) is not an RFC 3339 time (e.g. 2011-01-01T00:00:00Z)")
         }

@@ -20,7 +20,10 @@ struct Skucast: AsyncParsableCommand {
     /// Parses with `--config FILE` expanded (see ``ConfigFile``), then runs.
     static func main() async {
         do {
-            let arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
+            let arguments = try ConfigFile.expand(
+                Array(CommandLine.arguments.dropFirst()),
+                commands: Set(configuration.subcommands.compactMap { $0.configuration.commandName })
+            )
             var command = try parseAsRoot(arguments)
             if var command = command as? AsyncParsableCommand {
                 try await command.run()

@@ -183,4 +183,38 @@ struct CommandLineTests {
             "\(broken.stderr)"
         )
     }
+
+    @Test(
+        "One --config FILE serves run and backtest: settings before any section reach both, [run] only the service, [backtest] only the backtest, which replays at those settings"
+    )
+    func configSections() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-\(UUID()).conf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+        # the engine's settings, for the service and its backtest
+        horizon: 7
+        time-zone: Europe/London
+        [run]
+        group: planners
+        session-timeout-ms: 3000
+        [backtest]
+        bucket: hour
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let replay = try skucast(["backtest", "--config", file.path, "--csv", onlineRetailCSV, "--limit", "3000"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(
+            replay.stdout.contains(
+                "not scored: retail-daily-v1 scores UTC day forecasts 14 days ahead; these settings have buckets of a hour, not a day and days cut in Europe/London, not UTC and a horizon of 7, under 14"
+            ),
+            "\(replay.stdout)"
+        )
+        let service = try skucast(["run", "--config", file.path, "--brokers", "127.0.0.1:1", "--connect-timeout", "1"])
+        #expect(service.stderr.contains("group=planners"), "\(service.stderr)")
+        #expect(!service.stderr.contains("bucket"), "\(service.stderr)")
+        try "horizon: 7\n[serve]\nport: 1\n".write(to: file, atomically: true, encoding: .utf8)
+        let unknown = try skucast(["backtest", "--config", file.path, "--csv", onlineRetailCSV])
+        #expect(unknown.status != 0 && unknown.stderr.contains("[serve] is not a command"), "\(unknown.stderr)")
+        let bounded = try skucast(["backtest", "--csv", onlineRetailCSV, "--from", "2011-06-01T00:00:00Z"])
+        #expect(bounded.status != 0 && bounded.stderr.contains("give --topic"), "\(bounded.stderr)")
+    }
 }
