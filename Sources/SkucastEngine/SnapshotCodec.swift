@@ -251,6 +251,9 @@ extension PartitionEngine {
         if let prior = learners.lastClose.readings?.modelPrior {
             learners.lastClose.readings?.modelPrior = directory.prior(from: prior)
         }
+        for c in learners.accuracy.recent.modelError.indices {
+            learners.accuracy.recent.modelError[c] = directory.lanes(from: learners.accuracy.recent.modelError[c])
+        }
         // Its SKUs are read after it: every slot it names is checked against them then.
         ledger = try SaleLedger(from: &r, skus: r.remaining / 256)
         locations = try StockLocations(from: &r, skus: r.remaining / 256)

@@ -13,7 +13,7 @@ struct AccuracyMonitorTests {
             sums.add(
                 .smooth,
                 demand: 10,
-                models: SIMD8(repeating: 10 + 2 * error),
+                models: EnsembleLanes(repeating: 10 + 2 * error),
                 ensemble: 10 + error,
                 p90: 12
             )

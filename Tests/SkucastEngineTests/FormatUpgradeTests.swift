@@ -138,6 +138,12 @@ struct FormatUpgradeTests {
             )
         }
         #expect(renamed.modelPrior[lane] > 0)
+        // The accuracy monitor's errors follow their models by name: the unknown model's are
+        // dropped, the model it lacks starts at none, the others (and the global lane) stay.
+        for (a, b) in zip(renamed.learners.accuracy.recent.modelError, engine.learners.accuracy.recent.modelError) {
+            #expect(a[lane] == 0 && b[lane] > 0)
+            for other in 0..<SKUForecaster.modelCount where other != lane { #expect(a[other] == b[other]) }
+        }
     }
 
     @Test(

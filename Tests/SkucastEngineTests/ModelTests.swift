@@ -279,7 +279,10 @@ struct ShopCalendarTests {
                 }
                 global.finishBucket()
             }
-            let prior = SIMD8<Double>(1, 2, 0.5, 1.5, 1, 3, 2, 1)
+            var prior = EnsembleLanes(repeating: 1)
+            for (lane, p) in [1, 2, 0.5, 1.5, 1, 3, 2, 1].prefix(SKUForecaster.modelCount).enumerated() {
+                prior[lane] = p
+            }
             let next = Int.random(in: 0..<7, using: &rng)
             let path = f.means(steps: 30, nextSeason: next, cycle: 7, closedSeasons: closed, prior: prior)
             let single = (1...30).map {

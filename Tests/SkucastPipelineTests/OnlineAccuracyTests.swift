@@ -11,7 +11,7 @@ struct OnlineAccuracyTests {
         for p in replay.processors.values { sums.add(p.engine.accuracy.recent) }
         let demand = sums.demand.sum()
         let ensemble = sums.ensembleError.sum() / demand
-        var lanes = SIMD8<Double>.zero
+        var lanes = EnsembleLanes.zero
         for c in 0..<4 { lanes += sums.modelError[c] }
         let models = (0..<SKUForecaster.modelCount).map { lanes[$0] / demand }
         print(

@@ -10,8 +10,9 @@ public typealias SKUModels = ModelBank<
 /// One value per lane of the ensemble: the registered models' (``SKUModels``), then the
 /// partition's global model's. Losses, next-bucket forecasts, weights and the partition's
 /// prior all have this type, with zeros beyond the lanes in use. Eight lanes hold seven
-/// models; an eighth widens this to `SIMD16<Double>`, and nothing else: snapshots write
-/// only the lanes in use, after their count, so a wider build reads a narrower one's. Not
+/// models; an eighth widens this to `SIMD16<Double>`, and nothing else in the engine:
+/// snapshots write only the lanes in use, after their count, so a wider build reads a
+/// narrower one's (and maps them by model name, as ``ModelDirectory`` does). Not
 /// wider until then: every SKU carries several of these, and every bucket close walks them.
 public typealias EnsembleLanes = SIMD8<Double>
 

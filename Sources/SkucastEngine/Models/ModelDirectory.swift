@@ -40,7 +40,13 @@ struct ModelDirectory: Sendable {
     }
 
     init(from r: inout ByteReader) throws(SnapshotError) {
-        let n = try r.count(max: EnsembleLanes.scalarCount - 1)
+        let n = try r.count(max: Int(UInt32.max))
+        // A wider build's snapshot: its lanes would not fit this build's.
+        guard n < EnsembleLanes.scalarCount else {
+            throw SnapshotError(
+                "the snapshot holds \(n) models; this build's ensemble holds at most \(EnsembleLanes.scalarCount - 1) (EnsembleLanes)"
+            )
+        }
         var (names, versions) = ([String](), [Int]())
         for _ in 0..<n {
             names.append(try r.string())
@@ -84,16 +90,24 @@ struct ModelDirectory: Sendable {
     /// in this build's lanes; a model the snapshot lacks takes the mean of the models it
     /// has, and lanes beyond the models stay 1, as in a new engine.
     func prior(from values: EnsembleLanes) -> EnsembleLanes {
-        var out = EnsembleLanes(repeating: 1)
         var (sum, n) = (0.0, 0.0)
-        for (i, lane) in stored.enumerated() {
-            guard let lane else { continue }
-            out[lane] = values[i]
+        for (i, lane) in stored.enumerated() where lane != nil {
             sum += values[i]
             n += 1
         }
+        return lanes(from: values, absent: n > 0 ? sum / n : 1, beyond: 1)
+    }
+
+    /// Per-lane values in the snapshot's lanes, in this build's: a model the snapshot lacks
+    /// takes `absent`, lanes beyond the models `beyond`.
+    func lanes(from values: EnsembleLanes, absent: Double = 0, beyond: Double = 0) -> EnsembleLanes {
+        var out = EnsembleLanes(repeating: beyond)
+        for (i, lane) in stored.enumerated() {
+            guard let lane else { continue }
+            out[lane] = values[i]
+        }
         out[SKUForecaster.globalLane] = values[stored.count]
-        for lane in 0..<SKUModels.count where missing & (1 << UInt64(lane)) != 0 { out[lane] = n > 0 ? sum / n : 1 }
+        for lane in 0..<SKUModels.count where missing & (1 << UInt64(lane)) != 0 { out[lane] = absent }
         return out
     }
 }
