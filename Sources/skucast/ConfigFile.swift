@@ -7,8 +7,9 @@ import Foundation
 /// defaults, so a file or a flag overrides them.
 ///
 /// Settings before any section apply to every command; a line `[run]` starts those only
-/// `skucast run` takes, `[backtest]` those only the backtest takes, and so on. So one file
-/// serves the service and its backtest: the engine's settings at the top, the group,
+/// `skucast run` reads, `[run, backtest]` those both read, and so on (a section names a
+/// command by its first word: `[topics]` for `topics apply`). So one file serves the
+/// service and its backtest: the engine's settings under `[run, backtest]`, the group,
 /// state directory and ports under `[run]`.
 enum ConfigFile {
     struct Failure: Error, CustomStringConvertible {
@@ -40,11 +41,12 @@ enum ConfigFile {
         } catch {
             throw Failure(description: "cannot read config file \(path): \(error.localizedDescription)")
         }
-        // The subcommand is the first argument that is not a flag.
-        let commandAt = rest.firstIndex { !$0.hasPrefix("-") }
-        let command = commandAt.map { rest[$0] }
+        // The command is the run of words before the first flag (`topics apply`): its first
+        // word names it, and the settings go after the last.
+        let words = rest.prefix { !$0.hasPrefix("-") }
+        let command = words.first
         var settings: [String] = []
-        var section: String?
+        var section: Set<String>?
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line =
                 raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map {
@@ -52,14 +54,16 @@ enum ConfigFile {
                 } ?? ""
             guard !line.isEmpty else { continue }
             if line.hasPrefix("["), line.hasSuffix("]") {
-                let name = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
-                guard commands.contains(name) else {
+                let names = line.dropFirst().dropLast().split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+                for name in names where !commands.contains(name) {
                     throw Failure(
                         description:
                             "\(path):\(n + 1): [\(name)] is not a command (\(commands.sorted().joined(separator: ", ")))"
                     )
                 }
-                section = name
+                section = Set(names)
                 continue
             }
             guard let colon = line.firstIndex(of: ":") else {
@@ -73,7 +77,7 @@ enum ConfigFile {
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
                 throw Failure(description: "\(path):\(n + 1): \"\(name)\" is not a setting name")
             }
-            guard section == nil || section == command else { continue }
+            guard section.map({ command.map($0.contains) ?? false }) ?? true else { continue }
             // A flag without a value (`validation: true`) or with one.
             if value == "true" {
                 settings.append("--\(name)")
@@ -81,8 +85,8 @@ enum ConfigFile {
                 settings += ["--\(name)", value]
             }
         }
-        // After the subcommand, before the rest.
-        rest.insert(contentsOf: settings, at: commandAt.map { $0 + 1 } ?? 0)
+        // After the command's words, before the rest.
+        rest.insert(contentsOf: settings, at: words.count)
         return rest
     }
 }

@@ -146,7 +146,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.info(
             "starting",
             metadata: [
-                "kafka": "\(configuration.client)", "group": "\(group)",
+                "kafka": "\(configuration.client)", "group": "\(group)", "engine": "\(configuration.engine.summary)",
                 "state": stateStore == .kafka ? "\(configuration.topics.state)" : "\(stateDir)",
             ]
         )

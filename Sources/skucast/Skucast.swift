@@ -10,7 +10,7 @@ struct Skucast: AsyncParsableCommand {
         commandName: "skucast",
         abstract: "Streaming demand forecasts and restock alerts from Kafka order events.",
         discussion:
-            "Every command also takes --config FILE: settings one per line as `name: value` (long flag names without dashes); flags on the command line win over the file, the file over SKUCAST_* environment variables.",
+            "Every command also takes --config FILE: settings one per line as `name: value` (long flag names without dashes); a line `[run, backtest]` starts settings only those commands read; flags on the command line win over the file, the file over SKUCAST_* environment variables.",
         subcommands: [
             TopicsCommand.self, LoadCommand.self, RunCommand.self, WatchCommand.self, ConsumeCommand.self,
             BacktestCommand.self,

@@ -191,7 +191,8 @@ struct CommandLineTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-\(UUID()).conf")
         defer { try? FileManager.default.removeItem(at: file) }
         try """
-        # the engine's settings, for the service and its backtest
+        connect-timeout: 1
+        [run, backtest]   # the engine's settings, for the service and its backtest
         horizon: 7
         time-zone: Europe/London
         [run]
@@ -199,8 +200,9 @@ struct CommandLineTests {
         session-timeout-ms: 3000
         [backtest]
         bucket: hour
+        limit: 3000
         """.write(to: file, atomically: true, encoding: .utf8)
-        let replay = try skucast(["backtest", "--config", file.path, "--csv", onlineRetailCSV, "--limit", "3000"])
+        let replay = try skucast(["backtest", "--config", file.path, "--csv", onlineRetailCSV])
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(
             replay.stdout.contains(
@@ -208,9 +210,11 @@ struct CommandLineTests {
             ),
             "\(replay.stdout)"
         )
-        let service = try skucast(["run", "--config", file.path, "--brokers", "127.0.0.1:1", "--connect-timeout", "1"])
+        // The backtest's own settings (limit, bucket) would stop the service as unknown.
+        let service = try skucast(["run", "--config", file.path, "--brokers", "127.0.0.1:1"])
         #expect(service.stderr.contains("group=planners"), "\(service.stderr)")
-        #expect(!service.stderr.contains("bucket"), "\(service.stderr)")
+        #expect(service.stderr.contains("day buckets in Europe/London"), "\(service.stderr)")
+        #expect(service.stderr.contains("horizon 7,"), "\(service.stderr)")
         try "horizon: 7\n[serve]\nport: 1\n".write(to: file, atomically: true, encoding: .utf8)
         let unknown = try skucast(["backtest", "--config", file.path, "--csv", onlineRetailCSV])
         #expect(unknown.status != 0 && unknown.stderr.contains("[serve] is not a command"), "\(unknown.stderr)")
