@@ -6,7 +6,10 @@ import SkucastEvents
 /// The one place reorder levels and lead-time quantiles are worked out: the levels alerts
 /// act on, the lead-time demand a forecast publishes, and the levels a backtest checks are
 /// the same numbers by construction.
-public struct PartitionOutlook: Sendable {
+///
+/// A class: every SKU's forecast of a close holds the same one, and a copy of a struct of
+/// this many arrays and strings retained each of them, for every SKU and bucket.
+public final class PartitionOutlook: Sendable {
     public let configuration: EngineConfiguration
     /// Seasonal positions the partition's shop does not trade on (bit per position).
     public let closedSeasons: UInt8
@@ -26,7 +29,7 @@ public struct PartitionOutlook: Sendable {
     public let publishedLevels: [Double]
     public let publishedLevelNames: [String]
 
-    init(configuration: EngineConfiguration, learners: PartitionLearners) {
+    convenience init(configuration: EngineConfiguration, learners: PartitionLearners) {
         self.init(configuration: configuration, readings: OutlookReadings(learners))
     }
 
