@@ -22,16 +22,19 @@ struct DemandCeiling: Sendable, Hashable {
     var typicalSale = 0.0
 
     /// The most a bucket of a SKU with this history may teach its models.
-    func ceiling(_ history: DemandHistory) -> Double {
+    func ceiling(_ history: DemandHistory) -> Double { ceiling(selling: history.selling) }
+
+    /// The ceiling of a history with these selling buckets (``DemandHistory/selling``).
+    func ceiling(selling: (sum: Double, count: Int)) -> Double {
         guard typicalSale > 0 else { return .infinity }
-        let selling = history.selling
         return Self.multiple * (selling.sum + typicalSale) / Double(selling.count + 1)
     }
 
     /// A bucket's demand as the models learn it: at most the ceiling, with its revenue and
     /// promoted units cut in proportion (its mean price and promoted share stay).
-    func learned(_ demand: BucketDemand, history: DemandHistory) -> BucketDemand {
-        let ceiling = ceiling(history)
+    /// - Parameter selling: The SKU's history's selling buckets (``DemandHistory/selling``).
+    func learned(_ demand: BucketDemand, selling: (sum: Double, count: Int)) -> BucketDemand {
+        let ceiling = ceiling(selling: selling)
         guard demand.quantity > ceiling else { return demand }
         let share = ceiling / demand.quantity
         return BucketDemand(

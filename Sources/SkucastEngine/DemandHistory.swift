@@ -51,11 +51,10 @@ public struct DemandHistory: Sendable, Hashable {
     public var selling: (sum: Double, count: Int) {
         // Slots not yet written hold zeros, which neither add nor count.
         let (a, b) = values
-        let ones = SIMD16<Float>(repeating: 1)
         let count =
-            SIMD16<Float>.zero.replacing(with: ones, where: a .> 0).sum()
-            + SIMD16<Float>.zero.replacing(with: ones, where: b .> 0).sum()
-        return (Double((a + b).sum()), Int(count))
+            SIMD16<Int32>.zero.replacing(with: 1, where: a .> 0)
+            &+ SIMD16<Int32>.zero.replacing(with: 1, where: b .> 0)
+        return (Double((a + b).sum()), Int(count.wrappedSum()))
     }
 
     /// Mean of the newest `n` buckets, over the buckets that exist.

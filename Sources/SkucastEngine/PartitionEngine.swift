@@ -478,13 +478,14 @@ public struct PartitionEngine: Sendable {
             store.slots.withUnsafeMutableBufferPointer { slots in
                 for i in slots.indices where slots[i].firstBucket <= bucket {
                     let demand = tallies[i].pending.remove(bucket)
+                    let selling = slots[i].forecaster.history.selling
                     if slots[i].forecaster.buckets > 0 {
                         let ensemble = slots[i].forecaster.nextBucketMean(prior: prior)
                         bucketError += abs(demand.quantity - ensemble)
                         bucketDemand += demand.quantity
                         // SKUs forecast at the last close: those that sold within 28 buckets
                         // (the default --forecast-active-buckets).
-                        if slots[i].forecaster.history.selling.count > 0 {
+                        if selling.count > 0 {
                             // The p90 costs a sort: checked for one SKU-bucket in eight. As
                             // published for this bucket, scaled by the ensemble's mean (up to
                             // the last close's update of the partition's prior).
@@ -508,7 +509,7 @@ public struct PartitionEngine: Sendable {
                     }
                     finished.advance(&slots[i].check, demand: demand.quantity)
                     if let example = slots[i].forecaster.close(
-                        ceiling.learned(demand, history: slots[i].forecaster.history),
+                        ceiling.learned(demand, selling: selling),
                         season: season,
                         cycle: cycle,
                         closedSeasons: closedNow,

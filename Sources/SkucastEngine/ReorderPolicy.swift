@@ -311,10 +311,12 @@ public enum DemandClass: Int, Sendable, Hashable, CaseIterable, CustomStringConv
     /// - Parameter history: The recent buckets.
     public init(history: DemandHistory) {
         // Newest first, as the sums were always taken (the order fixes the rounding).
+        // Without a branch: demand is never negative, and a bucket without any adds zero,
+        // which leaves the sums exactly as skipping it would. Intermittent demand made the
+        // branch a coin toss.
         var (n, sum, squares) = (0, 0.0, 0.0)
         history.forEach(last: history.count) { y in
-            guard y > 0 else { return }
-            n += 1
+            n &+= y > 0 ? 1 : 0
             sum += y
             squares += y * y
         }
