@@ -186,3 +186,37 @@ extension AccuracyMonitor: PartitionLearner {
         drifting = try r.uint8()
     }
 }
+
+extension AccuracyMonitor.Sums {
+    /// Scores a SKU's forecast of the bucket that closes, as the last close made it: its
+    /// models' and the ensemble's errors, and, when `checkingP90`, whether the p90 published
+    /// for this bucket (scaled by the ensemble's mean, up to the last close's update of the
+    /// partition's prior) covered the demand.
+    @inline(__always)
+    mutating func score(
+        _ forecaster: SKUForecaster,
+        ensemble: Double,
+        demand: Double,
+        checkingP90: Bool,
+        season: Int,
+        cycle: Int,
+        closedSeasons: UInt8
+    ) {
+        let p90 =
+            checkingP90
+            ? forecaster.quantiles(
+                means: [ensemble][...],
+                nextSeason: season,
+                cycle: cycle,
+                levels: AccuracyMonitor.checkedLevels,
+                closedSeasons: closedSeasons
+            )[0][0] : nil
+        add(
+            DemandClass(history: forecaster.history),
+            demand: demand,
+            models: forecaster.nextBucket,
+            ensemble: ensemble,
+            p90: p90
+        )
+    }
+}
