@@ -12,6 +12,8 @@ public struct DemandHistory: Sendable, Hashable {
 
     /// Records the demand of the next closed bucket.
     public mutating func append(_ y: Double) {
+        // Sums over the history skip nothing for an empty bucket: they rely on this.
+        assert(y >= 0, "negative demand in a history")
         set(head, Float(y))
         head = (head + 1) % Self.capacity
         count = min(count + 1, Self.capacity)

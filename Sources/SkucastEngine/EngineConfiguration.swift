@@ -1,5 +1,3 @@
-import SkucastEvents
-
 /// How the engine cuts and forecasts demand.
 public struct EngineConfiguration: Sendable, Hashable {
     public var calendar = BucketCalendar()

@@ -524,6 +524,8 @@ extension SKUForecaster {
         // Whole vectors: lane by lane, each float stalled on the store of the one before.
         let first = try r.float32s()
         let rest = SIMD16<Float>(lowHalf: try r.vector(), highHalf: SIMD8(lowHalf: try r.vector(), highHalf: .zero))
+        // Demand is never negative (sums over the history rely on it), nor NaN.
+        guard all(first .>= 0), all(rest .>= 0) else { throw SnapshotError("a SKU's history holds negative demand") }
         history.values = (first, rest)
         history.head = try r.count(max: DemandHistory.capacity - 1)
         history.count = try r.count(max: DemandHistory.capacity)

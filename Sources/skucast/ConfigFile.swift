@@ -8,7 +8,8 @@ import Foundation
 ///
 /// Settings before any section apply to every command; a line `[run]` starts those only
 /// `skucast run` reads, `[run, backtest]` those both read, and so on (a section names a
-/// command by its first word: `[topics]` for `topics apply`). So one file serves the
+/// command by its first word: `[topics]` for `topics apply`). A section runs to the next,
+/// so shared settings go first. So one file serves the
 /// service and its backtest: the engine's settings under `[run, backtest]`, the group,
 /// state directory and ports under `[run]`.
 enum ConfigFile {
@@ -57,6 +58,7 @@ enum ConfigFile {
                 let names = line.dropFirst().dropLast().split(separator: ",").map {
                     $0.trimmingCharacters(in: .whitespaces)
                 }
+                guard !names.isEmpty else { throw Failure(description: "\(path):\(n + 1): a section names no command") }
                 for name in names where !commands.contains(name) {
                     throw Failure(
                         description:
@@ -85,8 +87,8 @@ enum ConfigFile {
                 settings += ["--\(name)", value]
             }
         }
-        // After the command's words, before the rest.
-        rest.insert(contentsOf: settings, at: words.count)
+        // After the command's words, before the rest; `help` takes no settings.
+        if !words.contains("help") { rest.insert(contentsOf: settings, at: words.count) }
         return rest
     }
 }

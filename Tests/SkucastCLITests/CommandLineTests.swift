@@ -210,11 +210,15 @@ struct CommandLineTests {
             ),
             "\(replay.stdout)"
         )
-        // The backtest's own settings (limit, bucket) would stop the service as unknown.
+        // The backtest's own `limit` would stop the service as an unknown option, and its
+        // hour buckets would show in the settings the service logs.
         let service = try skucast(["run", "--config", file.path, "--brokers", "127.0.0.1:1"])
         #expect(service.stderr.contains("group=planners"), "\(service.stderr)")
         #expect(service.stderr.contains("day buckets in Europe/London"), "\(service.stderr)")
         #expect(service.stderr.contains("horizon 7,"), "\(service.stderr)")
+        try "horizon: 7\n[]\nhorizon: 8\n".write(to: file, atomically: true, encoding: .utf8)
+        let empty = try skucast(["backtest", "--config", file.path, "--csv", onlineRetailCSV])
+        #expect(empty.status != 0 && empty.stderr.contains("a section names no command"), "\(empty.stderr)")
         try "horizon: 7\n[serve]\nport: 1\n".write(to: file, atomically: true, encoding: .utf8)
         let unknown = try skucast(["backtest", "--config", file.path, "--csv", onlineRetailCSV])
         #expect(unknown.status != 0 && unknown.stderr.contains("[serve] is not a command"), "\(unknown.stderr)")
