@@ -9,9 +9,9 @@ import Foundation
 /// Settings before any section apply to every command; a line `[run]` starts those only
 /// `skucast run` reads, `[run, backtest]` those both read, and so on (a section names a
 /// command by its first word: `[topics]` for `topics apply`). A section runs to the next,
-/// so shared settings go first. So one file serves the
-/// service and its backtest: the engine's settings under `[run, backtest]`, the group,
-/// state directory and ports under `[run]`.
+/// so shared settings go first. One file thus serves the service and its backtest: the
+/// engine's settings under `[run, backtest]`, the group, state directory and ports under
+/// `[run]`.
 enum ConfigFile {
     struct Failure: Error, CustomStringConvertible {
         let description: String
