@@ -204,13 +204,13 @@ extension AccuracyMonitor.Sums {
     ) {
         let p90 =
             checkingP90
-            ? forecaster.quantiles(
+            ? forecaster.stepQuantiles(
                 means: [ensemble][...],
                 nextSeason: season,
                 cycle: cycle,
                 levels: AccuracyMonitor.checkedLevels,
                 closedSeasons: closedSeasons
-            )[0][0] : nil
+            )[0] : nil
         add(
             DemandClass(history: forecaster.history),
             demand: demand,

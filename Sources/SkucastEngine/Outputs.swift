@@ -20,22 +20,28 @@ extension SKUForecast {
             steps: max(configuration.horizon, outlook.bucketsNeeded(leadTimeDays: lead)),
             nextSeason: next
         )
-        let quantiles = f.quantiles(
+        var quantiles = f.stepQuantiles(
             means: means[..<configuration.horizon],
             nextSeason: next,
             cycle: cycle,
             levels: levels,
             closedSeasons: closedSeasons
         )
+        // Hour buckets: the SKU's models see no daily cycle; the partition's day shape puts
+        // the night's zeros and the afternoon's peak into each step.
+        let shapes = outlook.intradayProfile.map { profile in
+            (1...configuration.horizon).map { profile[calendar.hourOfDay(of: bucket + Int64($0))] }
+        }
+        let perStep = levels.count
+        if let shapes {
+            for i in quantiles.indices { quantiles[i] *= shapes[i / perStep] }
+        }
         let steps = (1...configuration.horizon).map { h in
-            // Hour buckets: the SKU's models see no daily cycle; the partition's day shape
-            // puts the night's zeros and the afternoon's peak into each step.
-            let shape = outlook.intradayProfile.map { $0[calendar.hourOfDay(of: bucket + Int64(h))] } ?? 1
-            return ForecastMessage.Step(
+            ForecastMessage.Step(
                 step: h,
                 start: calendar.start(of: bucket + Int64(h)),
-                mean: means[h - 1] * shape,
-                quantiles: zip(names, quantiles[h - 1]).map { NamedValue($0, $1 * shape) }
+                mean: means[h - 1] * (shapes?[h - 1] ?? 1),
+                quantiles: NamedValues(names: names, values: quantiles[(h - 1) * perStep..<h * perStep])
             )
         }
         let reorder = outlook.reorderLevels(means: means, history: f.history, leadTimeDays: lead)

@@ -275,20 +275,6 @@ public struct SKUForecaster: Sendable, Hashable {
         return openDayQuantiles(nextSeason: nextSeason, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
     }
 
-    /// ``quantiles(step:nextSeason:cycle:levels:closedSeasons:)`` for steps 1…horizon, with
-    /// the history sorted once: every open step shares the same quantiles.
-    public func quantiles(
-        horizon: Int,
-        nextSeason: Int,
-        cycle: Int,
-        levels: [Double],
-        closedSeasons: UInt8 = 0
-    ) -> [[Double]] {
-        let open = openDayQuantiles(nextSeason: nextSeason, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
-        let closed = levels.map { _ in 0.0 }
-        return (1...horizon).map { h in Self.isClosed((nextSeason + h - 1) % cycle, closedSeasons) ? closed : open }
-    }
-
     /// How strongly a step's quantiles follow the ensemble: each step's empirical quantiles
     /// are multiplied by (the step's ensemble mean / the mean open day of the history) to
     /// this power. Chosen on the validation period (92 days before retail-daily-v1's
@@ -297,34 +283,38 @@ public struct SKUForecaster: Sendable, Hashable {
     /// both, the open-day mean, gave the lowest SPL90, MASE, wMASE and WAPE.
     static let quantileLevelExponent = 1.5
 
-    /// The quantiles a forecast publishes for steps 1…n: the empirical quantiles of recent
-    /// open days, each step's scaled by how its ensemble mean compares with the history's
-    /// mean open day (see ``quantileLevelExponent``), so they widen and narrow with the
-    /// weekday, the trend and the horizon the ensemble sees. One factor per step for every
-    /// level: non-negative and non-crossing as the empirical ones are; zero on closed days.
+    /// The quantiles a forecast publishes for steps 1…n, `levels.count` per step, steps in
+    /// order: the empirical quantiles of recent open days, each step's scaled by how its
+    /// ensemble mean compares with the history's mean open day (see
+    /// ``quantileLevelExponent``), so they widen and narrow with the weekday, the trend and
+    /// the horizon the ensemble sees. One factor per step for every level: non-negative and
+    /// non-crossing as the empirical ones are; zero on closed days.
+    ///
+    /// One array for all steps: a forecast is published at every close of every selling
+    /// SKU, and an array per step was most of what publishing one allocated.
     /// - Parameter means: The ensemble's means of steps 1…n.
-    public func quantiles(
+    public func stepQuantiles(
         means: ArraySlice<Double>,
         nextSeason: Int,
         cycle: Int,
         levels: [Double],
         closedSeasons: UInt8 = 0
-    ) -> [[Double]] {
-        var q = quantiles(
-            horizon: means.count,
-            nextSeason: nextSeason,
-            cycle: cycle,
-            levels: levels,
-            closedSeasons: closedSeasons
-        )
+    ) -> [Double] {
+        let open = openDayQuantiles(nextSeason: nextSeason, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
         let openDay =
             history.mean(last: DemandHistory.capacity) * Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
-        guard openDay > 0 else { return q }
-        for (h, mean) in means.enumerated() {
-            let factor = pow(max(0, mean) / openDay, Self.quantileLevelExponent)
-            for j in q[h].indices { q[h][j] *= factor }
+        let perStep = levels.count
+        return [Double](unsafeUninitializedCapacity: means.count * perStep) { out, count in
+            for (h, mean) in means.enumerated() {
+                let closed = Self.isClosed((nextSeason + h) % cycle, closedSeasons)
+                let factor = openDay > 0 ? pow(max(0, mean) / openDay, Self.quantileLevelExponent) : 1
+                for j in 0..<perStep {
+                    let q = closed ? 0 : open[j]
+                    out[h * perStep + j] = openDay > 0 ? q * factor : q
+                }
+            }
+            count = means.count * perStep
         }
-        return q
     }
 
     /// Empirical quantiles of the recent buckets that fell on open days.

@@ -36,13 +36,15 @@ extension ForecastMessage {
         w.string(5, timeZone)
         w.packedIntegers(6, count: horizon.count) { horizon[$0].start.milliseconds }
         w.packedFloats(7, count: horizon.count) { horizon[$0].mean }
-        let names = leadTimeQuantiles.isEmpty ? horizon.first?.quantiles ?? [] : leadTimeQuantiles
-        w.packedDoubles(
-            8,
-            quantileLevels.count == names.count ? quantileLevels : names.map { Self.quantileLevel($0.name) }
-        )
-        let perStep = names.count
-        w.packedFloats(9, count: horizon.count * perStep) { horizon[$0 / perStep].quantiles[$0 % perStep].value }
+        let perStep = leadTimeQuantiles.isEmpty ? horizon.first?.quantiles.count ?? 0 : leadTimeQuantiles.count
+        if quantileLevels.count == perStep {
+            w.packedDoubles(8, quantileLevels)
+        } else {
+            let names = leadTimeQuantiles.isEmpty ? horizon.first?.quantiles.names ?? [] : leadTimeQuantiles.map(\.name)
+            w.packedDoubles(8, names.map(Self.quantileLevel))
+        }
+        // Step by step: each step's values read in one go, not a step fetched per value.
+        w.packedFloats(9, count: horizon.count * perStep, horizon.lazy.flatMap { $0.quantiles.values.prefix(perStep) })
         w.message(10) { m in
             m.double(1, leadTimeDays)
             m.float(2, leadTimeMean)

@@ -9,15 +9,47 @@ public struct NamedValue: Sendable, Hashable {
     }
 }
 
+/// Named numbers kept as a list of names and a slice of values: the quantiles of every
+/// step of a forecast share one list of names and one buffer of values, where an array of
+/// ``NamedValue`` per step would be an allocation per step and forecast.
+public struct NamedValues: RandomAccessCollection, Sendable, Hashable, ExpressibleByArrayLiteral {
+    public let names: [String]
+    public let values: ArraySlice<Double>
+
+    /// - Parameters:
+    ///   - names: One name per value.
+    ///   - values: The values, in the order of `names`.
+    public init(names: [String], values: ArraySlice<Double>) {
+        precondition(names.count == values.count, "one name per value")
+        self.names = names
+        self.values = values
+    }
+
+    public init(_ pairs: some Collection<NamedValue>) {
+        self.init(names: pairs.map(\.name), values: ArraySlice(pairs.map(\.value)))
+    }
+
+    public init(arrayLiteral pairs: NamedValue...) { self.init(pairs) }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { names.count }
+
+    public subscript(i: Int) -> NamedValue { NamedValue(names[i], value(at: i)) }
+
+    /// The value at position `i`, without its name.
+    @inline(__always)
+    public func value(at i: Int) -> Double { values[values.startIndex + i] }
+}
+
 /// A forecast as published on the `forecasts` topic (see `Topics/forecasts`).
 public struct ForecastMessage: Sendable, Hashable {
     public struct Step: Sendable, Hashable {
         public var step: Int
         public var start: EventTime
         public var mean: Double
-        public var quantiles: [NamedValue]
+        public var quantiles: NamedValues
 
-        public init(step: Int, start: EventTime, mean: Double, quantiles: [NamedValue]) {
+        public init(step: Int, start: EventTime, mean: Double, quantiles: NamedValues) {
             self.step = step
             self.start = start
             self.mean = mean
@@ -87,7 +119,7 @@ public struct ForecastMessage: Sendable, Hashable {
     /// Appends the message's JSON value (the `forecasts` schema) to `buffer`.
     public func encodeJSON(into buffer: inout [UInt8]) {
         var w = JSONWriter(reusing: &buffer)
-        func namedValues(_ q: [NamedValue]) {
+        func namedValues(_ q: some Collection<NamedValue>) {
             w.beginObject()
             for v in q {
                 w.key(v.name)

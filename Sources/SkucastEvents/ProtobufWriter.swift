@@ -94,6 +94,19 @@ public struct ProtobufWriter: Sendable {
         for i in 0..<count { appendLittleEndian(Float(value(i)).bitPattern) }
     }
 
+    /// A packed `repeated float` field of `count` values read in order from `values`.
+    public mutating func packedFloats(_ field: Int, count: Int, _ values: some Sequence<Double>) {
+        guard count > 0 else { return }
+        tag(field, .lengthDelimited)
+        varint(UInt64(count * 4))
+        var written = 0
+        for v in values where written < count {
+            appendLittleEndian(Float(v).bitPattern)
+            written += 1
+        }
+        precondition(written == count, "fewer values than the count declared")
+    }
+
     /// A packed `repeated double` field.
     public mutating func packedDoubles(_ field: Int, _ values: [Double]) {
         guard !values.isEmpty else { return }
