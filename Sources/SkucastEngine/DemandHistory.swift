@@ -68,22 +68,34 @@ public struct DemandHistory: Sendable, Hashable {
     /// The empirical quantiles of the newest `n` buckets (type 7, as numpy's default),
     /// for increasing levels; non-decreasing by construction.
     public func quantiles(last n: Int, levels: [Double]) -> [Double] {
-        let k = min(n, count)
-        guard k > 0 else { return levels.map { _ in 0 } }
-        var xs = (1...k).map { value(lag: $0) }
-        return Self.quantiles(of: &xs, levels: levels)
+        Self.quantiles(levels: levels) { forEach(last: n, $0) }
     }
 
-    /// Type-7 quantiles of some values (sorted in place); zeros when there are none.
-    static func quantiles(of xs: inout [Double], levels: [Double]) -> [Double] {
-        let k = xs.count
-        guard k > 0 else { return levels.map { _ in 0 } }
-        xs.sort()
-        return levels.map { q in
-            let pos = q * Double(k - 1)
-            let lo = Int(pos.rounded(.down))
-            let hi = min(lo + 1, k - 1)
-            return xs[lo] + (xs[hi] - xs[lo]) * (pos - Double(lo))
+    /// Type-7 quantiles of the demands `values` yields (at most ``capacity`` of them, none
+    /// negative); zeros when there are none.
+    ///
+    /// Most buckets of intermittent demand are empty: only the selling ones are sorted, and
+    /// the empty ones stand before them. Every published forecast reads these.
+    static func quantiles(levels: [Double], of values: ((Double) -> Void) -> Void) -> [Double] {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: capacity) { selling in
+            var (k, m) = (0, 0)
+            values { v in
+                k += 1
+                guard v > 0 else { return }
+                selling[m] = v
+                m += 1
+            }
+            guard k > 0 else { return levels.map { _ in 0 } }
+            var sorted = UnsafeMutableBufferPointer(rebasing: selling[..<m])
+            sorted.sort()
+            let zeros = k - m
+            return levels.map { q in
+                let pos = q * Double(k - 1)
+                let lo = Int(pos.rounded(.down))
+                let hi = min(lo + 1, k - 1)
+                let (a, b) = (lo < zeros ? 0 : sorted[lo - zeros], hi < zeros ? 0 : sorted[hi - zeros])
+                return a + (b - a) * (pos - Double(lo))
+            }
         }
     }
 

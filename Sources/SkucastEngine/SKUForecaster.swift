@@ -320,14 +320,14 @@ public struct SKUForecaster: Sendable, Hashable {
     /// Empirical quantiles of the recent buckets that fell on open days.
     private func openDayQuantiles(nextSeason: Int, cycle: Int, levels: [Double], closedSeasons: UInt8) -> [Double] {
         guard closedSeasons != 0 else { return history.quantiles(last: DemandHistory.capacity, levels: levels) }
-        var xs: [Double] = []
-        xs.reserveCapacity(history.count)
-        for lag in stride(from: 1, through: history.count, by: 1) {
-            // The bucket `lag` back sits at position nextSeason − lag of the cycle.
-            let season = ((nextSeason - lag) % cycle + cycle) % cycle
-            if !Self.isClosed(season, closedSeasons) { xs.append(history.value(lag: lag)) }
+        return DemandHistory.quantiles(levels: levels) { body in
+            // Newest first: the bucket `lag` back sits at position nextSeason − lag of the cycle.
+            var season = ((nextSeason - 1) % cycle + cycle) % cycle
+            history.forEach(last: history.count) { demand in
+                if !Self.isClosed(season, closedSeasons) { body(demand) }
+                season = season == 0 ? cycle - 1 : season - 1
+            }
         }
-        return DemandHistory.quantiles(of: &xs, levels: levels)
     }
 
     /// Ensemble weights without a partition prior.

@@ -25,10 +25,14 @@ public struct StableHash: Sendable {
         value = value &* 0x0000_0100_0000_01B3
     }
 
+    /// The hash as 16 lowercase hexadecimal digits.
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for k in stride(from: 60, through: 0, by: -4) { out.append(digits[Int((value >> UInt64(k)) & 0xF)]) }
-        return String(decoding: out, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 16) { out in
+            for i in 0..<16 {
+                let digit = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * i)) & 0xF
+                out[i] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+            }
+            return 16
+        }
     }
 }

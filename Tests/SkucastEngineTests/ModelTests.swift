@@ -72,6 +72,30 @@ struct ModelTests {
         #expect(abs(q[1] - 5.8) < 1e-6)
     }
 
+    @Test("Quantiles that sort only the selling buckets equal a full sort's, from empty to full histories")
+    func quantilesOfMostlyEmpty() {
+        var rng = SplitMix64(seed: 5)
+        let levels = [0, 0.05, 0.5, 0.9, 0.95, 0.975, 1]
+        for _ in 0..<2_000 {
+            var h = DemandHistory()
+            let zeroShare = Double.random(in: 0...1, using: &rng)
+            for _ in 0..<Int.random(in: 0...40, using: &rng) {
+                let selling = Double.random(in: 0..<1, using: &rng) >= zeroShare
+                h.append(selling ? Double(Int.random(in: 1...50, using: &rng)) / 4 : 0)
+            }
+            let n = Int.random(in: 1...28, using: &rng)
+            let xs = (1...max(1, min(n, h.count))).map { h.value(lag: $0) }.sorted()
+            let expected = levels.map { q -> Double in
+                guard h.count > 0 else { return 0 }
+                let pos = q * Double(xs.count - 1)
+                let lo = Int(pos.rounded(.down))
+                let hi = min(lo + 1, xs.count - 1)
+                return xs[lo] + (xs[hi] - xs[lo]) * (pos - Double(lo))
+            }
+            #expect(h.quantiles(last: n, levels: levels) == expected, "\(h.count) buckets, last \(n)")
+        }
+    }
+
     @Test("Ensemble weights are a distribution, and favour the model with the smaller recent error")
     func ensembleWeights() {
         var f = SKUForecaster()
