@@ -71,15 +71,20 @@ public struct DemandHistory: Sendable, Hashable {
         Self.quantiles(levels: levels) { forEach(last: n, $0) }
     }
 
-    /// Type-7 quantiles of the demands `values` yields (at most ``capacity`` of them, none
-    /// negative); zeros when there are none.
+    /// Type-7 quantiles of the demands `values` yields, at levels in 0…1; zeros when it
+    /// yields none. It yields at most ``capacity`` demands, none negative (a history holds
+    /// no other): a negative or NaN one would count as zero.
     ///
     /// Most buckets of intermittent demand are empty: only the selling ones are sorted, and
     /// the empty ones stand before them. Every published forecast reads these.
     static func quantiles(levels: [Double], of values: ((Double) -> Void) -> Void) -> [Double] {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: capacity) { selling in
+        // The reads below are unchecked in a release build: a level outside 0…1 would read
+        // beyond the values.
+        precondition(levels.allSatisfy { (0...1).contains($0) }, "quantile levels lie in 0…1")
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: capacity) { selling in
             var (k, m) = (0, 0)
             values { v in
+                precondition(k < capacity, "more demands than a history holds")
                 k += 1
                 guard v > 0 else { return }
                 selling[m] = v

@@ -289,9 +289,6 @@ public struct SKUForecaster: Sendable, Hashable {
     /// ``quantileLevelExponent``), so they widen and narrow with the weekday, the trend and
     /// the horizon the ensemble sees. One factor per step for every level: non-negative and
     /// non-crossing as the empirical ones are; zero on closed days.
-    ///
-    /// One array for all steps: a forecast is published at every close of every selling
-    /// SKU, and an array per step was most of what publishing one allocated.
     /// - Parameter means: The ensemble's means of steps 1…n.
     public func stepQuantiles(
         means: ArraySlice<Double>,
@@ -303,18 +300,17 @@ public struct SKUForecaster: Sendable, Hashable {
         let open = openDayQuantiles(nextSeason: nextSeason, cycle: cycle, levels: levels, closedSeasons: closedSeasons)
         let openDay =
             history.mean(last: DemandHistory.capacity) * Self.openDayFactor(cycle: cycle, closedSeasons: closedSeasons)
-        let perStep = levels.count
-        return [Double](unsafeUninitializedCapacity: means.count * perStep) { out, count in
-            for (h, mean) in means.enumerated() {
-                let closed = Self.isClosed((nextSeason + h) % cycle, closedSeasons)
-                let factor = openDay > 0 ? pow(max(0, mean) / openDay, Self.quantileLevelExponent) : 1
-                for j in 0..<perStep {
-                    let q = closed ? 0 : open[j]
-                    out[h * perStep + j] = openDay > 0 ? q * factor : q
-                }
+        var out: [Double] = []
+        out.reserveCapacity(means.count * levels.count)
+        for (h, mean) in means.enumerated() {
+            let closed = Self.isClosed((nextSeason + h) % cycle, closedSeasons)
+            let factor = openDay > 0 ? pow(max(0, mean) / openDay, Self.quantileLevelExponent) : 1
+            for q in open {
+                let q = closed ? 0 : q
+                out.append(openDay > 0 ? q * factor : q)
             }
-            count = means.count * perStep
         }
+        return out
     }
 
     /// Empirical quantiles of the recent buckets that fell on open days.

@@ -13,7 +13,10 @@ public struct NamedValue: Sendable, Hashable {
 /// step of a forecast share one list of names and one buffer of values, where an array of
 /// ``NamedValue`` per step would be an allocation per step and forecast.
 public struct NamedValues: RandomAccessCollection, Sendable, Hashable, ExpressibleByArrayLiteral {
+    /// The names, in order.
     public let names: [String]
+    /// The values, in the order of ``names``: a slice, so its indices need not start at 0
+    /// (read them with ``value(at:)``).
     public let values: ArraySlice<Double>
 
     /// - Parameters:
@@ -25,19 +28,22 @@ public struct NamedValues: RandomAccessCollection, Sendable, Hashable, Expressib
         self.values = values
     }
 
+    /// The pairs, each stored apart: for values made one list at a time (tests, readers).
     public init(_ pairs: some Collection<NamedValue>) {
         self.init(names: pairs.map(\.name), values: ArraySlice(pairs.map(\.value)))
     }
 
+    /// The pairs of the literal, in order.
     public init(arrayLiteral pairs: NamedValue...) { self.init(pairs) }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { names.count }
 
+    @inlinable
     public subscript(i: Int) -> NamedValue { NamedValue(names[i], value(at: i)) }
 
-    /// The value at position `i`, without its name.
-    @inline(__always)
+    /// The value at position `i` (0 for the first), without its name.
+    @inlinable
     public func value(at i: Int) -> Double { values[values.startIndex + i] }
 }
 

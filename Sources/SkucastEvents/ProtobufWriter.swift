@@ -94,13 +94,14 @@ public struct ProtobufWriter: Sendable {
         for i in 0..<count { appendLittleEndian(Float(value(i)).bitPattern) }
     }
 
-    /// A packed `repeated float` field of `count` values read in order from `values`.
+    /// A packed `repeated float` field of the first `count` values of `values`, which
+    /// must hold at least that many (the length is written before them).
     public mutating func packedFloats(_ field: Int, count: Int, _ values: some Sequence<Double>) {
         guard count > 0 else { return }
         tag(field, .lengthDelimited)
         varint(UInt64(count * 4))
         var written = 0
-        for v in values where written < count {
+        for v in values.prefix(count) {
             appendLittleEndian(Float(v).bitPattern)
             written += 1
         }

@@ -96,6 +96,41 @@ struct ModelTests {
         }
     }
 
+    @Test("Quantiles of the open days equal a full sort of the buckets on open days, whatever days are closed")
+    func openDayQuantilesOfMostlyEmpty() {
+        var rng = SplitMix64(seed: 6)
+        let levels = [0, 0.5, 0.9, 0.95, 1]
+        for _ in 0..<1_000 {
+            var f = SKUForecaster()
+            let closed = UInt8.random(in: 1...0x3F, using: &rng)  // never every day of the week
+            let zeroShare = Double.random(in: 0...1, using: &rng)
+            let days = Int.random(in: 0...40, using: &rng)
+            for d in 0..<days {
+                let selling = Double.random(in: 0..<1, using: &rng) >= zeroShare
+                f.close(demand: selling ? Double(Int.random(in: 1...50, using: &rng)) : 0, season: d % 7, cycle: 7)
+            }
+            let next = days % 7
+            // As the quantiles were taken before: each lag's season by its own remainder.
+            var xs: [Double] = []
+            for lag in stride(from: 1, through: f.history.count, by: 1)
+            where closed & (1 << (((next - lag) % 7 + 7) % 7)) == 0 {
+                xs.append(f.history.value(lag: lag))
+            }
+            xs.sort()
+            let expected = levels.map { q -> Double in
+                guard !xs.isEmpty else { return 0 }
+                let pos = q * Double(xs.count - 1)
+                let lo = Int(pos.rounded(.down))
+                let hi = min(lo + 1, xs.count - 1)
+                return xs[lo] + (xs[hi] - xs[lo]) * (pos - Double(lo))
+            }
+            // The first open step reads exactly the open days' quantiles.
+            let step = (1...7).first { closed & (1 << ((next + $0 - 1) % 7)) == 0 }!
+            let q = f.quantiles(step: step, nextSeason: next, cycle: 7, levels: levels, closedSeasons: closed)
+            #expect(q == expected, "\(days) days, closed \(closed)")
+        }
+    }
+
     @Test("Ensemble weights are a distribution, and favour the model with the smaller recent error")
     func ensembleWeights() {
         var f = SKUForecaster()
