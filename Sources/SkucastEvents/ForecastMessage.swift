@@ -146,16 +146,17 @@ public struct ForecastMessage: Sendable, Hashable {
         w.string(timeZone)
         w.key("horizon")
         w.beginArray()
-        for s in horizon {
+        // By index: a step read whole would be copied, its two buffers retained and released.
+        for h in horizon.indices {
             w.beginObject()
             w.key("step")
-            w.integer(Int64(s.step))
+            w.integer(Int64(horizon[h].step))
             w.key("start")
-            w.timestamp(s.start)
+            w.timestamp(horizon[h].start)
             w.key("mean")
-            w.quantity(s.mean)
+            w.quantity(horizon[h].mean)
             w.key("quantiles")
-            namedValues(s.quantiles)
+            w.quantities(horizon[h].quantiles)
             w.endObject()
         }
         w.endArray()
@@ -190,5 +191,17 @@ public struct ForecastMessage: Sendable, Hashable {
         w.endObject()
         w.endObject()
         buffer = w.buffer
+    }
+}
+
+extension JSONWriter {
+    /// An object of the values by name, each written as a quantity.
+    mutating func quantities(_ values: NamedValues) {
+        beginObject()
+        for i in values.names.indices {
+            key(values.names[i])
+            quantity(values.value(at: i))
+        }
+        endObject()
     }
 }

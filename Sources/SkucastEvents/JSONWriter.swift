@@ -110,9 +110,14 @@ public struct JSONWriter: Sendable {
         if needsComma { stage(UInt8(ascii: ",")) }
     }
 
+    /// A key written in code: such keys need no escape, so they skip the search for one.
     public mutating func key(_ name: StaticString) {
         separate()
-        name.withUTF8Buffer { quoted(UnsafeRawBufferPointer($0), colon: true) }
+        name.withUTF8Buffer { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            assert(!bytes.contains(where: Self.needsEscape), "a key written in code needs no escape")
+            if bytes.count <= Block.size / 2 { stageQuoted(bytes, colon: true) } else { quoted(bytes, colon: true) }
+        }
         needsComma = false
     }
 
@@ -149,14 +154,7 @@ public struct JSONWriter: Sendable {
         let count = utf8.count
         // Keys and names are short and need no escape: one staged write.
         if count <= Block.size / 2, !utf8.contains(where: Self.needsEscape) {
-            stage(upTo: count + 3) { p in
-                p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
-                if count > 0 { (p + 1).copyMemory(from: utf8.baseAddress!, byteCount: count) }
-                (p + 1 + count).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
-                guard colon else { return count + 2 }
-                (p + 2 + count).storeBytes(of: UInt8(ascii: ":"), as: UInt8.self)
-                return count + 3
-            }
+            stageQuoted(utf8, colon: colon)
             return
         }
         var start = 0
@@ -180,6 +178,21 @@ public struct JSONWriter: Sendable {
         append(UnsafeRawBufferPointer(rebasing: utf8[start...]))
         stage(UInt8(ascii: "\""))
         if colon { stage(UInt8(ascii: ":")) }
+    }
+
+    /// `utf8` (at most half a block, needing no escape) between quotes in one staged write,
+    /// and a colon after it for a key.
+    @inline(__always)
+    private mutating func stageQuoted(_ utf8: UnsafeRawBufferPointer, colon: Bool) {
+        let count = utf8.count
+        stage(upTo: count + 3) { p in
+            p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            if count > 0 { (p + 1).copyMemory(from: utf8.baseAddress!, byteCount: count) }
+            (p + 1 + count).storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+            guard colon else { return count + 2 }
+            (p + 2 + count).storeBytes(of: UInt8(ascii: ":"), as: UInt8.self)
+            return count + 3
+        }
     }
 
     @inline(__always)
