@@ -125,7 +125,7 @@ public struct ForecastMessage: Sendable, Hashable {
     /// Appends the message's JSON value (the `forecasts` schema) to `buffer`.
     public func encodeJSON(into buffer: inout [UInt8]) {
         var w = JSONWriter(reusing: &buffer)
-        func namedValues(_ q: some Collection<NamedValue>) {
+        func namedValues(_ q: [NamedValue]) {
             w.beginObject()
             for v in q {
                 w.key(v.name)
