@@ -373,6 +373,10 @@ extension EngineConfiguration {
         guard saleMatchWindowMilliseconds >= 0 else { throw SnapshotError("negative sale match window") }
         horizon = try r.count(max: 10_000)
         restock.serviceLevel = try r.double()
+        // Quantiles are taken at it on every forecast: outside 0…1 it has no meaning.
+        guard (0...1).contains(restock.serviceLevel) else {
+            throw SnapshotError("service level \(restock.serviceLevel) outside 0…1")
+        }
         restock.defaultLeadTimeDays = try r.double()
         restock.reviewPeriodDays = try r.double()
         restock.warmUpBuckets = try r.count(max: 1 << 20)

@@ -121,7 +121,9 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
-    /// A key made at run time (escaped like any string).
+    /// A key made at run time (escaped like any string). Disfavoured: a literal key is
+    /// a `String` too, and would otherwise come here rather than to the overload above.
+    @_disfavoredOverload
     public mutating func key(_ name: String) {
         separate()
         var name = name

@@ -108,6 +108,14 @@ struct SnapshotTests {
         newer[8] = UInt8(SnapshotCodec.version + 1)
         #expect(error(newer).contains("format \(SnapshotCodec.version + 1) is not supported"))
         #expect(error([]).contains("bad magic"))
+        // Every forecast takes quantiles at the service level: one outside 0…1 is refused on
+        // reading, not left to stop the service at its first close.
+        var odd = EngineConfiguration()
+        odd.restock.serviceLevel = 1.5
+        let oddEngine = PartitionEngine(configuration: odd)
+        #expect(
+            error(SnapshotCodec.encode(PartitionSnapshot(engine: oddEngine, offsets: []))).contains("service level")
+        )
     }
 
     @Test(

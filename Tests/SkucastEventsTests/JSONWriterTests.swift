@@ -30,6 +30,27 @@ struct JSONWriterTests {
         }
     }
 
+    @Test("keys written in code, short and longer than half the staging block, read back")
+    func literalKeys() throws {
+        var w = JSONWriter(buffer: [])
+        w.beginObject()
+        w.key("short")
+        w.integer(1)
+        w.key(
+            "a_key_written_in_code_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        )
+        w.integer(2)
+        w.endObject()
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(w.buffer)) as? [String: Int])
+        #expect(
+            parsed == [
+                "short": 1,
+                "a_key_written_in_code_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx":
+                    2,
+            ]
+        )
+    }
+
     @Test("every kind of value, many times over, is the JSON it should be")
     func values() throws {
         var w = JSONWriter(buffer: Array(repeating: 7, count: 10))  // contents discarded
