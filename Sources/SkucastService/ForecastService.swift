@@ -38,6 +38,8 @@ public final class ForecastService: @unchecked Sendable {
     var driftSeen: [Int32: SIMD4<Double>] = [:]
     /// Inputs released by ``ServiceConfiguration/maxHold`` so far.
     var releasedUnmerged = 0
+    /// Polls whose input was processed side by side (see ``drainSideBySide(_:)``).
+    var sideBySidePolls = 0
     let clock = ContinuousClock()
     /// Counts of partitions given up (revoked or lost), so status stays cumulative.
     var retiredCounts = ProcessorCounts()
@@ -189,7 +191,7 @@ public final class ForecastService: @unchecked Sendable {
                     topic
                 )
             }
-            for p in merges.keys.sorted() { try drain(p) }
+            try drain(merges.keys.sorted())
             if !batch.isEmpty {
                 firstInput = firstInput ?? clock.now
                 lastInput = clock.now
@@ -418,7 +420,8 @@ public final class ForecastService: @unchecked Sendable {
             lastLoop: clock.now,
             openAlerts: openAlerts,
             forecastError: forecastError,
-            busySeconds: firstInput.flatMap { f in lastInput.map { ($0 - f).secondsValue } } ?? 0
+            busySeconds: firstInput.flatMap { f in lastInput.map { ($0 - f).secondsValue } } ?? 0,
+            sideBySidePolls: sideBySidePolls
         )
         statusBoard.publish(status)
         metrics.update(counts)

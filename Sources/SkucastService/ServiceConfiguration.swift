@@ -38,6 +38,11 @@ public struct ServiceConfiguration: Sendable {
     /// cores are shared, the alert is not left waiting for a time slice. Nil: the normal
     /// policy.
     public var realtimePriority: Int32?
+    /// Threads that process the fetched input of different partitions side by side, the
+    /// poll loop's among them, as Kafka Streams' `num.stream.threads` (but over one
+    /// consumer): partitions share no state, so the outputs do not depend on it. 1 keeps
+    /// everything on the poll loop's thread.
+    public var processingThreads = 1
     /// With the Kafka store: keep warm copies of the partitions this instance would own if
     /// up to this many other members left (see ``StandbyPlacement``; `Int.max`: every
     /// partition it does not own). Nil keeps none.

@@ -22,6 +22,9 @@ public struct ServiceStatus: Sendable {
     public var forecastError: Double?
     /// Wall time from the first input message fetched to the last one processed.
     public var busySeconds = 0.0
+    /// Polls whose input was processed on more than one thread (see
+    /// ``ServiceConfiguration/processingThreads``).
+    public var sideBySidePolls = 0
 }
 
 extension Duration {

@@ -77,6 +77,12 @@ struct RunCommand: AsyncParsableCommand {
     var realtimePriority: Int32?
 
     @Option(
+        help:
+            "Threads that process different partitions' input side by side (Kafka Streams' num.stream.threads), the poll loop's among them; the outputs do not depend on it. Default: the cores this process may use, or 1 with --realtime-priority (only the poll loop's thread is raised)."
+    )
+    var processingThreads: Int?
+
+    @Option(
         help: "Stop (after a final checkpoint) once the input is consumed and nothing arrived for this many seconds."
     )
     var stopWhenIdle: Double?
@@ -138,6 +144,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--realtime-priority must be 1…99 (SCHED_FIFO's range)")
         }
         configuration.realtimePriority = realtimePriority
+        let threads = processingThreads ?? (realtimePriority == nil ? ProcessInfo.processInfo.activeProcessorCount : 1)
+        guard threads >= 1 else { throw ValidationError("--processing-threads must be at least 1") }
+        configuration.processingThreads = threads
         configuration.compression = compression
         if let compressionLevel, !(-1...12).contains(compressionLevel) {
             throw ValidationError("--compression-level must be -1…12 (librdkafka's compression.level)")
@@ -148,6 +157,7 @@ struct RunCommand: AsyncParsableCommand {
             metadata: [
                 "kafka": "\(configuration.client)", "group": "\(group)", "engine": "\(configuration.engine.summary)",
                 "state": stateStore == .kafka ? "\(configuration.topics.state)" : "\(stateDir)",
+                "processing_threads": "\(configuration.processingThreads)",
             ]
         )
 
@@ -203,7 +213,7 @@ struct RunCommand: AsyncParsableCommand {
             "\($0.key.rawValue)=\($0.value)"
         }.joined(separator: " ")
         print(
-            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts\(s.counts.unchanged > 0 ? " (\(s.counts.unchanged) unchanged, not published)" : ""), \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; partitions restored: \(s.restores.fromSnapshot) from snapshots, \(s.restores.fromEarliest) from the earliest offset; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s)"
+            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts\(s.counts.unchanged > 0 ? " (\(s.counts.unchanged) unchanged, not published)" : ""), \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; partitions restored: \(s.restores.fromSnapshot) from snapshots, \(s.restores.fromEarliest) from the earliest offset; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s); \(s.sideBySidePolls) polls processed on up to \(configuration.processingThreads) threads"
         )
     }
 }

@@ -370,6 +370,39 @@ struct ServiceTests {
     }
 
     @Test(
+        "Processing threads: partitions processed side by side on three threads end with the state and outputs of one thread"
+    )
+    func processingThreads() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-threads-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tag = UUID().uuidString.prefix(6).lowercased()
+        let (one, three) = ("one\(tag).", "three\(tag).")
+        var summaries: [String: String] = [:]
+        for (prefix, threads) in [(one, "1"), (three, "3")] {
+            try prepare(prefix)
+            let run = try skucast(
+                runArguments(prefix, state: root.appendingPathComponent(prefix))
+                    + ["--stop-when-idle", "2", "--processing-threads", threads]
+            )
+            #expect(run.status == 0, "\(run.stderr)")
+            summaries[prefix] = run.stdout
+        }
+        // The side-by-side path ran, and only where asked for.
+        #expect(summaries[one]?.contains("; 0 polls processed on up to 1 threads") == true, "\(summaries[one] ?? "")")
+        let sideBySide = try #require(
+            summaries[three]?.firstMatch(of: /; (\d+) polls processed on up to 3 threads/)
+        )
+        #expect(Int(sideBySide.1)! > 0, "\(summaries[three] ?? "")")
+        try finalStatesEqual(
+            calm: one,
+            root.appendingPathComponent(one),
+            other: three,
+            root.appendingPathComponent(three)
+        )
+        try compareOutputs(calm: one, other: three, kills: 0)
+    }
+
+    @Test(
         "Quiet partitions close on the wall clock: orders of a live feed dated yesterday, then silence; every SKU gets its forecast from today's midnight without another event (in Protocol Buffers)"
     )
     func quietPartitionsClose() throws {
