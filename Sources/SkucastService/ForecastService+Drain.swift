@@ -35,21 +35,30 @@ extension ForecastService {
                 sink: sink
             )
         }
-        let (wallClock, now, maxHold) = (Self.wallClock(), clock.now, configuration.maxHold)
+        let (clock, maxHold) = (clock, configuration.maxHold)
         let threads = min(configuration.processingThreads, lanes.count)
         let nextLane = Atomic<Int>(0)
+        // Set by a lane that fails: lanes not started yet are left as they are, as the
+        // loop on one thread stops at its first failure.
+        let failed = Atomic<Bool>(false)
         sideBySidePolls += 1
         lanes.withUnsafeMutableBufferPointer { buffer in
             let shared = LaneBuffer(lanes: buffer)
             // Each thread takes the next lane not taken: a partition with a long backlog
             // does not hold back the others'.
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                while case let i = nextLane.add(1, ordering: .relaxed).oldValue, i < shared.lanes.count {
+                while !failed.load(ordering: .relaxed),
+                    case let i = nextLane.add(1, ordering: .relaxed).oldValue, i < shared.lanes.count
+                {
+                    // Read when the lane starts, as the loop on one thread reads them per
+                    // partition: a lane that waited for a thread holds nothing back longer.
+                    let now = clock.now
                     shared.lanes[i].drain(
-                        wallClock: wallClock,
+                        wallClock: Self.wallClock(),
                         caughtUp: { p, topic, next in self.caughtUp(p, topic, next: next) },
                         holdExpired: { m in maxHold.map { now - m.fetchedAt >= $0 } ?? false }
                     )
+                    if shared.lanes[i].failure != nil { failed.store(true, ordering: .relaxed) }
                 }
             }
         }

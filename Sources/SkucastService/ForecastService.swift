@@ -17,8 +17,10 @@ import SkucastPipeline
 /// below the committed offsets are recomputed but not produced again. Partitions are assigned with the eager `range` strategy, which gives a
 /// member the same partition numbers of both co-partitioned inputs.
 ///
-/// ``run(shouldStop:)`` owns the instance while it runs, on one thread; ``status`` and
-/// ``statusBoard`` may be read from any thread.
+/// ``run(shouldStop:)`` owns the instance while it runs, on one thread, which lends
+/// partitions' processors to up to ``ServiceConfiguration/processingThreads`` threads
+/// between polls (see ``drainSideBySide(_:)``); ``status`` and ``statusBoard`` may be read
+/// from any thread.
 public final class ForecastService: @unchecked Sendable {
     let configuration: ServiceConfiguration
     let logger: Logger

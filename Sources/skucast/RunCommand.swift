@@ -147,6 +147,11 @@ struct RunCommand: AsyncParsableCommand {
         let threads = processingThreads ?? (realtimePriority == nil ? ProcessInfo.processInfo.activeProcessorCount : 1)
         guard threads >= 1 else { throw ValidationError("--processing-threads must be at least 1") }
         configuration.processingThreads = threads
+        if realtimePriority != nil, threads > 1 {
+            logger.warning(
+                "--processing-threads above 1 with --realtime-priority: the other threads run at the normal policy, and the raised poll loop waits for them"
+            )
+        }
         configuration.compression = compression
         if let compressionLevel, !(-1...12).contains(compressionLevel) {
             throw ValidationError("--compression-level must be -1…12 (librdkafka's compression.level)")
@@ -213,7 +218,7 @@ struct RunCommand: AsyncParsableCommand {
             "\($0.key.rawValue)=\($0.value)"
         }.joined(separator: " ")
         print(
-            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts\(s.counts.unchanged > 0 ? " (\(s.counts.unchanged) unchanged, not published)" : ""), \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; partitions restored: \(s.restores.fromSnapshot) from snapshots, \(s.restores.fromEarliest) from the earliest offset; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s); \(s.sideBySidePolls) polls processed on up to \(configuration.processingThreads) threads"
+            "processed \(s.counts.events[0]) orders and \(s.counts.events[1]) inventory events; \(s.counts.forecasts) forecasts\(s.counts.unchanged > 0 ? " (\(s.counts.unchanged) unchanged, not published)" : ""), \(s.counts.alerts) alert changes, \(s.counts.rejected.values.reduce(0, +)) dead letters [\(rejected)], \(s.counts.suppressed) outputs not repeated; \(s.checkpoints) checkpoints; partitions restored: \(s.restores.fromSnapshot) from snapshots, \(s.restores.fromEarliest) from the earliest offset; \(String(format: "%.2f", s.busySeconds)) s from first to last input (\(Int(Double(s.counts.events.reduce(0, +)) / max(s.busySeconds, 1e-9))) events/s); \(s.sideBySidePolls) polls processed side by side (processing threads: \(configuration.processingThreads))"
         )
     }
 }

@@ -388,9 +388,12 @@ struct ServiceTests {
             summaries[prefix] = run.stdout
         }
         // The side-by-side path ran, and only where asked for.
-        #expect(summaries[one]?.contains("; 0 polls processed on up to 1 threads") == true, "\(summaries[one] ?? "")")
+        #expect(
+            summaries[one]?.contains("; 0 polls processed side by side (processing threads: 1)") == true,
+            "\(summaries[one] ?? "")"
+        )
         let sideBySide = try #require(
-            summaries[three]?.firstMatch(of: /; (\d+) polls processed on up to 3 threads/)
+            summaries[three]?.firstMatch(of: /; (\d+) polls processed side by side \(processing threads: 3\)/)
         )
         #expect(Int(sideBySide.1)! > 0, "\(summaries[three] ?? "")")
         try finalStatesEqual(
@@ -400,6 +403,21 @@ struct ServiceTests {
             root.appendingPathComponent(three)
         )
         try compareOutputs(calm: one, other: three, kills: 0)
+        // A SKU's outputs come from one thread, in the order one thread makes them (an
+        // alert names its cause's topic, prefix and all: the one intended difference).
+        for topic in ["forecasts", "restock-alerts"] {
+            func bySKU(_ prefix: String) throws -> [String: [String]] {
+                var out: [String: [String]] = [:]
+                for m in try readTopic(prefix + topic, broker: broker) {
+                    out[m.keyString ?? "", default: []].append(
+                        String(decoding: m.value ?? [], as: UTF8.self).replacingOccurrences(of: prefix, with: "")
+                    )
+                }
+                return out
+            }
+            let (a, b) = (try bySKU(one), try bySKU(three))
+            #expect(a.count > 100 && a == b, "\(topic): per-SKU sequences differ (\(a.count) SKUs against \(b.count))")
+        }
     }
 
     @Test(
