@@ -4,30 +4,21 @@ import SkucastPipeline
 import Synchronization
 
 extension ForecastService {
-    /// Processes the fetched input of `partitions`: on the poll loop's thread alone, or,
-    /// with ``ServiceConfiguration/processingThreads`` above one and more than one
-    /// partition with input waiting, side by side (see ``drainSideBySide(_:)``).
-    func drain(_ partitions: [Int32]) throws {
-        let waiting = partitions.filter { processors[$0] != nil && (merges[$0]?.count ?? 0) > 0 }
-        guard configuration.processingThreads > 1, waiting.count > 1 else {
-            for p in partitions { try drain(p) }
-            return
-        }
-        try drainSideBySide(waiting)
-    }
-
-    /// Processes each partition's input as ``drain(_:)-(Int32)`` does, up to
+    /// Processes the fetched input of `partitions`, each in its merge's deterministic order
+    /// (see ``InputMerge``: a topic with nothing fetched holds the other back until it is
+    /// read to the high watermark of its last fetch), up to
     /// ``ServiceConfiguration/processingThreads`` partitions at a time, the poll loop's
     /// thread one of the threads.
     ///
     /// Partitions share no state: each has its own processor, merge and copy of the sink,
     /// and the producer takes messages from any thread. A partition's outputs are made in
-    /// the same order as on one thread, so a key's messages (a SKU lives in one partition)
-    /// reach the producer in the same order; only outputs of different partitions
-    /// interleave differently. Everything is joined before the loop goes on to checkpoints
-    /// and rebalances, which therefore see every partition at rest.
-    func drainSideBySide(_ partitions: [Int32]) throws {
-        var lanes = partitions.map { p in
+    /// the same order on any number of threads, so a key's messages (a SKU lives in one
+    /// partition) reach the producer in the same order; only outputs of different
+    /// partitions interleave differently. Everything is joined before the loop goes on to
+    /// checkpoints and rebalances, which therefore see every partition at rest.
+    func drain(_ partitions: [Int32]) throws {
+        // Moved out of their dictionaries, so popping does not copy the queue.
+        var lanes = partitions.filter { processors[$0] != nil && (merges[$0]?.count ?? 0) > 0 }.map { p in
             DrainLane(
                 partition: p,
                 processor: processors.removeValue(forKey: p)!,
@@ -35,23 +26,21 @@ extension ForecastService {
                 sink: sink
             )
         }
-        let (clock, maxHold) = (clock, configuration.maxHold)
         let threads = min(configuration.processingThreads, lanes.count)
         let nextLane = Atomic<Int>(0)
-        // Set by a lane that fails: lanes not started yet are left as they are, as the
-        // loop on one thread stops at its first failure.
+        // Set by a lane that fails: lanes not started yet are left as they are.
         let failed = Atomic<Bool>(false)
-        sideBySidePolls += 1
         lanes.withUnsafeMutableBufferPointer { buffer in
             let shared = LaneBuffer(lanes: buffer)
+            let (clock, maxHold) = (clock, configuration.maxHold)
             // Each thread takes the next lane not taken: a partition with a long backlog
             // does not hold back the others'.
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            let work: @Sendable (Int) -> Void = { _ in
                 while !failed.load(ordering: .relaxed),
                     case let i = nextLane.add(1, ordering: .relaxed).oldValue, i < shared.lanes.count
                 {
-                    // Read when the lane starts, as the loop on one thread reads them per
-                    // partition: a lane that waited for a thread holds nothing back longer.
+                    // Read when the lane starts: a lane that waited for a thread holds
+                    // nothing back longer than --max-hold-ms.
                     let now = clock.now
                     shared.lanes[i].drain(
                         wallClock: Self.wallClock(),
@@ -61,7 +50,13 @@ extension ForecastService {
                     if shared.lanes[i].failure != nil { failed.store(true, ordering: .relaxed) }
                 }
             }
+            if threads > 1 {
+                DispatchQueue.concurrentPerform(iterations: threads, execute: work)
+            } else {
+                work(0)
+            }
         }
+        if threads > 1 { sideBySidePolls += 1 }
         var failure: (any Error)?
         for lane in lanes {
             processors[lane.partition] = lane.processor
@@ -73,7 +68,7 @@ extension ForecastService {
     }
 }
 
-/// One partition's share of a side-by-side drain: what it owns while it runs.
+/// One partition's share of a ``ForecastService/drain(_:)``: what it owns while it runs.
 struct DrainLane {
     let partition: Int32
     var processor: PartitionProcessor
@@ -113,7 +108,7 @@ struct DrainLane {
     }
 }
 
-/// The lanes of a side-by-side drain, lent to its threads: each lane is taken by exactly
+/// The lanes of a drain, lent to its threads: each lane is taken by exactly
 /// one thread, and the buffer outlives them (``DispatchQueue/concurrentPerform`` returns
 /// only when every thread is done).
 struct LaneBuffer: @unchecked Sendable {

@@ -19,7 +19,7 @@ import SkucastPipeline
 ///
 /// ``run(shouldStop:)`` owns the instance while it runs, on one thread, which lends
 /// partitions' processors to up to ``ServiceConfiguration/processingThreads`` threads
-/// between polls (see ``drainSideBySide(_:)``); ``status`` and ``statusBoard`` may be read
+/// between polls (see ``drain(_:)``); ``status`` and ``statusBoard`` may be read
 /// from any thread.
 public final class ForecastService: @unchecked Sendable {
     let configuration: ServiceConfiguration
@@ -40,7 +40,7 @@ public final class ForecastService: @unchecked Sendable {
     var driftSeen: [Int32: SIMD4<Double>] = [:]
     /// Inputs released by ``ServiceConfiguration/maxHold`` so far.
     var releasedUnmerged = 0
-    /// Polls whose input was processed side by side (see ``drainSideBySide(_:)``).
+    /// Polls whose input was processed side by side (see ``drain(_:)``).
     var sideBySidePolls = 0
     let clock = ContinuousClock()
     /// Counts of partitions given up (revoked or lost), so status stays cumulative.
@@ -221,35 +221,6 @@ public final class ForecastService: @unchecked Sendable {
             }
         }
         try shutdown()
-    }
-
-    /// Processes a partition's fetched input in the merge's deterministic order (see
-    /// ``InputMerge``): a topic with nothing fetched holds the other back until it is read
-    /// to the high watermark of its last fetch.
-    func drain(_ p: Int32) throws {
-        // Both moved out of their dictionaries, so popping does not copy the queue.
-        guard processors[p] != nil, var merge = merges.removeValue(forKey: p),
-            var processor = processors.removeValue(forKey: p)
-        else { return }
-        defer {
-            merges[p] = merge
-            processors[p] = processor
-        }
-        processor.wallClock = Self.wallClock()
-        defer { sink.fetchedAt = nil }
-        let now = clock.now
-        let maxHold = configuration.maxHold
-        try processor.drain(
-            &merge,
-            caughtUp: { caughtUp(p, $0, next: $1) },
-            into: &sink,
-            holdExpired: { m in
-                guard let maxHold, now - m.fetchedAt >= maxHold else { return false }
-                releasedUnmerged += 1
-                return true
-            },
-            willProcess: { m, sink in sink.fetchedAt = m.fetchedAt }
-        )
     }
 
     /// Closes, once a second, the buckets of caught-up partitions that the wall clock has
