@@ -309,22 +309,26 @@ struct ServiceTests {
 
         let moved = "kmoved\(tag)."
         try prepare(moved)
-        func arguments(_ machine: String) -> [String] {
-            runArguments(moved, state: root.appendingPathComponent(machine)).map { $0 == "notice" ? "info" : $0 }
+        func arguments(_ machine: String, logLevel: String = "info") -> [String] {
+            runArguments(moved, state: root.appendingPathComponent(machine)).map { $0 == "notice" ? logLevel : $0 }
                 + ["--state-store", "kafka", "--stop-when-idle", "15"]
         }
         func log(_ name: String) -> URL { root.appendingPathComponent("\(name).log") }
         // a keeps standby copies; b reads the topic when partitions come its way.
         let a = try spawnSkucast(arguments("machine-a") + ["--standby-replicas", "1"], log: log("a"))
-        let b = try spawnSkucast(arguments("machine-b"), log: log("b"))
-        // Until b has written a snapshot of its own partitions, then kill it.
+        // b logs at debug level for its "checkpoint" lines, the one debug line there is.
+        let b = try spawnSkucast(arguments("machine-b", logLevel: "debug"), log: log("b"))
+        // Until b has written a snapshot of its own partitions, then kill it: a fixed wait
+        // after the assignment raced b's restore on a busy host.
         let deadline = Date().addingTimeInterval(60)
-        while b.isRunning && Date() < deadline {
+        var checkpointed = false
+        while b.isRunning && Date() < deadline && !checkpointed {
             let text = (try? String(contentsOf: log("b"), encoding: .utf8)) ?? ""
-            if text.contains("partitions assigned") { break }
-            Thread.sleep(forTimeInterval: 0.2)
+            checkpointed = text.split(separator: "\n").contains {
+                $0.hasSuffix("] checkpoint") && $0.contains(/partitions=\[\d/)
+            }
+            if !checkpointed { Thread.sleep(forTimeInterval: 0.1) }
         }
-        Thread.sleep(forTimeInterval: 3)
         let killed = b.isRunning
         kill(b.processIdentifier, SIGKILL)
         b.waitUntilExit()
@@ -334,6 +338,7 @@ struct ServiceTests {
         let survivor = (try? String(contentsOf: log("a"), encoding: .utf8)) ?? ""
         #expect(a.terminationStatus == 0, "\(survivor.suffix(6000))")
         #expect(killed, "the replay ended before the kill: make it longer")
+        #expect(checkpointed, "b wrote no snapshot of its partitions before the kill")
         let before = (try? String(contentsOf: log("b"), encoding: .utf8)) ?? ""
         // b's partitions, as the group gave them to it before the kill.
         let bPartitions = Set(
