@@ -14,10 +14,14 @@ let onlineRetailCSV =
     ).path
 
 /// Runs the `skucast` binary built beside the test bundle, from the repository's root
-/// unless told another directory.
+/// unless told another directory, to its end, and returns what it said.
+///
+/// A run that outlives `timeout` is killed, and its stderr says so: a service that never
+/// catches up fails its test instead of hanging the whole run until CI's own limit.
 func skucast(
     _ arguments: [String],
-    in directory: URL = repository
+    in directory: URL = repository,
+    timeout: TimeInterval = 900
 ) throws -> (status: Int32, stdout: String, stderr: String) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
         "skucast"
@@ -31,16 +35,25 @@ func skucast(
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let started = Date()
+    let pid = process.processIdentifier
+    let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
     // Read both pipes while the process runs, so neither can fill up and block it.
     let errData = Mutex<Data>(Data())
     let reader = Thread { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
     reader.start()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    watchdog.cancel()
     while reader.isExecuting || !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+    let timedOut =
+        process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+        && Date().timeIntervalSince(started) >= timeout
+    let killed = timedOut ? "\n[test] killed after \(Int(timeout)) s without exiting" : ""
     return (
         process.terminationStatus, String(decoding: outData, as: UTF8.self),
-        String(decoding: errData.withLock { $0 }, as: UTF8.self)
+        String(decoding: errData.withLock { $0 }, as: UTF8.self) + killed
     )
 }
 
@@ -145,6 +158,19 @@ struct CommandLineTests {
             "\(result.stderr)"
         )
         #expect(result.stderr.contains("Connection refused"), "\(result.stderr)")
+    }
+
+    @Test("The tests' runner kills a run that outlives its timeout and says so, instead of hanging")
+    func runnerTimeout() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("skucast-timeout-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: state) }
+        // A service whose broker never answers waits for it, as a Kafka client does.
+        let result = try skucast(
+            ["run", "--brokers", "127.0.0.1:1", "--http-port", "0", "--state-dir", state.path],
+            timeout: 2
+        )
+        #expect(result.status == SIGKILL)
+        #expect(result.stderr.hasSuffix("[test] killed after 2 s without exiting"), "\(result.stderr.suffix(500))")
     }
 
     @Test("run refuses an unknown time zone or a malformed offset before connecting")
