@@ -97,13 +97,14 @@ public struct AccuracyMonitor: Sendable, Hashable {
         return d > 0 ? recent.ensembleError[c.rawValue] / d : nil
     }
 
-    /// The band a class's recent WAPE is expected in (mean ± ``driftSigmas`` deviations);
-    /// nil while it is still learning.
+    /// The band a class's recent WAPE is expected in (mean ± ``driftSigmas`` deviations,
+    /// from zero up where the spread reaches below it: a WAPE is never negative, so such a
+    /// class can only drift upwards); nil while it is still learning.
     public func band(_ c: DemandClass) -> ClosedRange<Double>? {
         let k = c.rawValue
         guard bandBuckets[k] >= Double(Self.bandWarmUp) else { return nil }
         let spread = Self.driftSigmas * bandVariance[k].squareRoot()
-        return (bandMean[k] - spread)...(bandMean[k] + spread)
+        return max(0, bandMean[k] - spread)...(bandMean[k] + spread)
     }
 
     /// Folds in one closed bucket's outcomes.

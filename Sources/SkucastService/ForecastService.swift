@@ -309,7 +309,8 @@ public final class ForecastService: @unchecked Sendable {
         var sums = AccuracyMonitor.Sums()
         var drifting: UInt8 = 0
         for p in processors.keys.sorted() {
-            let monitor = processors[p]!.engine.accuracy
+            let engine = processors[p]!.engine
+            let monitor = engine.accuracy
             sums.add(monitor.recent)
             drifting |= monitor.drifting
             defer { driftSeen[p] = monitor.driftEvents }
@@ -322,6 +323,9 @@ public final class ForecastService: @unchecked Sendable {
                     "forecast error drift: a demand class's recent error left the band its history sets",
                     metadata: [
                         "partition": "\(p)", "class": "\(c)",
+                        // Drifts are read after each drain, which may close several buckets.
+                        "last_closed_bucket":
+                            "\(engine.closedThrough.map { engine.configuration.calendar.start(of: $0) }.map { "\($0)" } ?? "-")",
                         "wape": "\(monitor.wape(c).map(Self.rounded) ?? .nan)",
                         "band":
                             "\(monitor.band(c).map { "\(Self.rounded($0.lowerBound))…\(Self.rounded($0.upperBound))" } ?? "-")",

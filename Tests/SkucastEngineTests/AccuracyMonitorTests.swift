@@ -50,6 +50,17 @@ struct AccuracyMonitorTests {
         #expect(recent.signedError[k] > 0)
     }
 
+    @Test("a band whose spread reaches below zero starts at zero: a WAPE never goes below it")
+    func bandFloor() throws {
+        var monitor = AccuracyMonitor()
+        // Buckets forecast exactly, then far off: a wide band around a small mean.
+        for t in 0..<60 { monitor.learn(Self.bucket(error: t % 4 == 0 ? 20 : 0)) }
+        let k = DemandClass.smooth.rawValue
+        #expect(monitor.bandMean[k] - AccuracyMonitor.driftSigmas * monitor.bandVariance[k].squareRoot() < 0)
+        let band = try #require(monitor.band(.smooth))
+        #expect(band.lowerBound == 0 && band.upperBound > monitor.bandMean[k])
+    }
+
     @Test("a bucket without forecast SKUs changes nothing")
     func emptyBucket() {
         var monitor = AccuracyMonitor()
