@@ -13,9 +13,17 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     /// baseline, read from the target itself (the ensemble's `seasonal_naive` lane learns
     /// the demand skucast counts: net and bounded).
     case seasonalNaive
+    /// Not a forecaster but a reference that reads the future: the ensemble's path scaled
+    /// so that its total over the scored steps equals the demand that followed (spread
+    /// evenly where the path is all zero). It scores what the ensemble would if it knew each
+    /// SKU's demand over the horizon, and so shows how much of the error is the level,
+    /// which a better model could learn, and how much is the day-to-day scatter around it.
+    case hindsightLevel
 
     public static var all: [BacktestForecaster] {
-        [.ensemble] + SKUForecaster.modelNames.indices.map { .model(lane: $0) } + [.naive, .seasonalNaive]
+        [.ensemble] + SKUForecaster.modelNames.indices.map { .model(lane: $0) } + [
+            .naive, .seasonalNaive, .hindsightLevel,
+        ]
     }
 
     public var description: String {
@@ -24,8 +32,12 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
         case .model(let lane): SKUForecaster.modelNames[lane]
         case .naive: "naive"
         case .seasonalNaive: "snaive"
+        case .hindsightLevel: "hindsight_level"
         }
     }
+
+    /// Whether this is a reference that reads the demand that followed, not a forecaster.
+    public var readsTheFuture: Bool { self == .hindsightLevel }
 
     public init?(name: String) {
         guard let f = Self.all.first(where: { $0.description == name }) else { return nil }
@@ -33,11 +45,14 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// This forecaster's mean for step `h` (1-based) of a forecast.
-    /// - Parameter target: The protocol's target on a day bucket.
+    /// - Parameters:
+    ///   - steps: The steps scored (``hindsightLevel`` matches its total over them).
+    ///   - target: The protocol's target on a day bucket.
     func mean(
         _ forecast: EmittedForecast,
         _ detail: ForecastDetail,
         step h: Int,
+        of steps: Int,
         target: (Int64) -> Double
     ) -> Double {
         switch self {
@@ -45,7 +60,18 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
         case .model(let lane): detail.modelMeans[lane][h - 1]
         case .naive: target(forecast.bucket)
         case .seasonalNaive: target(forecast.bucket + Int64(h) - 7 * Int64((h + 6) / 7))
+        case .hindsightLevel:
+            Self.hindsightLevel(forecast.message.horizon[..<steps].map(\.mean), step: h) {
+                target(forecast.bucket + Int64($0))
+            }
         }
+    }
+
+    /// Step `h` of `path` scaled so that its total equals the targets' over the same steps.
+    static func hindsightLevel(_ path: [Double], step h: Int, target: (Int) -> Double) -> Double {
+        let demand = (1...path.count).reduce(0.0) { $0 + target($1) }
+        let forecast = path.reduce(0, +)
+        return forecast > 0 ? path[h - 1] * demand / forecast : demand / Double(path.count)
     }
 }
 
@@ -237,7 +263,9 @@ public struct ProtocolScoringSink: OutputSink {
         for (k, forecaster) in forecasters.enumerated() {
             for h in 0..<panel.horizon {
                 mean[h] = protocolValue(
-                    forecaster.mean(forecast, detail, step: h + 1) { [panel] in panel.y(s, day: $0) }
+                    forecaster.mean(forecast, detail, step: h + 1, of: panel.horizon) { [panel] in
+                        panel.y(s, day: $0)
+                    }
                 )
             }
             scores[k].add(series: s, origin: forecast.bucket, mean: mean, p50: p50, p90: p90)

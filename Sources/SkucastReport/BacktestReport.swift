@@ -9,13 +9,18 @@ public struct BacktestReport: Sendable {
         public var name: String
         /// Its value of each metric, by column name.
         public var metrics: [String: Double]
+        /// A reference that reads the future rather than a forecaster: shown, marked, and
+        /// never ranked best.
+        public var isReference: Bool
 
         /// - Parameters:
         ///   - name: The forecaster.
         ///   - metrics: Its value of each metric, by column name.
-        public init(name: String, metrics: [String: Double]) {
+        ///   - isReference: Whether it is a reference that reads the future.
+        public init(name: String, metrics: [String: Double], isReference: Bool = false) {
             self.name = name
             self.metrics = metrics
+            self.isReference = isReference
         }
     }
 
@@ -310,8 +315,12 @@ public struct BacktestReport: Sendable {
         out += "the best value of each column is in bold (bias is not ranked).</p>\n"
         let best = metricColumns.map { Self.bestRows(column: $0, scores: scores) }
         let header = [Self.Cell.text("Forecaster")] + metricColumns.map { Self.Cell.number($0) }
+        if scores.contains(where: \.isReference) {
+            out += "<p>A row marked <em>reference</em> is not a forecaster: it reads the demand that "
+            out += "followed, to show how much of the error is left to win, and is never in bold.</p>\n"
+        }
         let rows = scores.map { row in
-            [Self.Cell.text(row.name)]
+            [Self.Cell.text(row.isReference ? "\(row.name) (reference)" : row.name)]
                 + metricColumns.enumerated().map { column, name in
                     let value = row.metrics[name] ?? .nan
                     return Self.Cell.number(Self.decimal(value, 4), bold: best[column].contains(row.name))
@@ -580,7 +589,7 @@ public struct BacktestReport: Sendable {
             distance = { abs($0 - nominal) }
         }
         let scored = scores.compactMap { row -> (name: String, distance: Double)? in
-            guard let value = row.metrics[column], value.isFinite else { return nil }
+            guard !row.isReference, let value = row.metrics[column], value.isFinite else { return nil }
             return (row.name, distance(value))
         }
         guard let best = scored.map(\.distance).min() else { return [] }

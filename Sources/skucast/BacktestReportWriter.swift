@@ -67,7 +67,11 @@ extension BacktestCommand {
             settings: settings,
             metricColumns: Self.metricColumns,
             scores: outcome.result?.scores.map {
-                BacktestReport.ScoreRow(name: $0.forecaster.description, metrics: $0.metrics)
+                BacktestReport.ScoreRow(
+                    name: $0.forecaster.description,
+                    metrics: $0.metrics,
+                    isReference: $0.forecaster.readsTheFuture
+                )
             }
                 ?? [],
             trails: trails.map {

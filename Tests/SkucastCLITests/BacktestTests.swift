@@ -93,9 +93,15 @@ struct BacktestTests {
         #expect(
             Set(all.keys) == [
                 "ensemble", "seasonal_naive", "moving_average_28", "holt_winters_slow", "holt_winters_fast",
-                "croston_sba", "tsb", "imapa", "global_regression", "naive", "snaive", "reorder_point",
+                "croston_sba", "tsb", "imapa", "global_regression", "naive", "snaive", "hindsight_level",
+                "reorder_point",
             ]
         )
+        // The reference that knows each SKU's demand over the horizon: no bias, and below
+        // the ensemble (by how much is the room a better level could win).
+        let hindsight = try #require(all["hindsight_level"])
+        #expect(abs(try #require(hindsight["Bias"])) < 1e-6, "\(hindsight)")
+        #expect(hindsight["wRMSSE"]! < ensemble["wRMSSE"]! && hindsight["RMSSE"]! < ensemble["RMSSE"]!)
         // By band of the horizon: the bands split the rows and the absolute errors.
         let bands = try ["h1-7", "h8-14"].map { try #require(everything["ensemble \($0)"]) }
         #expect(bands.map { $0["rows"]! }.reduce(0, +) == ensemble["rows"]!)
@@ -205,12 +211,12 @@ struct BacktestTests {
                 .filter { !$0.hasPrefix("mean:") }
         }
         #expect(summary(csv.stdout) == summary(topic.stdout), "\(topic.stdout)")
-        // The protocol's line, the table's header, the ensemble, each of its models and the
-        // two naive baselines; the ensemble by band (a header and two weeks); coverage by
-        // step, at or below and strictly below; per lead time, the reorder point and the
-        // published lead-time p50 and p90.
+        // The protocol's line, the table's header, the ensemble, each of its models, the
+        // two naive baselines and the hindsight reference; the ensemble by band (a header
+        // and two weeks); coverage by step, at or below and strictly below; per lead time,
+        // the reorder point and the published lead-time p50 and p90.
         #expect(
-            summary(csv.stdout).count == 1 + 1 + (1 + SKUForecaster.modelCount + 2) + 3 + 2 + 2 * 3,
+            summary(csv.stdout).count == 1 + 1 + (1 + SKUForecaster.modelCount + 3) + 3 + 2 + 2 * 3,
             "\(csv.stdout)"
         )
 
