@@ -2,7 +2,8 @@ import SkucastEngine
 import SkucastEvents
 import SkucastPipeline
 
-/// A forecaster a backtest scores: the ensemble, one of its models, or a baseline.
+/// A forecaster a backtest scores: the ensemble, one of its models, or a baseline; or a
+/// reference that reads the future (``readsTheFuture``), scored beside them.
 public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     case ensemble
     /// One lane of the ensemble (named by ``SKUForecaster/modelNames``).
@@ -16,8 +17,9 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
     /// Not a forecaster but a reference that reads the future: the ensemble's path scaled
     /// so that its total over the scored steps equals the demand that followed (spread
     /// evenly where the path is all zero). It scores what the ensemble would if it knew each
-    /// SKU's demand over the horizon, and so shows how much of the error is the level,
-    /// which a better model could learn, and how much is the day-to-day scatter around it.
+    /// SKU's total demand over the horizon, and so splits the error into the level's and
+    /// what is left: the path's shape and the day-to-day scatter around it. Scored over the
+    /// whole horizon only: within a band its total would not match.
     case hindsightLevel
 
     public static var all: [BacktestForecaster] {
@@ -80,7 +82,8 @@ public struct BacktestResult: Sendable {
     public let panel: RetailDailyV1
     /// Metrics per forecaster, in ``BacktestForecaster/all`` order.
     public let scores: [(forecaster: BacktestForecaster, metrics: [String: Double])]
-    /// The same per band of the horizon (1–7, 8–14 and, for a longer horizon, 15 on).
+    /// The same per band of the horizon (1–7, 8–14 and, for a longer horizon, 15 on), for
+    /// the forecasters only (not the references).
     public let bandScores:
         [(steps: ClosedRange<Int>, scores: [(forecaster: BacktestForecaster, metrics: [String: Double])])]
     /// The protocol forecast file of the chosen forecaster.
@@ -312,7 +315,7 @@ public struct ProtocolScoringSink: OutputSink {
             panel: panel,
             scores: zip(forecasters, scores).map { ($0, $1.metrics) },
             bandScores: zip(Self.bands(horizon: panel.horizon), bandScores).map { band, scores in
-                (band, zip(forecasters, scores).map { ($0, $1.metrics) })
+                (band, zip(forecasters, scores).filter { !$0.0.readsTheFuture }.map { ($0, $1.metrics) })
             },
             forecastFile: out,
             events: events,

@@ -3,7 +3,7 @@
 /// ``html()`` renders one self-contained page: inline CSS and inline SVG charts, nothing fetched,
 /// so the file can be mailed, archived or opened offline as it is.
 public struct BacktestReport: Sendable {
-    /// One forecaster's scores.
+    /// One forecaster's scores, or a reference's.
     public struct ScoreRow: Sendable {
         /// The forecaster.
         public var name: String
@@ -578,10 +578,11 @@ public struct BacktestReport: Sendable {
     }
 
     /// The forecasters holding the best value of a metric column; none for bias, whose sign
-    /// matters more than its size, and none when a single forecaster leaves nothing to compare.
+    /// matters more than its size, and none when a single forecaster leaves nothing to compare
+    /// (references are never ranked).
     private static func bestRows(column: String, scores: [ScoreRow]) -> Set<String> {
         let lowered = column.lowercased()
-        guard lowered != "bias", scores.count > 1 else { return [] }
+        guard lowered != "bias", scores.count(where: { !$0.isReference }) > 1 else { return [] }
         // Coverage columns ("cov90") are best at their nominal level, everything else at its lowest.
         var distance: (Double) -> Double = { $0 }
         if lowered.hasPrefix("cov"), let percent = Int(lowered.dropFirst(3)), (1...99).contains(percent) {

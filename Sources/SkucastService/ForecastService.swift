@@ -311,6 +311,8 @@ public final class ForecastService: @unchecked Sendable {
         for p in processors.keys.sorted() {
             let engine = processors[p]!.engine
             let monitor = engine.accuracy
+            // Drifts are read after each drain, which may close several buckets.
+            let lastClosed = engine.closedThrough.map { "\(engine.configuration.calendar.start(of: $0))" } ?? "-"
             sums.add(monitor.recent)
             drifting |= monitor.drifting
             defer { driftSeen[p] = monitor.driftEvents }
@@ -323,9 +325,7 @@ public final class ForecastService: @unchecked Sendable {
                     "forecast error drift: a demand class's recent error left the band its history sets",
                     metadata: [
                         "partition": "\(p)", "class": "\(c)",
-                        // Drifts are read after each drain, which may close several buckets.
-                        "last_closed_bucket":
-                            "\(engine.closedThrough.map { engine.configuration.calendar.start(of: $0) }.map { "\($0)" } ?? "-")",
+                        "last_closed_bucket": "\(lastClosed)",
                         "wape": "\(monitor.wape(c).map(Self.rounded) ?? .nan)",
                         "band":
                             "\(monitor.band(c).map { "\(Self.rounded($0.lowerBound))…\(Self.rounded($0.upperBound))" } ?? "-")",

@@ -75,7 +75,7 @@ struct BacktestCommand: ParsableCommand {
 
     @Option(
         help:
-            "The forecaster whose point forecasts go into the file: \(BacktestForecaster.all.map(\.description).joined(separator: ", "))."
+            "The forecaster whose point forecasts go into the file: \(BacktestForecaster.all.map { $0.readsTheFuture ? "\($0) (a reference that reads the future)" : $0.description }.joined(separator: ", "))."
     )
     var model: String = "ensemble"
 
@@ -335,7 +335,7 @@ struct BacktestCommand: ParsableCommand {
             )
         }
         print(
-            "mean: the ensemble's as published, each model's own; p50/p90: the published quantiles for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")"
+            "mean: the ensemble's as published, each model's own; p50/p90: the published quantiles for all\(forecastsOut.map { "; * = written to \($0)" } ?? "")\(result.scores.contains { $0.forecaster.readsTheFuture } ? "; hindsight_level: a reference that reads the future, not a forecaster" : "")"
         )
         print("the ensemble by band of the horizon:")
         for (steps, scores) in result.bandScores {

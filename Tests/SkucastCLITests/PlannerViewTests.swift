@@ -78,8 +78,10 @@ struct PlannerViewTests {
         }
         let dom = try renderedDOM(r.report.absoluteString)
         let scores = try #require(element(#"data-table="scores""#, in: dom, closing: "</table>"))
-        // The ensemble, each model, the two naive baselines.
-        #expect(occurrences("<tr", in: scores) == 1 + 11, "\(scores.prefix(2000))")
+        // The ensemble, each model, the two naive baselines and the hindsight reference,
+        // marked as one.
+        #expect(occurrences("<tr", in: scores) == 1 + 12, "\(scores.prefix(2000))")
+        #expect(scores.contains("hindsight_level (reference)"), "\(scores.prefix(2000))")
         #expect(scores.contains("ensemble") && scores.contains("0.9"))
         for chart in [
             "trail-85123A", "step-coverage", "weights", "policy-curve", "stock-85123A",

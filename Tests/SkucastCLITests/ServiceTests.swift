@@ -316,18 +316,31 @@ struct ServiceTests {
         func log(_ name: String) -> URL { root.appendingPathComponent("\(name).log") }
         // a keeps standby copies; b reads the topic when partitions come its way.
         let a = try spawnSkucast(arguments("machine-a") + ["--standby-replicas", "1"], log: log("a"))
-        // b logs at debug level for its "checkpoint" lines, the one debug line there is.
+        // b logs at debug level for its checkpoints (skucast's other debug lines are few,
+        // and librdkafka's come only with its `debug` setting).
         let b = try spawnSkucast(arguments("machine-b", logLevel: "debug"), log: log("b"))
-        // Until b has written a snapshot of its own partitions, then kill it: a fixed wait
-        // after the assignment raced b's restore on a busy host.
+        // Kill b once it has written a snapshot of the partitions it was last given and a
+        // follows them as standby copies: a fixed wait after the assignment raced b's
+        // restore on a busy host.
+        func lines(_ name: String) -> [Substring] {
+            ((try? String(contentsOf: log(name), encoding: .utf8)) ?? "").split(separator: "\n")
+        }
         let deadline = Date().addingTimeInterval(60)
-        var checkpointed = false
-        while b.isRunning && Date() < deadline && !checkpointed {
-            let text = (try? String(contentsOf: log("b"), encoding: .utf8)) ?? ""
-            checkpointed = text.split(separator: "\n").contains {
-                $0.hasSuffix("] checkpoint") && $0.contains(/partitions=\[\d/)
+        var (checkpointed, followed) = (false, false)
+        while b.isRunning && Date() < deadline && !(checkpointed && followed) {
+            let bLines = lines("b")
+            if let assigned = bLines.lastIndex(where: { $0.contains("partitions assigned") }) {
+                let owned = Set(bLines[assigned].matches(of: /orders\[(\d+)\]/).map { Int($0.1)! })
+                checkpointed = bLines[assigned...].contains {
+                    $0.hasSuffix("] checkpoint") && $0.contains(/partitions=\[\d/)
+                }
+                let standby = lines("a").last { $0.contains("standby: following the state topic") }
+                let following = standby?.firstMatch(of: /partitions=\[([\d, ]*)\]/).map {
+                    Set($0.1.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
+                }
+                followed = !owned.isEmpty && following.map(owned.isSubset) == true
             }
-            if !checkpointed { Thread.sleep(forTimeInterval: 0.1) }
+            if !(checkpointed && followed) { Thread.sleep(forTimeInterval: 0.1) }
         }
         let killed = b.isRunning
         kill(b.processIdentifier, SIGKILL)
@@ -339,6 +352,7 @@ struct ServiceTests {
         #expect(a.terminationStatus == 0, "\(survivor.suffix(6000))")
         #expect(killed, "the replay ended before the kill: make it longer")
         #expect(checkpointed, "b wrote no snapshot of its partitions before the kill")
+        #expect(followed, "a did not follow b's partitions before the kill")
         let before = (try? String(contentsOf: log("b"), encoding: .utf8)) ?? ""
         // b's partitions, as the group gave them to it before the kill.
         let bPartitions = Set(

@@ -53,7 +53,9 @@ struct AccuracyMonitorTests {
     @Test("a band whose spread reaches below zero starts at zero: a WAPE never goes below it")
     func bandFloor() throws {
         var monitor = AccuracyMonitor()
-        // Buckets forecast exactly, then far off: a wide band around a small mean.
+        // One bucket in four far off, the first among them: the band's mean starts at that
+        // first, high WAPE and falls, and its variance swells as it does, so three
+        // deviations reach below zero while the recent WAPE keeps well above it.
         for t in 0..<60 { monitor.learn(Self.bucket(error: t % 4 == 0 ? 20 : 0)) }
         let k = DemandClass.smooth.rawValue
         #expect(monitor.bandMean[k] - AccuracyMonitor.driftSigmas * monitor.bandVariance[k].squareRoot() < 0)
