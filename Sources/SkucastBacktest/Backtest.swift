@@ -46,34 +46,37 @@ public enum BacktestForecaster: Hashable, Sendable, CustomStringConvertible {
         self = f
     }
 
-    /// This forecaster's mean for step `h` (1-based) of a forecast.
-    /// - Parameters:
-    ///   - steps: The steps scored (``hindsightLevel`` matches its total over them).
-    ///   - target: The protocol's target on a day bucket.
-    func mean(
+    /// This forecaster's means for steps 1…`means.count` of a forecast, into `means`.
+    /// - Parameter target: The protocol's target on a day bucket.
+    func means(
         _ forecast: EmittedForecast,
         _ detail: ForecastDetail,
-        step h: Int,
-        of steps: Int,
+        into means: inout [Double],
         target: (Int64) -> Double
-    ) -> Double {
+    ) {
+        let path = forecast.message.horizon
         switch self {
-        case .ensemble: forecast.message.horizon[h - 1].mean
-        case .model(let lane): detail.modelMeans[lane][h - 1]
-        case .naive: target(forecast.bucket)
-        case .seasonalNaive: target(forecast.bucket + Int64(h) - 7 * Int64((h + 6) / 7))
+        case .ensemble: for h in means.indices { means[h] = path[h].mean }
+        case .model(let lane): for h in means.indices { means[h] = detail.modelMeans[lane][h] }
+        case .naive:
+            let last = target(forecast.bucket)
+            for h in means.indices { means[h] = last }
+        case .seasonalNaive:
+            for h in means.indices {
+                let step = h + 1
+                means[h] = target(forecast.bucket + Int64(step) - 7 * Int64((step + 6) / 7))
+            }
         case .hindsightLevel:
-            Self.hindsightLevel(forecast.message.horizon[..<steps].map(\.mean), step: h) {
-                target(forecast.bucket + Int64($0))
+            // The path scaled so that its total equals the targets' over the same steps.
+            var (demand, total) = (0.0, 0.0)
+            for h in means.indices {
+                demand += target(forecast.bucket + Int64(h + 1))
+                total += path[h].mean
+            }
+            for h in means.indices {
+                means[h] = total > 0 ? path[h].mean * demand / total : demand / Double(means.count)
             }
         }
-    }
-
-    /// Step `h` of `path` scaled so that its total equals the targets' over the same steps.
-    static func hindsightLevel(_ path: [Double], step h: Int, target: (Int) -> Double) -> Double {
-        let demand = (1...path.count).reduce(0.0) { $0 + target($1) }
-        let forecast = path.reduce(0, +)
-        return forecast > 0 ? path[h - 1] * demand / forecast : demand / Double(path.count)
     }
 }
 
@@ -264,13 +267,8 @@ public struct ProtocolScoringSink: OutputSink {
             leadDemandSum[k] += demand
         }
         for (k, forecaster) in forecasters.enumerated() {
-            for h in 0..<panel.horizon {
-                mean[h] = protocolValue(
-                    forecaster.mean(forecast, detail, step: h + 1, of: panel.horizon) { [panel] in
-                        panel.y(s, day: $0)
-                    }
-                )
-            }
+            forecaster.means(forecast, detail, into: &mean) { [panel] in panel.y(s, day: $0) }
+            for h in mean.indices { mean[h] = protocolValue(mean[h]) }
             scores[k].add(series: s, origin: forecast.bucket, mean: mean, p50: p50, p90: p90)
             for b in bandScores.indices {
                 bandScores[b][k].add(series: s, origin: forecast.bucket, mean: mean, p50: p50, p90: p90)
